@@ -1,0 +1,213 @@
+#include "policy/policy.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "broker/common/hex.h"
+
+namespace riec::policy {
+namespace {
+
+// Which roles may take which action (DESIGN.md §3).
+std::vector<absl::string_view> RolesFor(Action action) {
+  switch (action) {
+    case Action::kConnect:
+      return {kRolePartnerSystem, kRoleChair, kRoleCoordinator,
+              kRolePrivacyOfficer, kRoleOperator};
+    case Action::kEvaluateOprf:
+      return {kRolePartnerSystem, kRoleCoordinator, kRoleChair, kRolePrivacyOfficer};
+    case Action::kPublish:
+    case Action::kWithdraw:
+    case Action::kReadOwnIndex:
+      return {kRolePartnerSystem};
+    case Action::kRegisterSignal:
+    case Action::kCloseSignal:
+    case Action::kAsk:
+      return {kRolePartnerSystem, kRoleCoordinator};
+    case Action::kReadSignal:
+      return {kRolePartnerSystem, kRoleCoordinator, kRoleChair};
+  }
+  return {};
+}
+
+bool Contains(const std::vector<absl::string_view>& v, absl::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Decision Deny(absl::StatusCode code, std::string rule, std::string explanation) {
+  return Decision{false, code, std::move(rule), std::move(explanation), ""};
+}
+
+}  // namespace
+
+absl::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kConnect: return "connect";
+    case Action::kEvaluateOprf: return "pseudonymise";
+    case Action::kPublish: return "publish";
+    case Action::kWithdraw: return "withdraw";
+    case Action::kReadOwnIndex: return "read-own-index";
+    case Action::kRegisterSignal: return "register-signal";
+    case Action::kReadSignal: return "read-signal";
+    case Action::kCloseSignal: return "close-signal";
+    case Action::kAsk: return "ask";
+  }
+  return "unknown";
+}
+
+absl::Status Decision::ToStatus() const {
+  if (allowed) return absl::OkStatus();
+  return absl::Status(code, explanation);
+}
+
+bool Purpose::HasParticipant(absl::string_view partner) const {
+  return std::find(participants.begin(), participants.end(), partner) !=
+         participants.end();
+}
+
+bool Purpose::AllowsKind(SubjectKind kind) const {
+  return std::find(subject_kinds.begin(), subject_kinds.end(), kind) !=
+         subject_kinds.end();
+}
+
+std::string Policy::sha256_hex() const { return ToHex(sha256_); }
+
+std::string Policy::Describe() const {
+  return absl::StrCat(convenant_id_, " v", version_);
+}
+
+const Partner* Policy::FindPartner(absl::string_view id) const {
+  for (const auto& p : partners_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const Purpose* Policy::FindPurpose(absl::string_view id) const {
+  for (const auto& p : purposes_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+Quotas Policy::QuotasFor(absl::string_view partner) const {
+  auto it = partner_quotas_.find(std::string(partner));
+  return it != partner_quotas_.end() ? it->second : default_quotas_;
+}
+
+Decision Policy::Decide(const Request& r) const {
+  using absl::StatusCode;
+  const Identity& who = r.who;
+  const std::string convenant = Describe();
+
+  // 1. The certificate's identity must exist in this convenant.
+  if (who.convenant != convenant_id_) {
+    return Deny(StatusCode::kPermissionDenied, "identity.convenant",
+                absl::StrCat("certificate is for convenant '", who.convenant,
+                             "'; this broker serves ", convenant));
+  }
+  const Partner* partner = FindPartner(who.partner);
+  if (partner == nullptr) {
+    return Deny(StatusCode::kPermissionDenied, "identity.partner",
+                absl::StrCat("partner '", who.partner,
+                             "' is not a partner of convenant ", convenant));
+  }
+  if (std::find(partner->roles.begin(), partner->roles.end(), who.role) ==
+      partner->roles.end()) {
+    return Deny(StatusCode::kPermissionDenied, "identity.role",
+                absl::StrCat("partner '", who.partner, "' has no role '", who.role,
+                             "' under convenant ", convenant, " (its roles: ",
+                             absl::StrJoin(partner->roles, ", "), ")"));
+  }
+  if (r.action == Action::kConnect) {
+    return Decision{true, StatusCode::kOk, "identity.role",
+                    absl::StrCat("'", who.partner, "' (", who.role,
+                                 ") is known in convenant ", convenant),
+                    ""};
+  }
+
+  // 2. Nothing is shared outside the convenant's period of validity.
+  if (valid_from_ && r.now < *valid_from_) {
+    return Deny(StatusCode::kFailedPrecondition, "convenant.valid_from",
+                absl::StrCat("convenant ", convenant, " is not in force until ",
+                             absl::FormatTime("%Y-%m-%d", *valid_from_,
+                                              absl::UTCTimeZone()),
+                             "; nothing is shared before then"));
+  }
+  if (valid_until_ && r.now >= *valid_until_) {
+    return Deny(StatusCode::kFailedPrecondition, "convenant.valid_until",
+                absl::StrCat("convenant ", convenant, " ended on ",
+                             absl::FormatTime("%Y-%m-%d",
+                                              *valid_until_ - absl::Hours(24),
+                                              absl::UTCTimeZone()),
+                             "; nothing is shared after its end"));
+  }
+
+  // 3. The role must be one that may take this action.
+  const auto roles = RolesFor(r.action);
+  if (!Contains(roles, who.role)) {
+    return Deny(StatusCode::kPermissionDenied,
+                absl::StrCat("role.", ActionName(r.action)),
+                absl::StrCat("role '", who.role, "' may not ", ActionName(r.action),
+                             " (allowed: ", absl::StrJoin(roles, ", "), ")"));
+  }
+
+  // 4. Actions on an existing signal: its owner, or a coordinator (and, to
+  // read it, a chair).
+  const bool on_signal = r.action == Action::kAsk ||
+                         r.action == Action::kCloseSignal ||
+                         r.action == Action::kReadSignal;
+  if (on_signal && who.partner != r.signal_owner && who.role != kRoleCoordinator &&
+      !(r.action == Action::kReadSignal && who.role == kRoleChair)) {
+    return Deny(StatusCode::kPermissionDenied, "signal.owner",
+                absl::StrCat("signal ", r.signal_id, " belongs to partner '",
+                             r.signal_owner, "'; only its owner or a coordinator may ",
+                             ActionName(r.action), " in it"));
+  }
+
+  // 5. Purpose-bound actions: the purpose exists, the partner takes part in
+  // it and it covers the subject kind.
+  if (r.action == Action::kRegisterSignal || r.action == Action::kAsk) {
+    const Purpose* purpose = FindPurpose(r.purpose);
+    if (purpose == nullptr) {
+      std::vector<std::string> ids;
+      for (const auto& p : purposes_) ids.push_back(p.id);
+      return Deny(r.action == Action::kAsk ? StatusCode::kFailedPrecondition
+                                           : StatusCode::kInvalidArgument,
+                  "purpose.exists",
+                  absl::StrCat("purpose '", r.purpose, "' is not a purpose of convenant ",
+                               convenant, " (purposes: ", absl::StrJoin(ids, ", "), ")"));
+    }
+    if (!purpose->HasParticipant(who.partner)) {
+      return Deny(StatusCode::kPermissionDenied, "purpose.participants",
+                  absl::StrCat("purpose '", r.purpose, "' is not open to partner '",
+                               who.partner, "' under convenant ", convenant));
+    }
+    if (r.subject_kind && !purpose->AllowsKind(*r.subject_kind)) {
+      std::vector<absl::string_view> tags;
+      for (SubjectKind k : purpose->subject_kinds) tags.push_back(KindTag(k));
+      return Deny(StatusCode::kPermissionDenied, "purpose.subject_kinds",
+                  absl::StrCat("purpose '", r.purpose,
+                               "' does not cover subject kind '",
+                               KindTag(*r.subject_kind), "' (it covers: ",
+                               absl::StrJoin(tags, ", "), ")"));
+    }
+    Decision d{true, StatusCode::kOk, "purpose.participants",
+               absl::StrCat("partner '", who.partner, "' (", who.role,
+                            ") takes part in purpose '", r.purpose,
+                            "' under convenant ", convenant),
+               ""};
+    auto basis = purpose->legal_basis.find(who.partner);
+    if (basis != purpose->legal_basis.end()) d.legal_basis = basis->second;
+    return d;
+  }
+
+  return Decision{true, StatusCode::kOk, absl::StrCat("role.", ActionName(r.action)),
+                  absl::StrCat("role '", who.role, "' of partner '", who.partner,
+                               "' may ", ActionName(r.action), " under convenant ",
+                               convenant),
+                  ""};
+}
+
+}  // namespace riec::policy

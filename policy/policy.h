@@ -1,0 +1,179 @@
+// The convenant as data: the parsed, validated policy file and the one
+// decision function every check of the broker goes through.
+//
+// A Policy is immutable once parsed; share it as
+// std::shared_ptr<const Policy>. Reloading builds a new Policy and swaps the
+// pointer, so a request keeps the version it started with.
+//
+// The file format is specified field by field in docs/policy.md.
+//
+// Thread-safety: a Policy is read-only after Parse and safe to share.
+#ifndef RIEC_POLICY_POLICY_H_
+#define RIEC_POLICY_POLICY_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "broker/common/identity.h"
+#include "broker/common/subject_kind.h"
+#include "riec/v1/common.pb.h"
+
+namespace riec::policy {
+
+struct Partner {
+  std::string id;
+  std::string name;
+  std::string kind;                // e.g. "gemeente", "politie"; free text
+  std::vector<std::string> roles;  // roles certificates of this partner may carry
+};
+
+struct Stage1Options {
+  v1::Stage1Level level = v1::HOLDERS;
+};
+
+struct Purpose {
+  std::string id;
+  std::string description;
+  std::vector<std::string> themes;        // empty: any theme, theme optional
+  std::vector<SubjectKind> subject_kinds;  // never empty after validation
+  std::vector<std::string> participants;  // partner ids; never empty
+  std::map<std::string, std::string> legal_basis;  // partner id -> text
+  Stage1Options stage1;
+  uint32_t max_subjects_per_signal = 25;
+  absl::Duration signal_lifetime = absl::Hours(24 * 90);
+
+  bool HasParticipant(absl::string_view partner) const;
+  bool AllowsKind(SubjectKind kind) const;
+};
+
+struct Quotas {
+  uint64_t oprf_evaluations_per_day = 50000;
+};
+
+// One problem found in a policy file.
+struct ValidationError {
+  int line = 0;    // 1-based; 0 if unknown
+  int column = 0;  // 1-based; 0 if unknown
+  std::string field;    // e.g. "purposes[1].participants[2]"
+  std::string message;  // what is wrong and what is allowed
+  // "<file>:<line>:<column>: <field>: <message>"
+  std::string Format(absl::string_view file) const;
+};
+
+// What a caller wants to do. Every check of the broker is one of these.
+enum class Action {
+  kConnect,         // any call: the certificate's identity must exist
+  kEvaluateOprf,    // Pseudonymiser.Evaluate / GetKeyInfo
+  kPublish,         // Index.Publish, Index.PublishStream
+  kWithdraw,        // Index.Withdraw
+  kReadOwnIndex,    // Index.GetStatistics
+  kRegisterSignal,  // Signals.RegisterSignal
+  kReadSignal,      // Signals.GetSignal / ListSignals
+  kCloseSignal,     // Signals.CloseSignal
+  kAsk,             // Inquiry.CheckSubjects
+};
+
+// A stable, human-readable name of an action ("publish", "ask", ...).
+absl::string_view ActionName(Action action);
+
+struct Request {
+  Action action = Action::kConnect;
+  Identity who;
+  absl::Time now;
+  // The purpose the action is bound to (register, ask); empty otherwise.
+  std::string purpose;
+  // The subject kind concerned, if the action concerns one.
+  std::optional<SubjectKind> subject_kind;
+  // For actions on an existing signal: its id and owning partner.
+  std::string signal_id;
+  std::string signal_owner;
+};
+
+// The outcome of a check: allowed or not, the rule that decided, a sentence
+// that explains it (the same text goes into a refusal's gRPC message and into
+// the log record), and the legal basis the convenant gives, if any.
+struct Decision {
+  bool allowed = false;
+  absl::StatusCode code = absl::StatusCode::kPermissionDenied;
+  std::string rule;
+  std::string explanation;
+  std::string legal_basis;
+
+  // OK if allowed, else a status with `code` and `explanation`.
+  absl::Status ToStatus() const;
+};
+
+class Policy {
+ public:
+  // Parses and validates a policy file's text. `file_name` appears in error
+  // messages only. On failure returns every problem found, in file order;
+  // never throws.
+  static absl::StatusOr<std::shared_ptr<const Policy>> Parse(
+      absl::string_view text, absl::string_view file_name,
+      std::vector<ValidationError>* errors);
+
+  // Reads and parses a file. INVALID_ARGUMENT with one line per problem
+  // ("file:line:column: field: message"); NOT_FOUND if there is no file.
+  static absl::StatusOr<std::shared_ptr<const Policy>> LoadFile(
+      const std::string& path);
+
+  const std::string& convenant_id() const { return convenant_id_; }
+  const std::string& version() const { return version_; }
+  const std::string& title() const { return title_; }
+  std::optional<absl::Time> valid_from() const { return valid_from_; }
+  std::optional<absl::Time> valid_until() const { return valid_until_; }
+  // SHA-256 of the file's bytes (raw 32 bytes) and its hex form.
+  const std::string& sha256() const { return sha256_; }
+  std::string sha256_hex() const;
+  // "riec-oost-brabant v2026-01", for messages.
+  std::string Describe() const;
+
+  const std::vector<Partner>& partners() const { return partners_; }
+  const std::vector<Purpose>& purposes() const { return purposes_; }
+  const std::vector<std::string>& categories() const { return categories_; }
+  const Partner* FindPartner(absl::string_view id) const;
+  const Purpose* FindPurpose(absl::string_view id) const;
+  // The quotas in force for a partner (its overrides over the defaults).
+  Quotas QuotasFor(absl::string_view partner) const;
+
+  // The one decision function. Deterministic, no I/O.
+  Decision Decide(const Request& request) const;
+
+ private:
+  friend class PolicyParser;
+  Policy() = default;
+
+  std::string convenant_id_;
+  std::string version_;
+  std::string title_;
+  std::optional<absl::Time> valid_from_;
+  std::optional<absl::Time> valid_until_;
+  std::string sha256_;
+  std::vector<Partner> partners_;
+  std::vector<Purpose> purposes_;
+  std::vector<std::string> categories_;
+  Quotas default_quotas_;
+  std::map<std::string, Quotas> partner_quotas_;
+};
+
+// Parses a duration such as "90d", "12h", "30m", "45s" or "2w" (one integer
+// and one unit). INVALID_ARGUMENT naming the allowed units otherwise.
+absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
+
+// Formats a duration as ParseDuration reads it, in the largest exact unit.
+std::string DurationText(absl::Duration d);
+
+// "hit-only", "holders", "holders-and-category".
+absl::string_view Stage1LevelName(v1::Stage1Level level);
+
+}  // namespace riec::policy
+
+#endif  // RIEC_POLICY_POLICY_H_

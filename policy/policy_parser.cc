@@ -1,0 +1,504 @@
+// Parsing and validation of the policy file (docs/policy.md). Collects every
+// problem with its position instead of stopping at the first, so that the
+// people who write convenants can fix a file in one pass.
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "broker/common/file.h"
+#include "broker/crypto/sodium.h"
+#include "policy/policy.h"
+
+namespace riec::policy {
+
+std::string ValidationError::Format(absl::string_view file) const {
+  return absl::StrCat(file, ":", line, ":", column, ": ", field,
+                      field.empty() ? "" : ": ", message);
+}
+
+absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
+  static constexpr absl::string_view kHelp =
+      "want a whole number and one unit: s, m, h, d or w (e.g. 90d)";
+  text = absl::StripAsciiWhitespace(text);
+  if (text.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "': ", kHelp));
+  }
+  char unit = text.back();
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &n) ||
+      !absl::ascii_isdigit(static_cast<unsigned char>(text[0]))) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "': ", kHelp));
+  }
+  if (n <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "': must be greater than zero"));
+  }
+  if (n > 100LL * 365 * 24 * 3600) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "': too large"));
+  }
+  switch (unit) {
+    case 's': return absl::Seconds(n);
+    case 'm': return absl::Minutes(n);
+    case 'h': return absl::Hours(n);
+    case 'd': return absl::Hours(24 * n);
+    case 'w': return absl::Hours(24 * 7 * n);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("'", text, "': ", kHelp));
+}
+
+std::string DurationText(absl::Duration d) {
+  int64_t s = absl::ToInt64Seconds(d);
+  if (s > 0 && s % (7 * 86400) == 0) return absl::StrCat(s / (7 * 86400), "w");
+  if (s > 0 && s % 86400 == 0) return absl::StrCat(s / 86400, "d");
+  if (s > 0 && s % 3600 == 0) return absl::StrCat(s / 3600, "h");
+  if (s > 0 && s % 60 == 0) return absl::StrCat(s / 60, "m");
+  return absl::StrCat(s, "s");
+}
+
+absl::string_view Stage1LevelName(v1::Stage1Level level) {
+  switch (level) {
+    case v1::HIT_ONLY: return "hit-only";
+    case v1::HOLDERS: return "holders";
+    case v1::HOLDERS_AND_CATEGORY: return "holders-and-category";
+    default: return "unspecified";
+  }
+}
+
+// Walks the YAML tree, fills a Policy and records every problem.
+class PolicyParser {
+ public:
+  explicit PolicyParser(std::vector<ValidationError>* errors) : errors_(errors) {}
+
+  std::shared_ptr<Policy> Run(absl::string_view text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+      errors_->push_back({e.mark.line + 1, e.mark.column + 1, "",
+                          absl::StrCat("not valid YAML: ", e.msg)});
+      return nullptr;
+    }
+    auto policy = std::shared_ptr<Policy>(new Policy());
+    p_ = policy.get();
+    if (!root.IsMap()) {
+      Error(root, "", "the policy must be a mapping with keys convenant, "
+                      "partners, purposes (and optionally categories, quotas)");
+      return nullptr;
+    }
+    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "quotas"});
+    ParseConvenant(Required(root, "", "convenant"));
+    ParsePartners(Required(root, "", "partners"));
+    ParseCategories(root["categories"]);
+    ParsePurposes(Required(root, "", "purposes"));
+    ParseQuotas(root["quotas"]);
+    p_->sha256_ = crypto::Sha256(text);
+    if (!errors_->empty()) return nullptr;
+    return policy;
+  }
+
+ private:
+  using Node = YAML::Node;
+
+  void Error(const Node& at, std::string field, std::string message) {
+    int line = 0, column = 0;
+    if (at.IsDefined()) {
+      line = at.Mark().line + 1;
+      column = at.Mark().column + 1;
+    }
+    errors_->push_back({line, column, std::move(field), std::move(message)});
+  }
+
+  static std::string Join(absl::string_view parent, absl::string_view key) {
+    return parent.empty() ? std::string(key) : absl::StrCat(parent, ".", key);
+  }
+
+  // Reports keys that the schema does not know, and duplicate keys.
+  void CheckKeys(const Node& map, absl::string_view field,
+                 std::initializer_list<absl::string_view> allowed) {
+    if (!map.IsMap()) return;
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (!seen.insert(key).second) {
+        Error(it->first, Join(field, key), "duplicate key");
+        continue;
+      }
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Error(it->first, Join(field, key),
+              absl::StrCat("unknown key (allowed here: ",
+                           absl::StrJoin(allowed, ", "), ")"));
+      }
+    }
+  }
+
+  Node Required(const Node& map, absl::string_view field, const char* key) {
+    Node n = map.IsMap() ? map[key] : Node();
+    if (!n.IsDefined() || n.IsNull()) {
+      Error(map, Join(field, key), "required key is missing");
+      return Node();
+    }
+    return n;
+  }
+
+  std::optional<std::string> Scalar(const Node& n, const std::string& field) {
+    if (!n.IsDefined()) return std::nullopt;
+    if (!n.IsScalar()) {
+      Error(n, field, "must be a single value, not a list or mapping");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<std::string> Id(const Node& n, const std::string& field) {
+    auto s = Scalar(n, field);
+    if (!s) return std::nullopt;
+    if (!IsValidId(*s)) {
+      Error(n, field, absl::StrCat("'", *s, "' is not an id (lower-case letters, "
+                                   "digits and '-', starting with a letter or "
+                                   "digit, at most 63)"));
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<absl::Time> Date(const Node& n, const std::string& field) {
+    auto s = Scalar(n, field);
+    if (!s) return std::nullopt;
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime("%Y-%m-%d", *s, absl::UTCTimeZone(), &t, &err)) {
+      Error(n, field, absl::StrCat("'", *s, "' is not a date (want YYYY-MM-DD)"));
+      return std::nullopt;
+    }
+    return t;
+  }
+
+  std::optional<uint64_t> Count(const Node& n, const std::string& field,
+                                uint64_t max) {
+    auto s = Scalar(n, field);
+    if (!s) return std::nullopt;
+    uint64_t v = 0;
+    if (!absl::SimpleAtoi(*s, &v) || s->empty() || (*s)[0] == '-' ||
+        (*s)[0] == '+') {
+      Error(n, field, absl::StrCat("'", *s, "' is not a whole number >= 1"));
+      return std::nullopt;
+    }
+    if (v < 1 || v > max) {
+      Error(n, field, absl::StrCat(v, " is out of range (1 to ", max, ")"));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // Calls `each(item, field)` for every element of a sequence.
+  void Sequence(const Node& n, const std::string& field,
+                const std::function<void(const Node&, const std::string&)>& each) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsSequence()) {
+      Error(n, field, "must be a list");
+      return;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      each(n[i], absl::StrCat(field, "[", i, "]"));
+    }
+  }
+
+  void ParseConvenant(const Node& n) {
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) {
+      Error(n, "convenant", "must be a mapping with id and version");
+      return;
+    }
+    CheckKeys(n, "convenant", {"id", "version", "title", "valid_from", "valid_until"});
+    if (auto id = Id(Required(n, "convenant", "id"), "convenant.id")) {
+      p_->convenant_id_ = *id;
+    }
+    if (auto v = Scalar(Required(n, "convenant", "version"), "convenant.version")) {
+      if (v->empty() || v->size() > 64) {
+        Error(n["version"], "convenant.version", "must be 1 to 64 characters");
+      }
+      p_->version_ = *v;
+    }
+    if (auto t = Scalar(n["title"], "convenant.title")) p_->title_ = *t;
+    p_->valid_from_ = Date(n["valid_from"], "convenant.valid_from");
+    if (auto until = Date(n["valid_until"], "convenant.valid_until")) {
+      // A convenant valid until a date is valid through that whole day.
+      p_->valid_until_ = *until + absl::Hours(24);
+    }
+    if (p_->valid_from_ && p_->valid_until_ &&
+        *p_->valid_until_ <= *p_->valid_from_) {
+      Error(n["valid_until"], "convenant.valid_until",
+            absl::StrCat("must not be before valid_from (",
+                         n["valid_from"].Scalar(), ")"));
+    }
+  }
+
+  void ParsePartners(const Node& n) {
+    if (!n.IsDefined()) return;
+    if (n.IsSequence() && n.size() == 0) {
+      Error(n, "partners", "a convenant needs at least one partner");
+    }
+    Sequence(n, "partners", [&](const Node& item, const std::string& field) {
+      if (!item.IsMap()) {
+        Error(item, field, "must be a mapping with id, name, kind and roles");
+        return;
+      }
+      CheckKeys(item, field, {"id", "name", "kind", "roles"});
+      Partner partner;
+      if (auto id = Id(Required(item, field, "id"), field + ".id")) {
+        partner.id = *id;
+        if (p_->FindPartner(*id) != nullptr) {
+          Error(item["id"], field + ".id",
+                absl::StrCat("duplicate partner id '", *id, "'"));
+        }
+      }
+      if (auto name = Scalar(Required(item, field, "name"), field + ".name")) {
+        partner.name = *name;
+      }
+      if (auto kind = Scalar(item["kind"], field + ".kind")) partner.kind = *kind;
+      if (item["roles"].IsDefined()) {
+        Sequence(item["roles"], field + ".roles",
+                 [&](const Node& r, const std::string& rf) {
+                   auto role = Scalar(r, rf);
+                   if (!role) return;
+                   if (!IsKnownRole(*role)) {
+                     Error(r, rf, absl::StrCat("unknown role '", *role,
+                                               "' (roles: partner-system, chair, "
+                                               "coordinator, privacy-officer, operator)"));
+                   } else if (std::find(partner.roles.begin(), partner.roles.end(),
+                                        *role) != partner.roles.end()) {
+                     Error(r, rf, absl::StrCat("duplicate role '", *role, "'"));
+                   } else {
+                     partner.roles.push_back(*role);
+                   }
+                 });
+      } else {
+        partner.roles = {std::string(kRolePartnerSystem),
+                         std::string(kRolePrivacyOfficer)};
+      }
+      if (!partner.id.empty()) p_->partners_.push_back(std::move(partner));
+    });
+  }
+
+  void ParseCategories(const Node& n) {
+    Sequence(n, "categories", [&](const Node& item, const std::string& field) {
+      auto c = Id(item, field);
+      if (!c) return;
+      if (c->size() > 32) {
+        Error(item, field, "a category has at most 32 characters");
+      } else if (std::find(p_->categories_.begin(), p_->categories_.end(), *c) !=
+                 p_->categories_.end()) {
+        Error(item, field, absl::StrCat("duplicate category '", *c, "'"));
+      } else {
+        p_->categories_.push_back(*c);
+      }
+    });
+  }
+
+  void ParsePurposes(const Node& n) {
+    if (!n.IsDefined()) return;
+    if (n.IsSequence() && n.size() == 0) {
+      Error(n, "purposes", "a convenant needs at least one purpose");
+    }
+    Sequence(n, "purposes", [&](const Node& item, const std::string& field) {
+      if (!item.IsMap()) {
+        Error(item, field, "must be a mapping with id, subject_kinds and participants");
+        return;
+      }
+      CheckKeys(item, field,
+                {"id", "description", "themes", "subject_kinds", "participants",
+                 "legal_basis", "stage1", "max_subjects_per_signal",
+                 "signal_lifetime"});
+      Purpose purpose;
+      if (auto id = Id(Required(item, field, "id"), field + ".id")) {
+        purpose.id = *id;
+        if (p_->FindPurpose(*id) != nullptr) {
+          Error(item["id"], field + ".id",
+                absl::StrCat("duplicate purpose id '", *id, "'"));
+        }
+      }
+      if (auto d = Scalar(item["description"], field + ".description")) {
+        purpose.description = *d;
+      }
+      Sequence(item["themes"], field + ".themes",
+               [&](const Node& t, const std::string& tf) {
+                 if (auto theme = Id(t, tf)) {
+                   if (std::find(purpose.themes.begin(), purpose.themes.end(),
+                                 *theme) != purpose.themes.end()) {
+                     Error(t, tf, absl::StrCat("duplicate theme '", *theme, "'"));
+                   } else {
+                     purpose.themes.push_back(*theme);
+                   }
+                 }
+               });
+      const Node kinds = Required(item, field, "subject_kinds");
+      Sequence(kinds, field + ".subject_kinds",
+               [&](const Node& k, const std::string& kf) {
+                 auto tag = Scalar(k, kf);
+                 if (!tag) return;
+                 auto kind = KindFromTag(*tag);
+                 if (!kind) {
+                   Error(k, kf, absl::StrCat("unknown subject kind '", *tag,
+                                             "' (kinds: ", AllKindTags(), ")"));
+                 } else if (purpose.AllowsKind(*kind)) {
+                   Error(k, kf, absl::StrCat("duplicate subject kind '", *tag, "'"));
+                 } else {
+                   purpose.subject_kinds.push_back(*kind);
+                 }
+               });
+      if (kinds.IsSequence() && kinds.size() == 0) {
+        Error(kinds, field + ".subject_kinds", "a purpose needs at least one subject kind");
+      }
+      const Node participants = Required(item, field, "participants");
+      Sequence(participants, field + ".participants",
+               [&](const Node& pn, const std::string& pf) {
+                 auto id = Scalar(pn, pf);
+                 if (!id) return;
+                 if (p_->FindPartner(*id) == nullptr) {
+                   Error(pn, pf, absl::StrCat("unknown partner '", *id,
+                                              "' (declare it under partners)"));
+                 } else if (purpose.HasParticipant(*id)) {
+                   Error(pn, pf, absl::StrCat("duplicate participant '", *id, "'"));
+                 } else {
+                   purpose.participants.push_back(*id);
+                 }
+               });
+      if (participants.IsSequence() && participants.size() == 0) {
+        Error(participants, field + ".participants",
+              "a purpose with no participants shares nothing; list at least one partner");
+      }
+      const Node basis = item["legal_basis"];
+      if (basis.IsDefined() && !basis.IsNull()) {
+        if (!basis.IsMap()) {
+          Error(basis, field + ".legal_basis",
+                "must be a mapping from partner id to the text of its legal basis");
+        } else {
+          for (auto it = basis.begin(); it != basis.end(); ++it) {
+            const std::string pid = it->first.Scalar();
+            const std::string bf = absl::StrCat(field, ".legal_basis.", pid);
+            if (!purpose.HasParticipant(pid)) {
+              Error(it->first, bf,
+                    absl::StrCat("'", pid, "' is not a participant of this purpose"));
+              continue;
+            }
+            if (auto text = Scalar(it->second, bf)) purpose.legal_basis[pid] = *text;
+          }
+        }
+      }
+      const Node stage1 = item["stage1"];
+      if (stage1.IsDefined() && !stage1.IsNull()) {
+        if (!stage1.IsMap()) {
+          Error(stage1, field + ".stage1", "must be a mapping (level)");
+        } else {
+          CheckKeys(stage1, field + ".stage1", {"level"});
+          if (auto level = Scalar(stage1["level"], field + ".stage1.level")) {
+            if (*level == "hit-only") {
+              purpose.stage1.level = v1::HIT_ONLY;
+            } else if (*level == "holders") {
+              purpose.stage1.level = v1::HOLDERS;
+            } else if (*level == "holders-and-category") {
+              purpose.stage1.level = v1::HOLDERS_AND_CATEGORY;
+            } else {
+              Error(stage1["level"], field + ".stage1.level",
+                    absl::StrCat("unknown level '", *level,
+                                 "' (levels: hit-only, holders, holders-and-category)"));
+            }
+          }
+        }
+      }
+      if (auto max = Count(item["max_subjects_per_signal"],
+                           field + ".max_subjects_per_signal", 1000)) {
+        purpose.max_subjects_per_signal = static_cast<uint32_t>(*max);
+      }
+      if (auto life = Scalar(item["signal_lifetime"], field + ".signal_lifetime")) {
+        auto d = ParseDuration(*life);
+        if (!d.ok()) {
+          Error(item["signal_lifetime"], field + ".signal_lifetime",
+                std::string(d.status().message()));
+        } else {
+          purpose.signal_lifetime = *d;
+        }
+      }
+      if (!purpose.id.empty()) p_->purposes_.push_back(std::move(purpose));
+    });
+  }
+
+  void ParseQuotaBlock(const Node& n, const std::string& field, Quotas* q) {
+    if (!n.IsMap()) {
+      Error(n, field, "must be a mapping (oprf_evaluations_per_day)");
+      return;
+    }
+    CheckKeys(n, field, {"oprf_evaluations_per_day"});
+    if (auto v = Count(n["oprf_evaluations_per_day"],
+                       field + ".oprf_evaluations_per_day", 1'000'000'000)) {
+      q->oprf_evaluations_per_day = *v;
+    }
+  }
+
+  void ParseQuotas(const Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+      Error(n, "quotas", "must be a mapping (default, partners)");
+      return;
+    }
+    CheckKeys(n, "quotas", {"default", "partners"});
+    if (n["default"].IsDefined()) {
+      ParseQuotaBlock(n["default"], "quotas.default", &p_->default_quotas_);
+    }
+    const Node per = n["partners"];
+    if (per.IsDefined() && !per.IsNull()) {
+      if (!per.IsMap()) {
+        Error(per, "quotas.partners", "must be a mapping from partner id to quotas");
+        return;
+      }
+      for (auto it = per.begin(); it != per.end(); ++it) {
+        const std::string pid = it->first.Scalar();
+        const std::string f = absl::StrCat("quotas.partners.", pid);
+        if (p_->FindPartner(pid) == nullptr) {
+          Error(it->first, f, absl::StrCat("unknown partner '", pid, "'"));
+          continue;
+        }
+        Quotas q = p_->default_quotas_;
+        ParseQuotaBlock(it->second, f, &q);
+        p_->partner_quotas_[pid] = q;
+      }
+    }
+  }
+
+  std::vector<ValidationError>* errors_;
+  Policy* p_ = nullptr;
+};
+
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(
+    absl::string_view text, absl::string_view file_name,
+    std::vector<ValidationError>* errors) {
+  std::vector<ValidationError> local;
+  std::vector<ValidationError>* errs = errors != nullptr ? errors : &local;
+  errs->clear();
+  std::shared_ptr<Policy> p = PolicyParser(errs).Run(text);
+  if (p == nullptr) {
+    std::vector<std::string> lines;
+    for (const auto& e : *errs) lines.push_back(e.Format(file_name));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy ", file_name, " is invalid (", errs->size(),
+        errs->size() == 1 ? " problem" : " problems", "):\n",
+        absl::StrJoin(lines, "\n")));
+  }
+  return std::shared_ptr<const Policy>(std::move(p));
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::LoadFile(
+    const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path, nullptr);
+}
+
+}  // namespace riec::policy
