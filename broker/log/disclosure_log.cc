@@ -1,0 +1,100 @@
+#include "broker/log/disclosure_log.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace riec::log {
+namespace {
+constexpr char kSizeKey[] = "log/size";
+}  // namespace
+
+std::string EncodeRecord(const v1::LogRecord& record) {
+  std::string bytes;
+  record.SerializeToString(&bytes);
+  return bytes;
+}
+
+absl::StatusOr<std::unique_ptr<DisclosureLog>> DisclosureLog::Open(
+    storage::Store* store) {
+  auto stored = store->Get(storage::Family::kMeta, kSizeKey);
+  if (!stored.ok()) return stored.status();
+  uint64_t size = stored->has_value() ? storage::DecodeBE64(**stored) : 0;
+  // The size and the records are written in the same batch; a record at
+  // index `size` or a missing last record means the store was altered.
+  auto past_end = store->Get(storage::Family::kLog, storage::EncodeBE64(size));
+  if (!past_end.ok()) return past_end.status();
+  if (past_end->has_value()) {
+    return absl::DataLossError(absl::StrCat(
+        "disclosure log: a record exists past the recorded size ", size));
+  }
+  if (size > 0) {
+    auto last = store->Get(storage::Family::kLog, storage::EncodeBE64(size - 1));
+    if (!last.ok()) return last.status();
+    if (!last->has_value()) {
+      return absl::DataLossError(absl::StrCat(
+          "disclosure log: record ", size - 1, " is missing"));
+    }
+  }
+  return std::unique_ptr<DisclosureLog>(new DisclosureLog(store, size));
+}
+
+absl::StatusOr<uint64_t> DisclosureLog::Append(
+    const v1::LogRecord& record, std::vector<storage::Mutation> mutations) {
+  Pending self{EncodeRecord(record), std::move(mutations)};
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&self);
+  cv_.wait(lock, [&] { return self.done || !leader_active_; });
+  if (self.done) {
+    if (!self.status.ok()) return self.status;
+    return self.index;
+  }
+
+  // This thread leads: it commits everything queued so far, itself included.
+  leader_active_ = true;
+  std::vector<Pending*> group(queue_.begin(), queue_.end());
+  queue_.clear();
+  const uint64_t first = size_;
+  lock.unlock();
+
+  rocksdb::WriteBatch batch;
+  uint64_t index = first;
+  for (Pending* p : group) {
+    for (const auto& m : p->mutations) store_->AddTo(&batch, m);
+    p->index = index;
+    batch.Put(store_->cf(storage::Family::kLog), storage::EncodeBE64(index), p->bytes);
+    ++index;
+  }
+  batch.Put(store_->cf(storage::Family::kMeta), kSizeKey, storage::EncodeBE64(index));
+  absl::Status status = store_->Write(&batch, /*sync=*/true);
+
+  lock.lock();
+  if (status.ok()) size_ = index;
+  for (Pending* p : group) {
+    p->status = status;
+    p->done = true;
+  }
+  leader_active_ = false;
+  lock.unlock();
+  cv_.notify_all();
+  if (!status.ok()) return status;
+  return self.index;
+}
+
+uint64_t DisclosureLog::Size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return size_;
+}
+
+absl::StatusOr<std::string> DisclosureLog::ReadRecord(uint64_t index) const {
+  if (index >= Size()) {
+    return absl::OutOfRangeError(
+        absl::StrCat("record ", index, ": the log has ", Size(), " records"));
+  }
+  auto v = store_->Get(storage::Family::kLog, storage::EncodeBE64(index));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) {
+    return absl::DataLossError(absl::StrCat("record ", index, " is missing"));
+  }
+  return **v;
+}
+
+}  // namespace riec::log

@@ -1,0 +1,74 @@
+// The disclosure log: an append-only sequence of records (docs/log-format.md),
+// each written durably, together with the state change it accounts for,
+// before the broker answers ("no answer without its log record").
+//
+// Appends from many threads are group-committed: one thread at a time (the
+// leader) takes every queued append, gives the records consecutive indices,
+// writes them and their mutations in one RocksDB batch and fsyncs once. So
+// indices have no gaps, a record and its state change are atomic, and the
+// cost of an fsync is shared by all requests that arrived meanwhile.
+//
+// Thread-safety: Append and the readers are safe for concurrent use.
+// Ownership: the Store is not owned and must outlive the log.
+#ifndef RIEC_BROKER_LOG_DISCLOSURE_LOG_H_
+#define RIEC_BROKER_LOG_DISCLOSURE_LOG_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/storage/store.h"
+#include "riec/v1/log.pb.h"
+
+namespace riec::log {
+
+// The record bytes that become a Merkle leaf: the protobuf encoding of
+// `record`. Fields are written in field-number order and LogRecord has no
+// map fields, so equal records give equal bytes with this library.
+std::string EncodeRecord(const v1::LogRecord& record);
+
+class DisclosureLog {
+ public:
+  // Opens the log kept in `store`. DATA_LOSS if the stored size and the
+  // records disagree.
+  static absl::StatusOr<std::unique_ptr<DisclosureLog>> Open(storage::Store* store);
+
+  // Appends `record` and applies `mutations` in one atomic, fsynced batch.
+  // Returns the record's index (0-based). On error nothing is written.
+  absl::StatusOr<uint64_t> Append(const v1::LogRecord& record,
+                                  std::vector<storage::Mutation> mutations = {});
+
+  // Number of records.
+  uint64_t Size() const;
+
+  // The stored bytes of record `index`. OUT_OF_RANGE past the end.
+  absl::StatusOr<std::string> ReadRecord(uint64_t index) const;
+
+ private:
+  struct Pending {
+    std::string bytes;
+    std::vector<storage::Mutation> mutations;
+    bool done = false;
+    absl::Status status;
+    uint64_t index = 0;
+  };
+
+  DisclosureLog(storage::Store* store, uint64_t size)
+      : store_(store), size_(size) {}
+
+  storage::Store* const store_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;  // guarded by mu_
+  bool leader_active_ = false;  // guarded by mu_
+  uint64_t size_;               // guarded by mu_
+};
+
+}  // namespace riec::log
+
+#endif  // RIEC_BROKER_LOG_DISCLOSURE_LOG_H_
