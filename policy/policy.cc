@@ -193,6 +193,22 @@ Decision Policy::Decide(const Request& r) const {
                                KindTag(*r.subject_kind), "' (it covers: ",
                                absl::StrJoin(tags, ", "), ")"));
     }
+    if (r.action == Action::kRegisterSignal) {
+      if (!purpose->themes.empty() &&
+          std::find(purpose->themes.begin(), purpose->themes.end(), r.theme) ==
+              purpose->themes.end()) {
+        return Deny(StatusCode::kInvalidArgument, "purpose.themes",
+                    absl::StrCat("theme: '", r.theme, "' is not a theme of purpose '",
+                                 r.purpose, "' (themes: ",
+                                 absl::StrJoin(purpose->themes, ", "), ")"));
+      }
+      if (r.subject_count > purpose->max_subjects_per_signal) {
+        return Deny(StatusCode::kInvalidArgument, "purpose.max_subjects_per_signal",
+                    absl::StrCat("subjects: ", r.subject_count, " subjects; purpose '",
+                                 r.purpose, "' allows at most ",
+                                 purpose->max_subjects_per_signal, " per signal"));
+      }
+    }
     Decision d{true, StatusCode::kOk, "purpose.participants",
                absl::StrCat("partner '", who.partner, "' (", who.role,
                             ") takes part in purpose '", r.purpose,
@@ -201,6 +217,22 @@ Decision Policy::Decide(const Request& r) const {
     auto basis = purpose->legal_basis.find(who.partner);
     if (basis != purpose->legal_basis.end()) d.legal_basis = basis->second;
     return d;
+  }
+
+  // 6. A partner publishes only kinds that some purpose it takes part in
+  // covers: anything else could never be asked about (data minimisation).
+  if (r.action == Action::kPublish && r.subject_kind) {
+    bool covered = false;
+    for (const auto& p : purposes_) {
+      covered |= p.HasParticipant(who.partner) && p.AllowsKind(*r.subject_kind);
+    }
+    if (!covered) {
+      return Deny(StatusCode::kPermissionDenied, "publish.subject_kinds",
+                  absl::StrCat("no purpose of convenant ", convenant,
+                               " that partner '", who.partner,
+                               "' takes part in covers subject kind '",
+                               KindTag(*r.subject_kind), "'"));
+    }
   }
 
   return Decision{true, StatusCode::kOk, absl::StrCat("role.", ActionName(r.action)),

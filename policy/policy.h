@@ -92,6 +92,9 @@ struct Request {
   std::string purpose;
   // The subject kind concerned, if the action concerns one.
   std::optional<SubjectKind> subject_kind;
+  // RegisterSignal: the theme and the number of subjects.
+  std::string theme;
+  size_t subject_count = 0;
   // For actions on an existing signal: its id and owning partner.
   std::string signal_id;
   std::string signal_owner;

@@ -230,6 +230,38 @@ TEST(PolicyDecideTest, OnlyOwnerOrCoordinatorAsksInASignal) {
   EXPECT_TRUE(p->Decide(read).allowed);
 }
 
+TEST(PolicyDecideTest, SignalThemesAndSize) {
+  auto p = MustParse(kGood);
+  Request r = Req(Action::kRegisterSignal, "gemeente-a", "partner-system");
+  r.purpose = "ondermijning";
+  r.theme = "drugs";
+  r.subject_count = 5;
+  EXPECT_TRUE(p->Decide(r).allowed);
+  r.subject_count = 6;
+  Decision d = p->Decide(r);
+  EXPECT_EQ(d.code, absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.explanation,
+            "subjects: 6 subjects; purpose 'ondermijning' allows at most 5 per signal");
+  r.subject_count = 1;
+  r.theme = "fietsendiefstal";
+  EXPECT_EQ(p->Decide(r).rule, "purpose.themes");
+  r.purpose = "bibob";  // no themes listed: any theme
+  EXPECT_TRUE(p->Decide(r).allowed);
+}
+
+TEST(PolicyDecideTest, PublishOnlyKindsAPurposeOfThePartnerCovers) {
+  auto p = MustParse(kGood);
+  Request r = Req(Action::kPublish, "politie", "partner-system");
+  r.subject_kind = v1::ADDRESS;
+  EXPECT_TRUE(p->Decide(r).allowed);
+  r.subject_kind = v1::ORGANISATION_KVK;  // only bibob covers it, without politie
+  Decision d = p->Decide(r);
+  EXPECT_EQ(d.rule, "publish.subject_kinds");
+  EXPECT_EQ(d.explanation,
+            "no purpose of convenant riec-test v7 that partner 'politie' takes part "
+            "in covers subject kind 'organisation-kvk'");
+}
+
 TEST(PolicyDecideTest, NothingIsSharedOutsideTheValidityWindow) {
   auto p = MustParse(kGood);
   Request r = Req(Action::kPublish, "gemeente-a", "partner-system");

@@ -1,6 +1,9 @@
 #include "broker/storage/store.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "broker/common/file.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
@@ -63,6 +66,10 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const Options& options) {
+  if (!std::filesystem::exists(dir)) {
+    // Pseudonyms only, but still nobody else's business.
+    if (absl::Status s = MakeDirectories(dir, 0700); !s.ok()) return s;
+  }
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;

@@ -1,0 +1,445 @@
+// Unit tests of the core over a real RocksDB store in a temporary directory,
+// with an injected clock and policy; no network.
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "broker/common/time_util.h"
+#include "broker/core/index.h"
+#include "broker/core/inquiry.h"
+#include "broker/core/key_store.h"
+#include "broker/core/pseudonymiser.h"
+#include "broker/core/signals.h"
+#include "broker/crypto/sodium.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace riec::core {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kPolicy[] = R"(convenant: {id: test, version: "1"}
+partners:
+  - {id: riec, name: RIEC, roles: [coordinator, chair, operator]}
+  - {id: gemeente, name: Gemeente}
+  - {id: politie, name: Politie}
+  - {id: uwv, name: UWV}
+  - {id: fiod, name: FIOD}
+purposes:
+  - id: hits
+    subject_kinds: [person-bsn]
+    participants: [riec, gemeente, politie, uwv]
+    stage1: {level: hit-only}
+  - id: holders
+    subject_kinds: [person-bsn, address]
+    participants: [riec, gemeente, politie, uwv]
+    stage1: {level: holders}
+    max_subjects_per_signal: 3
+    signal_lifetime: 7d
+  - id: categories
+    subject_kinds: [person-bsn]
+    participants: [gemeente, politie, uwv]
+    stage1: {level: holders-and-category}
+  - id: fiscaal
+    subject_kinds: [person-bsn, vehicle]
+    participants: [fiod, gemeente]
+quotas:
+  default: {oprf_evaluations_per_day: 10}
+)";
+
+v1::Subject Subject(char fill, v1::SubjectKind kind = v1::PERSON_BSN) {
+  v1::Subject s;
+  s.set_kind(kind);
+  s.set_pseudonym(std::string(32, fill));
+  return s;
+}
+
+Call CallAs(const std::string& partner, const std::string& role = "partner-system") {
+  return Call{Caller{Identity{"test", partner, role, ""}, "", ""}, "/test"};
+}
+
+class CoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::InitCrypto().ok());
+    dir_ = (std::filesystem::temp_directory_path() /
+            absl::StrCat("riec-core-", ::getpid(), "-",
+                         ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    std::filesystem::remove_all(dir_);
+    auto store = storage::Store::Open(dir_ + "/data", {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    auto log = log::DisclosureLog::Open(store_.get());
+    ASSERT_TRUE(log.ok());
+    log_ = *std::move(log);
+    auto policy = policy::Policy::Parse(kPolicy, "test.yaml", nullptr);
+    ASSERT_TRUE(policy.ok()) << policy.status();
+    policy_ = std::make_unique<PolicySource>(*policy);
+    env_ = Env{store_.get(), log_.get(), &clock_, policy_.get()};
+    index_ = std::make_unique<Index>(env_);
+    signals_ = std::make_unique<Signals>(env_);
+    inquiry_ = std::make_unique<Inquiry>(env_, index_.get(), signals_.get());
+  }
+  void TearDown() override {
+    inquiry_.reset();
+    signals_.reset();
+    index_.reset();
+    log_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Publish(const std::string& partner, const v1::Subject& s,
+               const std::string& category = "",
+               std::optional<absl::Time> until = std::nullopt) {
+    v1::PublishRequest req;
+    auto* e = req.add_entries();
+    *e->mutable_subject() = s;
+    e->set_category(category);
+    if (until) *e->mutable_valid_until() = ToProtoTime(*until);
+    auto r = index_->Publish(CallAs(partner), req);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  std::string Register(const std::string& partner, const std::string& purpose,
+                       std::vector<v1::Subject> subjects,
+                       const std::string& role = "partner-system") {
+    v1::RegisterSignalRequest req;
+    req.set_purpose(purpose);
+    for (auto& s : subjects) *req.add_subjects() = s;
+    auto r = signals_->Register(CallAs(partner, role), req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->signal().id() : "";
+  }
+
+  absl::StatusOr<v1::CheckSubjectsResponse> Ask(const std::string& partner,
+                                                const std::string& signal,
+                                                std::vector<v1::Subject> subjects = {},
+                                                const std::string& role = "partner-system") {
+    v1::CheckSubjectsRequest req;
+    req.set_signal_id(signal);
+    for (auto& s : subjects) *req.add_subjects() = s;
+    return inquiry_->CheckSubjects(CallAs(partner, role), req);
+  }
+
+  v1::LogRecord LastRecord() {
+    v1::LogRecord r;
+    EXPECT_TRUE(r.ParseFromString(*log_->ReadRecord(log_->Size() - 1)));
+    return r;
+  }
+
+  std::string dir_;
+  FakeClock clock_{absl::FromCivil(absl::CivilDay(2026, 11, 24), absl::UTCTimeZone())};
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<log::DisclosureLog> log_;
+  std::unique_ptr<PolicySource> policy_;
+  Env env_;
+  std::unique_ptr<Index> index_;
+  std::unique_ptr<Signals> signals_;
+  std::unique_ptr<Inquiry> inquiry_;
+};
+
+std::vector<std::string> Holders(const v1::SubjectAnswer& a) {
+  std::vector<std::string> out;
+  for (const auto& h : a.holders()) {
+    std::string s = h.partner();
+    for (const auto& c : h.categories()) absl::StrAppend(&s, ":", c);
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST_F(CoreTest, LevelHoldersNamesOtherHoldersAndReportsOwnEntrySeparately) {
+  Publish("politie", Subject('a'), "strafrecht");
+  Publish("uwv", Subject('a'), "uitkering");
+  Publish("gemeente", Subject('a'), "brp");
+  const std::string sig = Register("gemeente", "holders", {Subject('a'), Subject('b')});
+  auto r = Ask("gemeente", sig);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->level(), v1::HOLDERS);
+  ASSERT_EQ(r->answers_size(), 2);
+  EXPECT_TRUE(r->answers(0).hit());
+  EXPECT_TRUE(r->answers(0).held_by_requester());
+  EXPECT_THAT(Holders(r->answers(0)), ElementsAre("politie", "uwv"));  // no categories
+  EXPECT_FALSE(r->answers(1).hit());
+  EXPECT_FALSE(r->answers(1).held_by_requester());
+  EXPECT_TRUE(r->answers(1).holders().empty());
+
+  // The answer is logged before it is returned, with what was disclosed.
+  v1::LogRecord rec = LastRecord();
+  EXPECT_EQ(rec.kind(), v1::STAGE1_ANSWERED);
+  EXPECT_EQ(r->log_index(), log_->Size() - 1);
+  EXPECT_EQ(rec.signal_id(), sig);
+  EXPECT_THAT(rec.recipients(), ElementsAre("gemeente"));
+  ASSERT_EQ(rec.subjects_size(), 2);
+  EXPECT_EQ(rec.subjects(0).holders_size(), 2);
+  EXPECT_FALSE(rec.subjects(1).hit());
+}
+
+TEST_F(CoreTest, LevelHitOnlyRevealsNoHolder) {
+  Publish("politie", Subject('a'));
+  const std::string sig = Register("gemeente", "hits", {Subject('a')});
+  auto r = Ask("gemeente", sig);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->answers(0).hit());
+  EXPECT_TRUE(r->answers(0).holders().empty());
+  // The holder's privacy officer can still find the record.
+  EXPECT_EQ(LastRecord().subjects(0).holders(0).partner(), "politie");
+}
+
+TEST_F(CoreTest, LevelHoldersAndCategoryAddsCategories) {
+  Publish("politie", Subject('a'), "strafrecht");
+  Publish("uwv", Subject('a'), "uitkering");
+  Publish("uwv", Subject('a'), "arbeid");
+  Publish("uwv", Subject('c'));
+  const std::string sig = Register("gemeente", "categories", {Subject('a'), Subject('c')});
+  auto r = Ask("gemeente", sig);
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(Holders(r->answers(0)),
+              ElementsAre("politie:strafrecht", "uwv:arbeid:uitkering"));
+  EXPECT_THAT(Holders(r->answers(1)), ElementsAre("uwv"));
+}
+
+TEST_F(CoreTest, OwnEntryAloneIsNotAHit) {
+  Publish("gemeente", Subject('a'));
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  auto r = Ask("gemeente", sig);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->answers(0).hit());
+  EXPECT_TRUE(r->answers(0).held_by_requester());
+}
+
+TEST_F(CoreTest, ExpiredEntriesNeverMatch) {
+  Publish("politie", Subject('a'), "", clock_.Now() + absl::Hours(24));
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  EXPECT_TRUE(Ask("gemeente", sig)->answers(0).hit());
+  clock_.Advance(absl::Hours(24));
+  EXPECT_FALSE(Ask("gemeente", sig)->answers(0).hit());
+}
+
+TEST_F(CoreTest, HoldersOutsideThePurposeDoNotCount) {
+  Publish("fiod", Subject('a'));  // fiod takes part in 'fiscaal' only
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  EXPECT_FALSE(Ask("gemeente", sig)->answers(0).hit());
+}
+
+TEST_F(CoreTest, PublishingTheSameKeyReplacesItAndWithdrawRemovesIt) {
+  Publish("politie", Subject('a'), "", clock_.Now() + absl::Hours(1));
+  Publish("politie", Subject('a'));  // no end any more
+  clock_.Advance(absl::Hours(2));
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  EXPECT_TRUE(Ask("gemeente", sig)->answers(0).hit());
+
+  v1::WithdrawRequest w;
+  *w.add_entries()->mutable_subject() = Subject('a');
+  auto removed = index_->Withdraw(CallAs("politie"), w);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->removed(), 1u);
+  EXPECT_EQ(LastRecord().kind(), v1::INDEX_WITHDRAWN);
+  EXPECT_FALSE(Ask("gemeente", sig)->answers(0).hit());
+  auto stats = index_->Statistics(CallAs("politie"));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->entries(), 0u);
+}
+
+TEST_F(CoreTest, WithdrawByCategoryLeavesTheOthers) {
+  Publish("uwv", Subject('a'), "uitkering");
+  Publish("uwv", Subject('a'), "arbeid");
+  v1::WithdrawRequest w;
+  auto* e = w.add_entries();
+  *e->mutable_subject() = Subject('a');
+  e->set_category("arbeid");
+  ASSERT_EQ(index_->Withdraw(CallAs("uwv"), w)->removed(), 1u);
+  auto stats = index_->Statistics(CallAs("uwv"));
+  EXPECT_EQ(stats->entries(), 1u);
+  ASSERT_EQ(stats->by_category_size(), 1);
+  EXPECT_EQ(stats->by_category(0).category(), "uitkering");
+}
+
+TEST_F(CoreTest, StatisticsCountOnlyOwnEntries) {
+  Publish("uwv", Subject('a'));
+  Publish("uwv", Subject('b', v1::ADDRESS), "", clock_.Now() + absl::Minutes(1));
+  Publish("politie", Subject('a'));
+  clock_.Advance(absl::Minutes(2));
+  auto stats = index_->Statistics(CallAs("uwv"));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->entries(), 2u);
+  EXPECT_EQ(stats->expired(), 1u);
+  EXPECT_EQ(stats->by_kind_size(), 2);
+}
+
+TEST_F(CoreTest, QuestionsOutsideAnOpenSignalAreRefusedAndLogged) {
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  const uint64_t before = log_->Size();
+
+  // Not the owner.
+  auto r = Ask("politie", sig);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(LastRecord().kind(), v1::REQUEST_DENIED);
+  EXPECT_EQ(LastRecord().decision().rule(), "signal.owner");
+
+  // A subject that is not in the signal.
+  r = Ask("gemeente", sig, {Subject('z')});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("subjects[0]: not a subject of signal"));
+
+  // A kind the purpose does not cover.
+  r = Ask("gemeente", sig, {Subject('a', v1::VEHICLE)});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(r.status().message(), HasSubstr("subjects[0].kind: purpose 'holders' does not cover"));
+
+  // A signal that does not exist.
+  r = Ask("gemeente", "S-0000000000");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(LastRecord().decision().rule(), "signal.exists");
+
+  // After the signal's lifetime.
+  clock_.Advance(absl::Hours(24 * 7));
+  r = Ask("gemeente", sig);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("is expired"));
+  EXPECT_EQ(LastRecord().decision().rule(), "signal.open");
+  EXPECT_EQ(log_->Size(), before + 5);
+}
+
+TEST_F(CoreTest, ClosedSignalAcceptsNoQuestions) {
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  v1::CloseSignalRequest c;
+  c.set_signal_id(sig);
+  auto closed = signals_->Close(CallAs("gemeente"), c);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->signal().state(), v1::CLOSED);
+  EXPECT_EQ(signals_->Close(CallAs("gemeente"), c).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Ask("gemeente", sig).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CoreTest, CoordinatorMayAskInAnySignal) {
+  Publish("politie", Subject('a'));
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  auto r = Ask("riec", sig, {}, "coordinator");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->answers(0).hit());
+  EXPECT_THAT(LastRecord().recipients(), ElementsAre("riec"));
+}
+
+TEST_F(CoreTest, RegisterEnforcesThePurpose) {
+  v1::RegisterSignalRequest req;
+  req.set_purpose("holders");
+  for (char c : {'a', 'b', 'c', 'd'}) *req.add_subjects() = Subject(c);
+  auto r = signals_->Register(CallAs("gemeente"), req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "subjects: 4 subjects; purpose 'holders' allows at most 3 per signal");
+
+  req.clear_subjects();
+  *req.add_subjects() = Subject('a');
+  r = signals_->Register(CallAs("fiod"), req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(r.status().message(),
+            "purpose 'holders' is not open to partner 'fiod' under convenant test v1");
+  EXPECT_EQ(LastRecord().kind(), v1::REQUEST_DENIED);
+  EXPECT_EQ(LastRecord().subjects_size(), 1);
+
+  *req.add_subjects() = Subject('a');
+  r = signals_->Register(CallAs("gemeente"), req);
+  EXPECT_EQ(r.status().message(), "subjects[1]: duplicate subject");
+
+  req.clear_subjects();
+  *req.add_subjects() = Subject('a');
+  req.mutable_subjects(0)->set_pseudonym("short");
+  r = signals_->Register(CallAs("gemeente"), req);
+  EXPECT_EQ(r.status().message(), "subjects[0].pseudonym: 5 bytes, want 32");
+}
+
+TEST_F(CoreTest, SignalsAreListedForTheirOwnerOnly) {
+  const std::string a = Register("gemeente", "holders", {Subject('a')});
+  clock_.Advance(absl::Seconds(1));
+  const std::string b = Register("gemeente", "holders", {Subject('b')});
+  Register("politie", "holders", {Subject('c')});
+  auto own = signals_->List(CallAs("gemeente"), {});
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->signals_size(), 2);
+  EXPECT_EQ(own->signals(0).id(), b);  // newest first
+  auto all = signals_->List(CallAs("riec", "coordinator"), {});
+  EXPECT_EQ(all->signals_size(), 3);
+  v1::GetSignalRequest g;
+  g.set_signal_id(a);
+  EXPECT_EQ(signals_->Get(CallAs("politie"), g).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(signals_->Get(CallAs("riec", "chair"), g).ok());
+}
+
+TEST_F(CoreTest, PublishValidatesEveryEntry) {
+  v1::PublishRequest req;
+  auto r = index_->Publish(CallAs("uwv"), req);
+  EXPECT_EQ(r.status().message(), "entries: empty; send 1 to 10000");
+  *req.add_entries()->mutable_subject() = Subject('a');
+  *req.add_entries()->mutable_subject() = Subject('b');
+  req.mutable_entries(1)->set_category("Not Valid");
+  r = index_->Publish(CallAs("uwv"), req);
+  EXPECT_THAT(r.status().message(), HasSubstr("entries[1].category: 'Not Valid' is not a category"));
+  req.mutable_entries(1)->set_category("");
+  *req.mutable_entries(1)->mutable_valid_until() = ToProtoTime(clock_.Now() - absl::Seconds(1));
+  r = index_->Publish(CallAs("uwv"), req);
+  EXPECT_EQ(r.status().message(), "entries[1].valid_until: 2026-11-23T23:59:59Z is not in the future");
+  req.mutable_entries(1)->clear_valid_until();
+  req.mutable_entries(1)->mutable_subject()->set_kind(v1::VEHICLE);
+  r = index_->Publish(CallAs("uwv"), req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(index_->Statistics(CallAs("uwv"))->entries(), 0u) << "nothing half-stored";
+}
+
+TEST_F(CoreTest, OprfQuotaIsCountedAndRefusedWithItsResetTime) {
+  auto loaded = LoadOrCreateOprfKey(dir_ + "/keys");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->created);
+  QuotaCounter quota(store_.get());
+  Pseudonymiser p(env_, &loaded->key, &quota);
+  auto blinded = crypto::Blind("x");
+  v1::EvaluateRequest req;
+  for (int i = 0; i < 6; ++i) req.add_blinded_elements(blinded->blinded_element);
+  auto r = p.Evaluate(CallAs("uwv"), req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->quota_remaining(), 4u);
+  r = p.Evaluate(CallAs("uwv"), req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "quota oprf_evaluations_per_day of partner 'uwv' is 10; 6 used today, this call "
+            "needs 6; it resets at 2026-11-25T00:00:00Z");
+  EXPECT_EQ(LastRecord().decision().rule(), "quotas.oprf_evaluations_per_day");
+  // Other partners have their own count; a new day starts afresh.
+  EXPECT_TRUE(p.Evaluate(CallAs("politie"), req).ok());
+  clock_.Advance(absl::Hours(24));
+  EXPECT_TRUE(p.Evaluate(CallAs("uwv"), req).ok());
+  // The key is reused on the next start.
+  auto again = LoadOrCreateOprfKey(dir_ + "/keys");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->key.KeyId(), loaded->key.KeyId());
+}
+
+TEST_F(CoreTest, EvaluateNamesTheBadElement) {
+  crypto::OprfKey key = crypto::OprfKey::Generate();
+  QuotaCounter quota(store_.get());
+  Pseudonymiser p(env_, &key, &quota);
+  v1::EvaluateRequest req;
+  req.add_blinded_elements(crypto::Blind("x")->blinded_element);
+  req.add_blinded_elements(std::string(31, 'x'));
+  auto r = p.Evaluate(CallAs("uwv"), req);
+  EXPECT_EQ(r.status().message(), "blinded_elements[1]: blinded element: 31 bytes, want 32");
+  req.clear_blinded_elements();
+  EXPECT_EQ(p.Evaluate(CallAs("uwv"), req).status().message(),
+            "blinded_elements: empty; send 1 to 4096");
+}
+
+TEST_F(CoreTest, KeyFileReadableByOthersIsRefused) {
+  ASSERT_TRUE(LoadOrCreateOprfKey(dir_ + "/keys").ok());
+  std::filesystem::permissions(dir_ + "/keys/oprf.key", std::filesystem::perms(0644));
+  auto r = LoadOrCreateOprfKey(dir_ + "/keys");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("mode 644"));
+}
+
+}  // namespace
+}  // namespace riec::core

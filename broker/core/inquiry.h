@@ -1,0 +1,37 @@
+// Stage 1 (algemene informatie): CheckSubjects answers, per subject of an
+// open signal, hit or no-hit and as much about the holders as the purpose's
+// level allows (DESIGN.md §6; proto/riec/v1/inquiry.proto).
+//
+// Thread-safety: safe for concurrent use.
+// Ownership: the Index and Signals are not owned.
+#ifndef RIEC_BROKER_CORE_INQUIRY_H_
+#define RIEC_BROKER_CORE_INQUIRY_H_
+
+#include "absl/status/statusor.h"
+#include "broker/core/env.h"
+#include "broker/core/index.h"
+#include "broker/core/signals.h"
+#include "riec/v1/inquiry.pb.h"
+
+namespace riec::core {
+
+class Inquiry {
+ public:
+  Inquiry(const Env& env, const Index* index, const Signals* signals)
+      : env_(env), index_(index), signals_(signals) {}
+
+  // Errors: INVALID_ARGUMENT, NOT_FOUND (unknown signal), FAILED_PRECONDITION
+  // (signal not open, subject not in the signal), PERMISSION_DENIED. Every
+  // refusal other than INVALID_ARGUMENT is logged, as is every answer.
+  absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
+      const Call& call, const v1::CheckSubjectsRequest& request);
+
+ private:
+  Env env_;
+  const Index* index_;
+  const Signals* signals_;
+};
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_INQUIRY_H_

@@ -1,0 +1,40 @@
+// The Pseudonymiser's core: evaluates the OPRF on blinded elements for
+// partners within their daily quota (proto/riec/v1/pseudonymiser.proto).
+// It sees only blinded elements, never an identifier or a pseudonym.
+//
+// Thread-safety: safe for concurrent use.
+// Ownership: the key and the quota counter are not owned.
+#ifndef RIEC_BROKER_CORE_PSEUDONYMISER_H_
+#define RIEC_BROKER_CORE_PSEUDONYMISER_H_
+
+#include "absl/status/statusor.h"
+#include "broker/core/env.h"
+#include "broker/core/quota.h"
+#include "broker/crypto/oprf.h"
+#include "riec/v1/pseudonymiser.pb.h"
+
+namespace riec::core {
+
+inline constexpr size_t kMaxEvaluateBatch = 4096;
+inline constexpr absl::string_view kOprfQuota = "oprf_evaluations_per_day";
+
+class Pseudonymiser {
+ public:
+  Pseudonymiser(const Env& env, const crypto::OprfKey* key, QuotaCounter* quota)
+      : env_(env), key_(key), quota_(quota) {}
+
+  // Errors: INVALID_ARGUMENT (batch size, element i malformed),
+  // PERMISSION_DENIED, RESOURCE_EXHAUSTED (logged, like every refusal).
+  absl::StatusOr<v1::EvaluateResponse> Evaluate(const Call& call,
+                                                const v1::EvaluateRequest& request);
+  absl::StatusOr<v1::KeyInfo> GetKeyInfo(const Call& call);
+
+ private:
+  Env env_;
+  const crypto::OprfKey* key_;
+  QuotaCounter* quota_;
+};
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_PSEUDONYMISER_H_

@@ -1,0 +1,53 @@
+#include "broker/core/records.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace riec::core {
+
+v1::LogRecord NewRecord(v1::RecordKind kind, const Call& call,
+                        const policy::Policy& policy, absl::Time now,
+                        const policy::Decision& decision) {
+  v1::LogRecord r;
+  r.set_format(1);
+  r.set_kind(kind);
+  r.set_time_unix_micros(absl::ToUnixMicros(now));
+  v1::Actor* actor = r.mutable_actor();
+  actor->set_partner(call.caller.identity.partner);
+  actor->set_role(call.caller.identity.role);
+  actor->set_name(call.caller.identity.name);
+  actor->set_certificate_sha256(call.caller.certificate_sha256);
+  actor->set_on_behalf_of(call.caller.on_behalf_of);
+  r.set_method(call.method);
+  r.set_convenant_id(policy.convenant_id());
+  r.set_policy_version(policy.version());
+  r.set_policy_sha256(policy.sha256());
+  v1::Decision* d = r.mutable_decision();
+  d->set_allowed(decision.allowed);
+  d->set_rule(decision.rule);
+  d->set_explanation(decision.explanation);
+  d->set_legal_basis(decision.legal_basis);
+  d->set_status_code(static_cast<int32_t>(decision.code));
+  return r;
+}
+
+absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record) {
+  record.set_kind(v1::REQUEST_DENIED);
+  const absl::Status refusal(static_cast<absl::StatusCode>(record.decision().status_code()),
+                             record.decision().explanation());
+  auto appended = log->Append(record);
+  if (!appended.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        refusal.message(), " (and the refusal could not be logged: ",
+        appended.status().message(), ")"));
+  }
+  return refusal;
+}
+
+v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s) {
+  v1::LoggedSubject* out = record->add_subjects();
+  out->set_kind(s.kind());
+  out->set_pseudonym(s.pseudonym());
+  return out;
+}
+
+}  // namespace riec::core

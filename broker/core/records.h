@@ -1,0 +1,31 @@
+// Building disclosure-log records and refusing requests with a record.
+//
+// Thread-safety: pure functions, except Refuse which appends to the log
+// (itself thread-safe).
+#ifndef RIEC_BROKER_CORE_RECORDS_H_
+#define RIEC_BROKER_CORE_RECORDS_H_
+
+#include "absl/status/status.h"
+#include "broker/core/env.h"
+#include "riec/v1/log.pb.h"
+
+namespace riec::core {
+
+// A record of `kind` with the actor, method, time, policy version and
+// decision filled in.
+v1::LogRecord NewRecord(v1::RecordKind kind, const Call& call,
+                        const policy::Policy& policy, absl::Time now,
+                        const policy::Decision& decision);
+
+// Writes a REQUEST_DENIED record for a refused request, then returns the
+// refusal's status (the decision's code and explanation). If the record
+// cannot be written the caller still gets a refusal, UNAVAILABLE, saying so.
+// `record` must come from NewRecord with the refusing decision.
+absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record);
+
+// Appends a subject (kind and pseudonym) to a record.
+v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s);
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_RECORDS_H_

@@ -1,0 +1,40 @@
+// Signals: the context that binds stage-1 questions to a purpose
+// (proto/riec/v1/signals.proto).
+//
+// Thread-safety: safe for concurrent use; state changes of signals are
+// serialised by one mutex so that a signal is closed exactly once.
+#ifndef RIEC_BROKER_CORE_SIGNALS_H_
+#define RIEC_BROKER_CORE_SIGNALS_H_
+
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "broker/core/env.h"
+#include "riec/v1/signals.pb.h"
+
+namespace riec::core {
+
+class Signals {
+ public:
+  explicit Signals(const Env& env) : env_(env) {}
+
+  absl::StatusOr<v1::RegisterSignalResponse> Register(
+      const Call& call, const v1::RegisterSignalRequest& request);
+  absl::StatusOr<v1::Signal> Get(const Call& call, const v1::GetSignalRequest& request);
+  absl::StatusOr<v1::ListSignalsResponse> List(const Call& call,
+                                               const v1::ListSignalsRequest& request);
+  absl::StatusOr<v1::CloseSignalResponse> Close(const Call& call,
+                                                const v1::CloseSignalRequest& request);
+
+  // The stored signal with its effective state at `now` (EXPIRED once its
+  // lifetime has passed). NOT_FOUND if there is none.
+  absl::StatusOr<v1::Signal> Load(absl::string_view id, absl::Time now) const;
+
+ private:
+  Env env_;
+  std::mutex state_mu_;  // serialises read-modify-write of a signal's state
+};
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_SIGNALS_H_

@@ -1,0 +1,42 @@
+// Input validation shared by the core's operations. Every error is
+// INVALID_ARGUMENT and names the field and the rule, e.g.
+// "subjects[3].pseudonym: 31 bytes, want 32".
+//
+// Thread-safety: pure functions.
+#ifndef RIEC_BROKER_CORE_VALIDATE_H_
+#define RIEC_BROKER_CORE_VALIDATE_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "policy/policy.h"
+#include "riec/v1/common.pb.h"
+
+namespace riec::core {
+
+inline constexpr size_t kMaxBatch = 10000;
+
+// `field` is e.g. "subjects[3]".
+absl::Status ValidateSubject(const v1::Subject& s, absl::string_view field);
+
+// A batch of `n` items in `field`: 1 to `max`.
+absl::Status ValidateBatchSize(size_t n, absl::string_view field, size_t max);
+
+// A category: empty, or [a-z0-9][a-z0-9-]{0,31} and, if the convenant lists
+// categories, one of them.
+absl::Status ValidateCategory(absl::string_view category, absl::string_view field,
+                              const policy::Policy& policy);
+
+// A signal id: "S-" and 10 Crockford base32 characters.
+absl::Status ValidateSignalId(absl::string_view id, absl::string_view field);
+
+// Free text shown to others (signal reference, on-behalf-of): at most `max`
+// bytes of UTF-8 without control characters.
+absl::Status ValidateShortText(absl::string_view text, absl::string_view field,
+                               size_t max);
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_VALIDATE_H_
