@@ -1,0 +1,122 @@
+#include "broker/server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "broker/common/file.h"
+
+namespace riec::server {
+
+absl::Status SetServices(const std::string& list, BrokerConfig* config) {
+  config->pseudonymiser = config->index = false;
+  for (absl::string_view s : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    s = absl::StripAsciiWhitespace(s);
+    if (s == "all") {
+      config->pseudonymiser = config->index = true;
+    } else if (s == "pseudonymiser") {
+      config->pseudonymiser = true;
+    } else if (s == "index") {
+      config->index = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "services: unknown service '", s, "' (services: pseudonymiser, index, all)"));
+    }
+  }
+  if (!config->pseudonymiser && !config->index) {
+    return absl::InvalidArgumentError("services: name at least one of pseudonymiser, index");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  BrokerConfig c;
+  YAML::Node root;
+  try {
+    root = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": ", e.msg));
+  }
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": must be a mapping"));
+  }
+  auto where = [&](const YAML::Node& n, const std::string& key) {
+    return absl::StrCat(path, ":", n.Mark().line + 1, ":", n.Mark().column + 1, ": ", key);
+  };
+  try {
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const YAML::Node& v = it->second;
+      if (key == "tls") {
+        if (!v.IsMap()) return absl::InvalidArgumentError(where(v, "tls") + ": must be a mapping");
+        for (auto t = v.begin(); t != v.end(); ++t) {
+          const std::string k = t->first.Scalar();
+          std::string* target = k == "cert"        ? &c.tls.cert
+                                : k == "key"       ? &c.tls.key
+                                : k == "client_ca" ? &c.tls.client_ca
+                                : k == "crl_dir"   ? &c.tls.crl_dir
+                                                   : nullptr;
+          if (target == nullptr) {
+            return absl::InvalidArgumentError(
+                where(t->first, "tls." + k) +
+                ": unknown key (allowed: cert, key, client_ca, crl_dir)");
+          }
+          *target = t->second.as<std::string>();
+        }
+      } else if (key == "services") {
+        std::string list;
+        if (v.IsSequence()) {
+          for (const auto& s : v) list += s.as<std::string>() + ",";
+        } else {
+          list = v.as<std::string>();
+        }
+        if (absl::Status s = SetServices(list, &c); !s.ok()) {
+          return absl::InvalidArgumentError(where(v, "services") + ": " +
+                                            std::string(s.message()));
+        }
+      } else {
+        std::string* target = key == "listen"       ? &c.listen
+                              : key == "data_dir"   ? &c.data_dir
+                              : key == "policy"     ? &c.policy
+                              : key == "key_dir"    ? &c.key_dir
+                              : key == "ready_file" ? &c.ready_file
+                                                    : nullptr;
+        if (target == nullptr) {
+          return absl::InvalidArgumentError(
+              where(it->first, key) +
+              ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
+              "ready_file)");
+        }
+        *target = v.as<std::string>();
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": ", e.msg));
+  }
+  return c;
+}
+
+absl::Status ValidateBrokerConfig(const BrokerConfig& c) {
+  std::vector<std::string> missing;
+  if (c.listen.empty()) missing.push_back("listen (--listen)");
+  if (c.tls.cert.empty()) missing.push_back("tls.cert (--tls-cert)");
+  if (c.tls.key.empty()) missing.push_back("tls.key (--tls-key)");
+  if (c.tls.client_ca.empty()) missing.push_back("tls.client_ca (--tls-client-ca)");
+  if (c.policy.empty()) missing.push_back("policy (--policy)");
+  if (c.data_dir.empty()) missing.push_back("data_dir (--data-dir)");
+  if (c.pseudonymiser && c.key_dir.empty()) missing.push_back("key_dir (--key-dir)");
+  if (missing.empty()) return absl::OkStatus();
+  std::string msg = "missing configuration:";
+  for (const auto& m : missing) absl::StrAppend(&msg, " ", m, ";");
+  msg.pop_back();
+  return absl::InvalidArgumentError(msg);
+}
+
+}  // namespace riec::server

@@ -1,0 +1,45 @@
+// The broker's configuration: one YAML file (docs/operations.md) whose
+// values command-line flags may override.
+//
+// Thread-safety: value type and pure functions.
+#ifndef RIEC_BROKER_SERVER_CONFIG_H_
+#define RIEC_BROKER_SERVER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/server/tls.h"
+
+namespace riec::server {
+
+struct BrokerConfig {
+  std::string listen = "127.0.0.1:7443";
+  TlsFiles tls;
+  std::string data_dir = "/var/lib/riec/data";
+  std::string policy;  // required
+  std::string key_dir = "/var/lib/riec/keys";
+  // Which services this process hosts: "pseudonymiser" and/or "index" (the
+  // index, signals and stage-1 inquiry). A Pseudonymiser run apart from the
+  // index gives separation of duties: the index's operator never holds the
+  // OPRF key.
+  bool pseudonymiser = true;
+  bool index = true;
+  // Written once the server listens: "host:port\n" (for supervisors and
+  // tests that start the broker on port 0).
+  std::string ready_file;
+};
+
+// Reads a config file over the defaults. INVALID_ARGUMENT naming the file,
+// line and key for unknown keys or bad values.
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path);
+
+// Parses "pseudonymiser,index" (or "all") into the config.
+absl::Status SetServices(const std::string& list, BrokerConfig* config);
+
+// Checks that the required values are present.
+absl::Status ValidateBrokerConfig(const BrokerConfig& config);
+
+}  // namespace riec::server
+
+#endif  // RIEC_BROKER_SERVER_CONFIG_H_

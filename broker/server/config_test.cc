@@ -1,0 +1,59 @@
+#include "broker/server/config.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace riec::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Write(const std::string& text) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("riec-config-" + std::to_string(::getpid()) + ".yaml")).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+  auto c = LoadBrokerConfig(Write(R"(listen: 0.0.0.0:9443
+tls: {cert: s.crt, key: s.key, client_ca: ca.crt, crl_dir: crl}
+data_dir: /d
+policy: /p.yaml
+key_dir: /k
+services: [index]
+)"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen, "0.0.0.0:9443");
+  EXPECT_EQ(c->tls.crl_dir, "crl");
+  EXPECT_FALSE(c->pseudonymiser);
+  EXPECT_TRUE(c->index);
+  EXPECT_TRUE(ValidateBrokerConfig(*c).ok());
+}
+
+TEST(ConfigTest, UnknownKeyIsNamedWithItsLine) {
+  auto c = LoadBrokerConfig(Write("listen: x:1\ndatadir: /d\n"));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), HasSubstr(":2:1: datadir: unknown key"));
+}
+
+TEST(ConfigTest, MissingSettingsAreListed) {
+  BrokerConfig c;
+  absl::Status s = ValidateBrokerConfig(c);
+  EXPECT_THAT(s.message(), HasSubstr("tls.cert (--tls-cert)"));
+  EXPECT_THAT(s.message(), HasSubstr("policy (--policy)"));
+}
+
+TEST(ConfigTest, Services) {
+  BrokerConfig c;
+  EXPECT_TRUE(SetServices("pseudonymiser", &c).ok());
+  EXPECT_TRUE(c.pseudonymiser);
+  EXPECT_FALSE(c.index);
+  EXPECT_FALSE(SetServices("pseudonymizer", &c).ok());
+}
+
+}  // namespace
+}  // namespace riec::server

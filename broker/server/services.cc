@@ -1,0 +1,127 @@
+#include "broker/server/services.h"
+
+#include "absl/strings/str_cat.h"
+#include "broker/core/records.h"
+#include "broker/server/grpc_status.h"
+#include "broker/server/peer.h"
+
+namespace riec::server {
+namespace {
+
+// Admits the caller, runs `op` and moves its result into `out`.
+template <typename Response, typename Op>
+grpc::Status Serve(const Gate& gate, grpc::ServerContext* ctx, const char* method,
+                   Response* out, Op&& op) {
+  absl::StatusOr<core::Call> call = gate.Admit(*ctx, method);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  absl::StatusOr<Response> result = op(*call);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *out = *std::move(result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+absl::StatusOr<core::Call> Gate::Admit(const grpc::ServerContext& context,
+                                       const char* method) const {
+  absl::StatusOr<Caller> caller = CallerFromContext(context);
+  if (caller.ok()) return core::Call{*std::move(caller), method};
+  if (caller.status().code() != absl::StatusCode::kUnauthenticated) return caller.status();
+  const auto policy = env_.policy->Current();
+  const absl::Time now = env_.clock->Now();
+  core::Call unknown{Caller{}, method};
+  policy::Decision d{false, absl::StatusCode::kUnauthenticated, "identity.certificate",
+                     std::string(caller.status().message()), ""};
+  return core::Refuse(env_.log, core::NewRecord(v1::REQUEST_DENIED, unknown, *policy, now, d));
+}
+
+grpc::Status PseudonymiserService::Evaluate(grpc::ServerContext* ctx,
+                                            const v1::EvaluateRequest* req,
+                                            v1::EvaluateResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Pseudonymiser/Evaluate", resp,
+               [&](const core::Call& c) { return core_->Evaluate(c, *req); });
+}
+
+grpc::Status PseudonymiserService::GetKeyInfo(grpc::ServerContext* ctx,
+                                              const v1::GetKeyInfoRequest*,
+                                              v1::KeyInfo* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Pseudonymiser/GetKeyInfo", resp,
+               [&](const core::Call& c) { return core_->GetKeyInfo(c); });
+}
+
+grpc::Status IndexService::Publish(grpc::ServerContext* ctx, const v1::PublishRequest* req,
+                                   v1::PublishResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Index/Publish", resp,
+               [&](const core::Call& c) { return core_->Publish(c, *req); });
+}
+
+grpc::Status IndexService::PublishStream(grpc::ServerContext* ctx,
+                                         grpc::ServerReader<v1::PublishRequest>* reader,
+                                         v1::PublishResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Index/PublishStream", resp,
+               [&](const core::Call& c) -> absl::StatusOr<v1::PublishResponse> {
+                 v1::PublishResponse total;
+                 v1::PublishRequest batch;
+                 for (int n = 0; reader->Read(&batch); ++n) {
+                   auto r = core_->Publish(c, batch);
+                   if (!r.ok()) {
+                     return absl::Status(r.status().code(),
+                                         absl::StrCat("batch ", n, ": ", r.status().message(),
+                                                      " (", total.stored(),
+                                                      " entries of earlier batches are stored)"));
+                   }
+                   total.set_stored(total.stored() + r->stored());
+                   total.set_log_index(r->log_index());
+                 }
+                 return total;
+               });
+}
+
+grpc::Status IndexService::Withdraw(grpc::ServerContext* ctx, const v1::WithdrawRequest* req,
+                                    v1::WithdrawResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Index/Withdraw", resp,
+               [&](const core::Call& c) { return core_->Withdraw(c, *req); });
+}
+
+grpc::Status IndexService::GetStatistics(grpc::ServerContext* ctx,
+                                         const v1::GetStatisticsRequest*,
+                                         v1::IndexStatistics* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Index/GetStatistics", resp,
+               [&](const core::Call& c) { return core_->Statistics(c); });
+}
+
+grpc::Status SignalsService::RegisterSignal(grpc::ServerContext* ctx,
+                                            const v1::RegisterSignalRequest* req,
+                                            v1::RegisterSignalResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/RegisterSignal", resp,
+               [&](const core::Call& c) { return core_->Register(c, *req); });
+}
+
+grpc::Status SignalsService::GetSignal(grpc::ServerContext* ctx,
+                                       const v1::GetSignalRequest* req, v1::Signal* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/GetSignal", resp,
+               [&](const core::Call& c) { return core_->Get(c, *req); });
+}
+
+grpc::Status SignalsService::ListSignals(grpc::ServerContext* ctx,
+                                         const v1::ListSignalsRequest* req,
+                                         v1::ListSignalsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/ListSignals", resp,
+               [&](const core::Call& c) { return core_->List(c, *req); });
+}
+
+grpc::Status SignalsService::CloseSignal(grpc::ServerContext* ctx,
+                                         const v1::CloseSignalRequest* req,
+                                         v1::CloseSignalResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/CloseSignal", resp,
+               [&](const core::Call& c) { return core_->Close(c, *req); });
+}
+
+grpc::Status InquiryService::CheckSubjects(grpc::ServerContext* ctx,
+                                           const v1::CheckSubjectsRequest* req,
+                                           v1::CheckSubjectsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Inquiry/CheckSubjects", resp,
+               [&](const core::Call& c) { return core_->CheckSubjects(c, *req); });
+}
+
+}  // namespace riec::server

@@ -1,0 +1,98 @@
+// The gRPC services: each handler admits the caller (identity from the
+// client certificate), calls the core, and translates the result. No domain
+// logic lives here.
+//
+// Thread-safety: handlers run concurrently; they share only thread-safe core
+// objects. Ownership: core objects are not owned.
+#ifndef RIEC_BROKER_SERVER_SERVICES_H_
+#define RIEC_BROKER_SERVER_SERVICES_H_
+
+#include "broker/core/env.h"
+#include "broker/core/index.h"
+#include "broker/core/inquiry.h"
+#include "broker/core/pseudonymiser.h"
+#include "broker/core/signals.h"
+#include "riec/v1/index.grpc.pb.h"
+#include "riec/v1/inquiry.grpc.pb.h"
+#include "riec/v1/pseudonymiser.grpc.pb.h"
+#include "riec/v1/signals.grpc.pb.h"
+
+namespace riec::server {
+
+// Turns a call's certificate into a core::Call. A certificate without a
+// usable riec:// identity is refused (UNAUTHENTICATED) and the refusal is
+// logged; whether the identity exists in the convenant is the policy's
+// decision, taken by the core.
+class Gate {
+ public:
+  explicit Gate(const core::Env& env) : env_(env) {}
+  absl::StatusOr<core::Call> Admit(const grpc::ServerContext& context,
+                                   const char* method) const;
+
+ private:
+  core::Env env_;
+};
+
+class PseudonymiserService final : public v1::Pseudonymiser::Service {
+ public:
+  PseudonymiserService(const Gate* gate, core::Pseudonymiser* core)
+      : gate_(gate), core_(core) {}
+  grpc::Status Evaluate(grpc::ServerContext* ctx, const v1::EvaluateRequest* req,
+                        v1::EvaluateResponse* resp) override;
+  grpc::Status GetKeyInfo(grpc::ServerContext* ctx, const v1::GetKeyInfoRequest* req,
+                          v1::KeyInfo* resp) override;
+
+ private:
+  const Gate* gate_;
+  core::Pseudonymiser* core_;
+};
+
+class IndexService final : public v1::Index::Service {
+ public:
+  IndexService(const Gate* gate, core::Index* core) : gate_(gate), core_(core) {}
+  grpc::Status Publish(grpc::ServerContext* ctx, const v1::PublishRequest* req,
+                       v1::PublishResponse* resp) override;
+  grpc::Status PublishStream(grpc::ServerContext* ctx,
+                             grpc::ServerReader<v1::PublishRequest>* reader,
+                             v1::PublishResponse* resp) override;
+  grpc::Status Withdraw(grpc::ServerContext* ctx, const v1::WithdrawRequest* req,
+                        v1::WithdrawResponse* resp) override;
+  grpc::Status GetStatistics(grpc::ServerContext* ctx, const v1::GetStatisticsRequest* req,
+                             v1::IndexStatistics* resp) override;
+
+ private:
+  const Gate* gate_;
+  core::Index* core_;
+};
+
+class SignalsService final : public v1::Signals::Service {
+ public:
+  SignalsService(const Gate* gate, core::Signals* core) : gate_(gate), core_(core) {}
+  grpc::Status RegisterSignal(grpc::ServerContext* ctx, const v1::RegisterSignalRequest* req,
+                              v1::RegisterSignalResponse* resp) override;
+  grpc::Status GetSignal(grpc::ServerContext* ctx, const v1::GetSignalRequest* req,
+                         v1::Signal* resp) override;
+  grpc::Status ListSignals(grpc::ServerContext* ctx, const v1::ListSignalsRequest* req,
+                           v1::ListSignalsResponse* resp) override;
+  grpc::Status CloseSignal(grpc::ServerContext* ctx, const v1::CloseSignalRequest* req,
+                           v1::CloseSignalResponse* resp) override;
+
+ private:
+  const Gate* gate_;
+  core::Signals* core_;
+};
+
+class InquiryService final : public v1::Inquiry::Service {
+ public:
+  InquiryService(const Gate* gate, core::Inquiry* core) : gate_(gate), core_(core) {}
+  grpc::Status CheckSubjects(grpc::ServerContext* ctx, const v1::CheckSubjectsRequest* req,
+                             v1::CheckSubjectsResponse* resp) override;
+
+ private:
+  const Gate* gate_;
+  core::Inquiry* core_;
+};
+
+}  // namespace riec::server
+
+#endif  // RIEC_BROKER_SERVER_SERVICES_H_

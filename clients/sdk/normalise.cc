@@ -1,0 +1,402 @@
+#include "riec/sdk/normalise.h"
+
+#include <array>
+#include <map>
+#include <regex>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "broker/common/subject_kind.h"
+
+namespace riec::sdk {
+namespace {
+
+absl::Status Invalid(absl::string_view what, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", why));
+}
+
+// Removes spaces and, if `dots`, '.' and '-' too.
+std::string StripSeparators(absl::string_view v, absl::string_view drop) {
+  std::string out;
+  for (char c : v) {
+    if (drop.find(c) == absl::string_view::npos) out.push_back(c);
+  }
+  return out;
+}
+
+bool AllDigits(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Folding of Latin letters to lower-case ASCII (docs/pseudonyms.md).
+// Index = code point - 0xC0, for U+00C0 .. U+017F; nullptr = not a letter.
+const char* FoldLatin(uint32_t cp) {
+  static const char* const kLatin1[64] = {
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+      "d", "n", "o", "o", "o", "o", "o", nullptr, "o", "u", "u", "u", "u", "y", "th", "ss",
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+      "d", "n", "o", "o", "o", "o", "o", nullptr, "o", "u", "u", "u", "u", "y", "th", "y"};
+  struct Range {
+    uint32_t first, last;
+    const char* folded;
+  };
+  static constexpr Range kExtendedA[] = {
+      {0x100, 0x105, "a"}, {0x106, 0x10D, "c"}, {0x10E, 0x111, "d"}, {0x112, 0x11B, "e"},
+      {0x11C, 0x123, "g"}, {0x124, 0x127, "h"}, {0x128, 0x131, "i"}, {0x132, 0x133, "ij"},
+      {0x134, 0x135, "j"}, {0x136, 0x138, "k"}, {0x139, 0x142, "l"}, {0x143, 0x14B, "n"},
+      {0x14C, 0x151, "o"}, {0x152, 0x153, "oe"}, {0x154, 0x159, "r"}, {0x15A, 0x161, "s"},
+      {0x162, 0x167, "t"}, {0x168, 0x173, "u"}, {0x174, 0x175, "w"}, {0x176, 0x178, "y"},
+      {0x179, 0x17E, "z"}, {0x17F, 0x17F, "s"}};
+  if (cp >= 0xC0 && cp < 0x100) return kLatin1[cp - 0xC0];
+  for (const auto& r : kExtendedA) {
+    if (cp >= r.first && cp <= r.last) return r.folded;
+  }
+  return nullptr;
+}
+
+// Decodes one UTF-8 code point at `*i`; returns false on malformed input.
+bool NextCodePoint(absl::string_view s, size_t* i, uint32_t* cp) {
+  const unsigned char c = s[*i];
+  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len == 0 || *i + len > s.size()) return false;
+  uint32_t v = len == 1 ? c : c & (0x7f >> len);
+  for (int k = 1; k < len; ++k) {
+    const unsigned char cc = s[*i + k];
+    if ((cc >> 6) != 2) return false;
+    v = (v << 6) | (cc & 0x3f);
+  }
+  *i += len;
+  *cp = v;
+  return true;
+}
+
+// Folds a name to lower-case ASCII letters and single spaces. Hyphens and
+// (for given names) dots separate words; apostrophes and other punctuation
+// are dropped; digits and characters outside the Latin letters are errors.
+absl::StatusOr<std::string> FoldName(absl::string_view value, absl::string_view field,
+                                     bool dots_separate) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    uint32_t cp = 0;
+    if (!NextCodePoint(value, &i, &cp)) return Invalid(field, "not valid UTF-8");
+    if (cp < 0x80) {
+      const char c = static_cast<char>(cp);
+      if (absl::ascii_isalpha(c)) {
+        out.push_back(absl::ascii_tolower(c));
+      } else if (absl::ascii_isspace(c) || c == '-' || (dots_separate && c == '.')) {
+        out.push_back(' ');
+      } else if (absl::ascii_isdigit(c)) {
+        return Invalid(field, "digits are not allowed in a name");
+      } else if (!absl::ascii_ispunct(c)) {
+        return Invalid(field, "control characters are not allowed");
+      }  // other punctuation: dropped
+    } else if (cp >= 0x300 && cp <= 0x36F) {
+      // combining accent (decomposed input): dropped, the base letter stays
+    } else if (cp == 0x2018 || cp == 0x2019 || cp == 0xB4 || cp == 0x60) {
+      // typographic apostrophes: dropped like '
+    } else if (cp == 0xA0 || cp == 0x2010 || cp == 0x2011 || cp == 0x2013) {
+      out.push_back(' ');  // no-break space, typographic hyphens
+    } else if (const char* f = FoldLatin(cp)) {
+      out.append(f);
+    } else {
+      return Invalid(field, absl::StrCat("character U+", absl::Hex(cp, absl::kZeroPad4),
+                                         " is not a Latin letter"));
+    }
+  }
+  // Collapse whitespace.
+  std::vector<absl::string_view> words = absl::StrSplit(out, ' ', absl::SkipEmpty());
+  std::string collapsed = absl::StrJoin(words, " ");
+  if (collapsed.empty()) return Invalid(field, "no letters");
+  return collapsed;
+}
+
+bool HasVowel(absl::string_view w) {
+  return w.find_first_of("aeiouy") != absl::string_view::npos;
+}
+
+absl::StatusOr<std::string> Initials(absl::string_view given) {
+  // A run of 2-3 capitals without vowels ("JP") is initials written without
+  // dots: reading it as one name would give the wrong initial, silently.
+  for (absl::string_view word : absl::StrSplit(given, absl::ByAnyChar(" .-"), absl::SkipEmpty())) {
+    bool caps = word.size() >= 2 && word.size() <= 3;
+    for (char c : word) caps = caps && absl::ascii_isupper(static_cast<unsigned char>(c));
+    if (caps && !HasVowel(absl::AsciiStrToLower(word))) {
+      return Invalid("given names",
+                     "a group of capitals without vowels looks like initials without dots; "
+                     "write initials with dots (J.P.) or the names in full");
+    }
+  }
+  auto folded = FoldName(given, "given names", /*dots_separate=*/true);
+  if (!folded.ok()) return folded.status();
+  std::string initials;
+  for (absl::string_view word : absl::StrSplit(*folded, ' ', absl::SkipEmpty())) {
+    initials.push_back(word[0]);
+  }
+  return initials;
+}
+
+absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view value, absl::Time today) {
+  static const std::regex kIso(R"(^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$)");
+  static const std::regex kDutch(R"(^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$)");
+  std::cmatch m;
+  const std::string v(value);
+  int y = 0, mo = 0, d = 0;
+  if (std::regex_match(v.c_str(), m, kIso)) {
+    y = std::stoi(m[1]);
+    mo = std::stoi(m[2]);
+    d = std::stoi(m[3]);
+  } else if (std::regex_match(v.c_str(), m, kDutch)) {
+    d = std::stoi(m[1]);
+    mo = std::stoi(m[2]);
+    y = std::stoi(m[3]);
+  } else {
+    return Invalid("date of birth", "want YYYY-MM-DD or DD-MM-YYYY");
+  }
+  const absl::CivilDay day(y, mo, d);
+  if (day.year() != y || day.month() != mo || day.day() != d) {
+    return Invalid("date of birth", "not a calendar date");
+  }
+  if (y < 1900) return Invalid("date of birth", "before 1900");
+  if (day > absl::ToCivilDay(today, absl::UTCTimeZone())) {
+    return Invalid("date of birth", "in the future");
+  }
+  return day;
+}
+
+// Dutch kenteken layouts (sidecodes 1-14): L = letter, D = digit.
+constexpr std::array<absl::string_view, 14> kSidecodes = {
+    "LLDDDD", "DDDDLL", "DDLLDD", "LLDDLL", "LLLLDD", "DDLLLL", "DDLLLD",
+    "DLLLDD", "LLDDDL", "LDDDLL", "LLLDDL", "LDDLLL", "DLLDDD", "DDDLLD"};
+
+// IBAN lengths of the SEPA countries and a few others (ISO 13616 registry).
+const std::map<std::string, int>& IbanLengths() {
+  static const auto* kLengths = new std::map<std::string, int>{
+      {"AD", 24}, {"AE", 23}, {"AT", 20}, {"BE", 16}, {"BG", 22}, {"CH", 21}, {"CY", 28},
+      {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"EE", 20}, {"ES", 24}, {"FI", 18}, {"FO", 18},
+      {"FR", 27}, {"GB", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"HR", 21}, {"HU", 28},
+      {"IE", 22}, {"IL", 23}, {"IS", 26}, {"IT", 27}, {"LI", 21}, {"LT", 20}, {"LU", 20},
+      {"LV", 21}, {"MC", 27}, {"MT", 31}, {"NL", 18}, {"NO", 15}, {"PL", 28}, {"PT", 25},
+      {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27},
+      {"TR", 26}, {"UA", 29}, {"VA", 22}, {"XK", 20}};
+  return *kLengths;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NormaliseBsn(absl::string_view value) {
+  std::string digits = StripSeparators(value, " .");
+  if (!AllDigits(digits)) return Invalid("BSN", "only digits, spaces and dots are allowed");
+  if (digits.size() != 8 && digits.size() != 9) {
+    return Invalid("BSN", absl::StrCat(digits.size(), " digits, want 8 or 9"));
+  }
+  if (digits.size() == 8) digits.insert(digits.begin(), '0');
+  int sum = 0;
+  for (int i = 0; i < 8; ++i) sum += (9 - i) * (digits[i] - '0');
+  sum -= digits[8] - '0';
+  if (digits == "000000000" || sum % 11 != 0) {
+    return Invalid("BSN", "fails the elfproef (11-test)");
+  }
+  return digits;
+}
+
+absl::StatusOr<std::string> NormaliseNameDob(absl::string_view surname,
+                                             absl::string_view given_names,
+                                             absl::string_view date_of_birth,
+                                             absl::Time today) {
+  auto s = FoldName(surname, "surname", /*dots_separate=*/false);
+  if (!s.ok()) return s.status();
+  auto g = Initials(given_names);
+  if (!g.ok()) return g.status();
+  auto d = ParseDate(date_of_birth, today);
+  if (!d.ok()) return d.status();
+  return absl::StrCat(*s, "|", *g, "|", absl::FormatCivilTime(*d));
+}
+
+absl::StatusOr<std::string> NormaliseKvk(absl::string_view value) {
+  std::string digits = StripSeparators(value, " .");
+  if (!AllDigits(digits)) return Invalid("KvK-nummer", "only digits, spaces and dots are allowed");
+  if (digits.size() != 8 && digits.size() != 12) {
+    return Invalid("KvK-nummer", absl::StrCat(digits.size(),
+                                              " digits, want 8 (KvK-nummer) or 12 (vestigingsnummer)"));
+  }
+  return digits;
+}
+
+absl::StatusOr<std::string> NormaliseBagId(absl::string_view value) {
+  std::string digits = StripSeparators(value, " .");
+  if (!AllDigits(digits) || digits.size() != 16) {
+    return Invalid("BAG nummeraanduiding-id", "want 16 digits");
+  }
+  if (digits.substr(4, 2) != "20") {
+    return Invalid("BAG nummeraanduiding-id",
+                   "digits 5 and 6 must be 20 (the object type of a nummeraanduiding)");
+  }
+  return digits;
+}
+
+absl::StatusOr<std::string> NormaliseAddress(absl::string_view postcode,
+                                             absl::string_view huisnummer,
+                                             absl::string_view huisletter,
+                                             absl::string_view toevoeging) {
+  std::string pc = absl::AsciiStrToUpper(StripSeparators(postcode, " "));
+  if (pc.size() != 6 || !AllDigits(pc.substr(0, 4)) || pc[0] == '0' ||
+      !absl::ascii_isalpha(static_cast<unsigned char>(pc[4])) ||
+      !absl::ascii_isalpha(static_cast<unsigned char>(pc[5]))) {
+    return Invalid("postcode", "want 4 digits (not starting with 0) and 2 letters, e.g. 1234 AB");
+  }
+  const std::string letters = pc.substr(4);
+  if (letters == "SA" || letters == "SD" || letters == "SS") {
+    return Invalid("postcode", "the letter combinations SA, SD and SS are not used");
+  }
+  std::string nr(absl::StripAsciiWhitespace(huisnummer));
+  if (!AllDigits(nr)) return Invalid("huisnummer", "want a whole number");
+  nr.erase(0, std::min(nr.find_first_not_of('0'), nr.size()));
+  if (nr.empty() || nr.size() > 5) return Invalid("huisnummer", "want 1 to 99999");
+  std::string letter = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(huisletter));
+  if (letter.size() > 1 ||
+      (letter.size() == 1 && !absl::ascii_isalpha(static_cast<unsigned char>(letter[0])))) {
+    return Invalid("huisletter", "want one letter");
+  }
+  std::string extra = absl::AsciiStrToUpper(StripSeparators(toevoeging, " -"));
+  if (extra.size() > 4) return Invalid("huisnummertoevoeging", "at most 4 characters");
+  for (char c : extra) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      return Invalid("huisnummertoevoeging", "only letters and digits");
+    }
+  }
+  return absl::StrCat(pc, "|", nr, "|", letter, "|", extra);
+}
+
+absl::StatusOr<std::string> NormaliseKenteken(absl::string_view value) {
+  std::string k = absl::AsciiStrToUpper(StripSeparators(value, " -"));
+  if (k.size() != 6) {
+    return Invalid("kenteken", absl::StrCat(k.size(), " letters and digits, want 6"));
+  }
+  std::string layout;
+  for (char c : k) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      layout.push_back('D');
+    } else if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      layout.push_back('L');
+    } else {
+      return Invalid("kenteken", "only letters, digits, spaces and '-' are allowed");
+    }
+  }
+  for (absl::string_view s : kSidecodes) {
+    if (layout == s) return k;
+  }
+  return Invalid("kenteken", "not a Dutch layout (sidecodes 1-14, e.g. 12-ABC-3 or AB-123-C)");
+}
+
+absl::StatusOr<std::string> NormaliseIban(absl::string_view value) {
+  std::string iban = absl::AsciiStrToUpper(StripSeparators(value, " "));
+  if (iban.size() < 4 || !absl::ascii_isalpha(static_cast<unsigned char>(iban[0])) ||
+      !absl::ascii_isalpha(static_cast<unsigned char>(iban[1])) ||
+      !absl::ascii_isdigit(static_cast<unsigned char>(iban[2])) ||
+      !absl::ascii_isdigit(static_cast<unsigned char>(iban[3]))) {
+    return Invalid("IBAN", "want a country code, two check digits and the account (e.g. NL91 ABNA 0417 1643 00)");
+  }
+  for (char c : iban) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      return Invalid("IBAN", "only letters, digits and spaces are allowed");
+    }
+  }
+  auto len = IbanLengths().find(iban.substr(0, 2));
+  if (len == IbanLengths().end()) {
+    return Invalid("IBAN", absl::StrCat("country ", iban.substr(0, 2), " is not an IBAN country known here"));
+  }
+  if (static_cast<int>(iban.size()) != len->second) {
+    return Invalid("IBAN", absl::StrCat(iban.size(), " characters, an IBAN of ", len->first,
+                                        " has ", len->second));
+  }
+  if (len->first == "NL" && (!AllDigits(iban.substr(8)) || !absl::ascii_isalpha(static_cast<unsigned char>(iban[4])))) {
+    return Invalid("IBAN", "a Dutch IBAN has a 4-letter bank code and 10 digits");
+  }
+  // ISO 7064 mod 97-10: move the first four characters to the end, letters
+  // to 10..35, and the number must leave 1 modulo 97.
+  const std::string rearranged = iban.substr(4) + iban.substr(0, 4);
+  int rest = 0;
+  for (char c : rearranged) {
+    const int v = absl::ascii_isdigit(static_cast<unsigned char>(c)) ? c - '0' : c - 'A' + 10;
+    rest = v >= 10 ? (rest * 100 + v) % 97 : (rest * 10 + v) % 97;
+  }
+  if (rest != 1) return Invalid("IBAN", "fails the mod-97 check (a typing error?)");
+  return iban;
+}
+
+absl::StatusOr<std::string> Normalise(v1::SubjectKind kind, absl::string_view value,
+                                      absl::Time today) {
+  auto fields = [&](size_t min, size_t max) -> absl::StatusOr<std::vector<std::string>> {
+    const char sep = value.find('|') != absl::string_view::npos ? '|' : ',';
+    std::vector<std::string> parts;
+    for (absl::string_view p : absl::StrSplit(value, sep)) {
+      parts.emplace_back(absl::StripAsciiWhitespace(p));
+    }
+    if (parts.size() < min || parts.size() > max) {
+      return Invalid(KindTag(kind), absl::StrCat(parts.size(), " fields, want ", min,
+                                                 min == max ? "" : absl::StrCat(" to ", max),
+                                                 " separated by '|' or ','"));
+    }
+    parts.resize(max);
+    return parts;
+  };
+  switch (kind) {
+    case v1::PERSON_BSN:
+      return NormaliseBsn(value);
+    case v1::PERSON_NAME_DOB: {
+      auto f = fields(3, 3);
+      if (!f.ok()) return f.status();
+      return NormaliseNameDob((*f)[0], (*f)[1], (*f)[2], today);
+    }
+    case v1::ORGANISATION_KVK:
+      return NormaliseKvk(value);
+    case v1::ADDRESS: {
+      const std::string compact = StripSeparators(value, " .");
+      if (AllDigits(compact) && compact.size() == 16) return NormaliseBagId(compact);
+      if (value.find('|') != absl::string_view::npos || value.find(',') != absl::string_view::npos) {
+        auto f = fields(2, 4);
+        if (!f.ok()) return f.status();
+        return NormaliseAddress((*f)[0], (*f)[1], (*f)[2], (*f)[3]);
+      }
+      // Free form: "1234 AB 12", "1234AB 12A", "1234AB 12-2hg", "1234AB 12A 2".
+      // A letter right after the number is the huisletter; what follows a
+      // space or '-' is the toevoeging.
+      static const std::regex kFree(
+          R"(^\s*(\d{4}\s*[A-Za-z]{2})\s+(\d{1,5})([A-Za-z])?(?:[\s-]+([A-Za-z0-9]{1,4}))?\s*$)");
+      std::cmatch m;
+      const std::string v(value);
+      if (!std::regex_match(v.c_str(), m, kFree)) {
+        return Invalid("address",
+                       "want a 16-digit BAG id, 'postcode|huisnummer|huisletter|toevoeging', "
+                       "or '1234 AB 12A-2'");
+      }
+      return NormaliseAddress(m[1].str(), m[2].str(), m[3].str(), m[4].str());
+    }
+    case v1::VEHICLE:
+      return NormaliseKenteken(value);
+    case v1::BANK_ACCOUNT:
+      return NormaliseIban(value);
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unknown subject kind (kinds: ", AllKindTags(), ")"));
+  }
+}
+
+std::string PseudonymInput(v1::SubjectKind kind, absl::string_view canonical) {
+  const absl::string_view tag = KindTag(kind);
+  std::string in(tag.data(), tag.size());
+  in.push_back('\0');
+  in.append(canonical.data(), canonical.size());
+  return in;
+}
+
+}  // namespace riec::sdk
