@@ -1,0 +1,164 @@
+// riec: the command-line client of the RIEC broker for partner systems,
+// chairs, coordinators and privacy officers. Run `riec --help`.
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "clients/cli/commands.h"
+
+namespace {
+
+void AddConnectionFlags(CLI::App& app, riec::cli::ConnectionFlags& f) {
+  const char* group = "Connection (flags override the client config)";
+  app.add_option("--config", f.config,
+                 "client config file (default $RIEC_CONFIG, else ~/.config/riec/client.yaml)")
+      ->group(group);
+  app.add_option("--broker", f.broker, "broker address, host:port")->group(group);
+  app.add_option("--pseudonymiser", f.pseudonymiser,
+                 "Pseudonymiser address if it runs apart from the broker")->group(group);
+  app.add_option("--ca", f.ca, "convenant CA certificate (PEM)")->group(group);
+  app.add_option("--cert", f.cert, "your client certificate (PEM)")->group(group);
+  app.add_option("--key", f.key, "your private key (PEM)")->group(group);
+  app.add_option("--server-name", f.server_name, "name expected in the broker's certificate")
+      ->group(group);
+  app.add_option("--on-behalf-of", f.on_behalf_of,
+                 "the official you act for; recorded in the disclosure log")->group(group);
+  app.add_option("--timeout", f.timeout_seconds, "seconds per call (default 120)")->group(group);
+}
+
+void AddSubjectInput(CLI::App* cmd, riec::cli::SubjectsInput& in, const char* what) {
+  cmd->add_option("--subject", in.subjects,
+                  std::string(what) + ", as kind:value (repeatable), e.g. person-bsn:111222333");
+  cmd->add_option("--csv", in.csv, "read subjects from a CSV file (with --kind; see docs/csv.md)");
+  cmd->add_option("--kind", in.kind, "subject kind of the CSV file");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "riec — client of the RIEC information-sharing broker.\n\n"
+      "Identifiers are normalised and pseudonymised on this machine (OPRF); the broker\n"
+      "only ever sees pseudonyms. Every answer and every refusal is recorded in the\n"
+      "broker's disclosure log. Exit status: 0 success, 1 failure, 2 wrong usage."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  riec::cli::ConnectionFlags conn;
+  AddConnectionFlags(app, conn);
+  std::function<int(riec::sdk::Client&)> online;
+  std::function<int()> offline;
+
+  // riec index ...
+  auto* index = app.add_subcommand("index", "publish, withdraw and count your index entries");
+  index->require_subcommand(1);
+  riec::cli::PublishArgs publish;
+  auto* pub = index->add_subcommand("publish", "publish the subjects of a CSV export");
+  pub->add_option("--kind", publish.kind, "subject kind of the file's rows")->required();
+  pub->add_option("--csv", publish.csv, "CSV file (header line; ',' or ';')")->required()->check(CLI::ExistingFile);
+  pub->add_option("--category", publish.category, "category of every entry, unless a 'category' column says otherwise");
+  pub->add_option("--valid-until", publish.valid_until,
+                  "entries stop matching after this date (YYYY-MM-DD, inclusive) unless a 'valid_until' column says otherwise");
+  pub->add_option("--batch", publish.batch, "entries per batch (default 5000, at most 10000)")->check(CLI::Range(1, 10000));
+  pub->callback([&] { online = [&](auto& c) { return riec::cli::IndexPublish(c, publish, std::cout); }; });
+
+  riec::cli::WithdrawArgs withdraw;
+  auto* wd = index->add_subcommand("withdraw", "withdraw your entries on subjects");
+  AddSubjectInput(wd, withdraw.input, "subject to withdraw");
+  wd->add_option("--category", withdraw.category, "withdraw only entries of this category");
+  wd->callback([&] { online = [&](auto& c) { return riec::cli::IndexWithdraw(c, withdraw, std::cout); }; });
+
+  bool stats_json = false;
+  auto* stats = index->add_subcommand("stats", "count your own entries");
+  stats->add_flag("--json", stats_json, "print JSON");
+  stats->callback([&] { online = [&](auto& c) { return riec::cli::IndexStats(c, stats_json, std::cout); }; });
+
+  // riec signal ...
+  auto* signal = app.add_subcommand("signal", "register, list, show and close signals");
+  signal->require_subcommand(1);
+  riec::cli::RegisterArgs reg;
+  auto* sreg = signal->add_subcommand("register", "register a signal about one or more subjects");
+  sreg->add_option("--purpose", reg.purpose, "purpose of the convenant")->required();
+  sreg->add_option("--theme", reg.theme, "theme of the purpose");
+  sreg->add_option("--reference", reg.reference, "your own reference (no personal data)");
+  sreg->add_flag("--quiet,-q", reg.quiet, "print only the signal id");
+  AddSubjectInput(sreg, reg.input, "subject of the signal");
+  sreg->callback([&] { online = [&](auto& c) { return riec::cli::SignalRegister(c, reg, std::cout); }; });
+
+  std::string list_state;
+  bool list_json = false;
+  auto* slist = signal->add_subcommand("list", "list your signals (coordinators and chairs: all)");
+  slist->add_option("--state", list_state, "open, closed, expired or all (default all)");
+  slist->add_flag("--json", list_json, "print JSON");
+  slist->callback([&] { online = [&](auto& c) { return riec::cli::SignalList(c, list_state, list_json, std::cout); }; });
+
+  std::string show_id;
+  bool show_json = false;
+  auto* sshow = signal->add_subcommand("show", "show one signal");
+  sshow->add_option("signal", show_id, "signal id (S-...)")->required();
+  sshow->add_flag("--json", show_json, "print JSON");
+  sshow->callback([&] { online = [&](auto& c) { return riec::cli::SignalShow(c, show_id, show_json, std::cout); }; });
+
+  std::string close_id;
+  auto* sclose = signal->add_subcommand("close", "close a signal: no further questions in it");
+  sclose->add_option("signal", close_id, "signal id (S-...)")->required();
+  sclose->callback([&] { online = [&](auto& c) { return riec::cli::SignalClose(c, close_id, std::cout); }; });
+
+  // riec query
+  riec::cli::QueryArgs query;
+  auto* q = app.add_subcommand("query", "stage 1: who holds something on the subjects of a signal");
+  q->add_option("--signal", query.signal, "an open signal (S-...)")->required();
+  AddSubjectInput(q, query.input, "subject to ask about (default: every subject of the signal)");
+  q->add_flag("--json", query.json, "print JSON instead of a table");
+  q->callback([&] { online = [&](auto& c) { return riec::cli::Query(c, query, std::cout); }; });
+
+  // riec pseudonym
+  std::string p_kind, p_value;
+  bool p_quiet = false, p_json = false;
+  auto* pseud = app.add_subcommand("pseudonym", "the pseudonym of one identifier, through the Pseudonymiser");
+  pseud->add_option("--kind", p_kind, "subject kind")->required();
+  pseud->add_option("value", p_value, "the identifier (single-string notation, docs/pseudonyms.md)")->required();
+  pseud->add_flag("--quiet,-q", p_quiet, "print only the pseudonym (hex)");
+  pseud->add_flag("--json", p_json, "print JSON");
+  pseud->callback([&] {
+    online = [&](auto& c) { return riec::cli::Pseudonym(c, p_kind, p_value, p_quiet, p_json, std::cout); };
+  });
+
+  auto* health = app.add_subcommand("health", "ask the broker's health service");
+  health->callback([&] { online = [&](auto& c) { return riec::cli::Health(c, std::cout); }; });
+
+  // riec oprf vector (offline)
+  auto* oprf = app.add_subcommand("oprf", "OPRF tools for implementers of other clients");
+  oprf->require_subcommand(1);
+  riec::cli::VectorArgs vec;
+  auto* vector = oprf->add_subcommand(
+      "vector", "derive a key (RFC 9497 DeriveKeyPair) and print Blind/Evaluate/Finalize values");
+  vector->add_option("--seed-hex", vec.seed_hex, "32-byte seed")->required();
+  vector->add_option("--info-hex", vec.info_hex, "key info")->required();
+  vector->add_option("--input-hex", vec.input_hex, "OPRF input")->required();
+  vector->add_option("--blind-hex", vec.blind_hex, "blind scalar (32 bytes, little-endian)")->required();
+  vector->add_flag("--json", vec.json, "print JSON");
+  vector->callback([&] { offline = [&] { return riec::cli::OprfVector(vec, std::cout); }; });
+
+  // riec policy ... (offline)
+  auto* pol = app.add_subcommand("policy", "check convenant policy files offline");
+  pol->require_subcommand(1);
+  std::string policy_file;
+  auto* check = pol->add_subcommand("check", "validate a policy file; list its purposes");
+  check->add_option("file", policy_file, "policy file (YAML)")->required();
+  check->callback([&] { offline = [&] { return riec::cli::PolicyCheck(policy_file, std::cout); }; });
+  auto* ids = pol->add_subcommand("identities", "print 'convenant partner role' for every certificate the policy allows");
+  ids->add_option("file", policy_file, "policy file (YAML)")->required();
+  ids->callback([&] { offline = [&] { return riec::cli::PolicyIdentities(policy_file, std::cout); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (offline) return offline();
+  auto options = riec::cli::ResolveConnection(conn);
+  if (!options.ok()) return riec::cli::Fail(options.status());
+  auto client = riec::sdk::Client::Connect(*options);
+  if (!client.ok()) return riec::cli::Fail(client.status());
+  return online(**client);
+}

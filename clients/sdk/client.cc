@@ -1,0 +1,320 @@
+#include "riec/sdk/client.h"
+
+#include <grpcpp/grpcpp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "broker/common/file.h"
+#include "broker/crypto/oprf.h"
+#include "broker/crypto/sodium.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "riec/sdk/normalise.h"
+
+namespace riec::sdk {
+namespace {
+
+// Runs fn(i) for i in [0, n) on all cores.
+void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
+  const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                          std::max<size_t>(1, n / 64));
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < n; i += threads) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+absl::StatusOr<std::string> ReadNamed(const std::string& path, const char* what) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": not set"));
+  }
+  auto text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), absl::StrCat(what, ": ", text.status().message()));
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  ConnectionOptions o;
+  const std::filesystem::path base = std::filesystem::path(path).parent_path();
+  auto file = [&](const std::string& v) {
+    std::filesystem::path p(v);
+    return p.is_absolute() || base.empty() ? v : (base / p).string();
+  };
+  try {
+    YAML::Node root = YAML::Load(*text);
+    if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be a mapping"));
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string value = it->second.as<std::string>();
+      if (key == "broker") {
+        o.broker = value;
+      } else if (key == "pseudonymiser") {
+        o.pseudonymiser = value;
+      } else if (key == "ca") {
+        o.ca_file = file(value);
+      } else if (key == "cert") {
+        o.cert_file = file(value);
+      } else if (key == "key") {
+        o.key_file = file(value);
+      } else if (key == "server_name") {
+        o.server_name = value;
+      } else if (key == "on_behalf_of") {
+        o.on_behalf_of = value;
+      } else if (key == "timeout_seconds") {
+        o.timeout = absl::Seconds(it->second.as<int>());
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":", it->first.Mark().line + 1, ": unknown key '", key,
+            "' (allowed: broker, pseudonymiser, ca, cert, key, server_name, on_behalf_of, "
+            "timeout_seconds)"));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions& options) {
+  if (absl::Status s = crypto::InitCrypto(); !s.ok()) return s;
+  if (options.broker.empty()) {
+    return absl::InvalidArgumentError("broker: no address (host:port) given");
+  }
+  auto ca = ReadNamed(options.ca_file, "ca");
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadNamed(options.cert_file, "cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadNamed(options.key_file, "key");
+  if (!key.ok()) return key.status();
+
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *ca;
+  ssl.pem_cert_chain = *cert;
+  ssl.pem_private_key = *key;
+  crypto::Wipe(*key);
+  auto credentials = grpc::SslCredentials(ssl);
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(32 << 20);
+  args.SetMaxSendMessageSize(32 << 20);
+  if (!options.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.server_name);
+  }
+  std::unique_ptr<Client> c(new Client());
+  c->options_ = options;
+  c->broker_channel_ = grpc::CreateCustomChannel(options.broker, credentials, args);
+  c->pseudonymiser_channel_ =
+      options.pseudonymiser.empty() || options.pseudonymiser == options.broker
+          ? c->broker_channel_
+          : grpc::CreateCustomChannel(options.pseudonymiser, credentials, args);
+  c->pseudonymiser_ = v1::Pseudonymiser::NewStub(c->pseudonymiser_channel_);
+  c->index_ = v1::Index::NewStub(c->broker_channel_);
+  c->signals_ = v1::Signals::NewStub(c->broker_channel_);
+  c->inquiry_ = v1::Inquiry::NewStub(c->broker_channel_);
+  return c;
+}
+
+void Client::Prepare(grpc::ClientContext* ctx) const {
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  if (!options_.on_behalf_of.empty()) {
+    ctx->AddMetadata("riec-on-behalf-of", options_.on_behalf_of);
+  }
+}
+
+absl::Status Client::Convert(const grpc::Status& s, const std::string& target) const {
+  if (s.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(s.error_code());
+  if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+    return absl::Status(code, absl::StrCat(target, ": ", s.error_message()));
+  }
+  return absl::Status(code, s.error_message());
+}
+
+absl::StatusOr<bool> Client::Healthy() {
+  auto stub = grpc::health::v1::Health::NewStub(broker_channel_);
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse resp;
+  grpc::Status s = stub->Check(&ctx, req, &resp);
+  if (!s.ok()) return Convert(s, options_.broker);
+  return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+absl::StatusOr<v1::KeyInfo> Client::GetKeyInfo() {
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  v1::KeyInfo info;
+  grpc::Status s = pseudonymiser_->GetKeyInfo(&ctx, v1::GetKeyInfoRequest(), &info);
+  if (!s.ok()) return Convert(s, pseudonymiser_channel_ == broker_channel_ ? options_.broker : options_.pseudonymiser);
+  return info;
+}
+
+absl::StatusOr<v1::EvaluateResponse> Client::Evaluate(const v1::EvaluateRequest& request) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  v1::EvaluateResponse resp;
+  grpc::Status s = pseudonymiser_->Evaluate(&ctx, request, &resp);
+  if (!s.ok()) return Convert(s, pseudonymiser_channel_ == broker_channel_ ? options_.broker : options_.pseudonymiser);
+  return resp;
+}
+
+absl::StatusOr<std::vector<std::string>> Client::PseudonymiseCanonical(
+    v1::SubjectKind kind, const std::vector<std::string>& canonical, const Progress& progress) {
+  if (canonical.empty()) return std::vector<std::string>();
+  auto info = GetKeyInfo();
+  if (!info.ok()) return info.status();
+  const size_t batch = std::max<uint32_t>(1, info->max_batch_size());
+  std::vector<std::string> pseudonyms(canonical.size());
+  std::string key_id;
+  for (size_t start = 0; start < canonical.size(); start += batch) {
+    const size_t n = std::min(batch, canonical.size() - start);
+    std::vector<crypto::BlindedInput> blinded(n);
+    std::vector<std::string> inputs(n);
+    std::vector<absl::Status> errors(n);
+    ParallelFor(n, [&](size_t i) {
+      inputs[i] = PseudonymInput(kind, canonical[start + i]);
+      auto b = crypto::Blind(inputs[i]);
+      if (b.ok()) {
+        blinded[i] = *std::move(b);
+      } else {
+        errors[i] = b.status();
+      }
+    });
+    v1::EvaluateRequest req;
+    for (size_t i = 0; i < n; ++i) {
+      if (!errors[i].ok()) return errors[i];
+      req.add_blinded_elements(blinded[i].blinded_element);
+    }
+    auto resp = Evaluate(req);
+    if (!resp.ok()) return resp.status();
+    if (resp->evaluated_elements_size() != static_cast<int>(n)) {
+      return absl::InternalError("Pseudonymiser returned a different number of elements");
+    }
+    // All pseudonyms of one run must come from one key.
+    if (!key_id.empty() && resp->key_id() != key_id) {
+      return absl::AbortedError("the Pseudonymiser's key changed during the run; start again");
+    }
+    key_id = resp->key_id();
+    ParallelFor(n, [&](size_t i) {
+      auto out = crypto::Finalize(inputs[i], blinded[i].blind, resp->evaluated_elements(i));
+      if (out.ok()) {
+        pseudonyms[start + i] = out->substr(0, 32);
+      } else {
+        errors[i] = out.status();
+      }
+    });
+    for (const auto& e : errors) {
+      if (!e.ok()) return e;
+    }
+    if (progress) progress(start + n, canonical.size());
+  }
+  return pseudonyms;
+}
+
+absl::StatusOr<std::vector<v1::Subject>> Client::Subjects(const std::vector<SubjectValue>& values) {
+  std::map<v1::SubjectKind, std::vector<size_t>> by_kind;
+  std::map<v1::SubjectKind, std::vector<std::string>> canonical;
+  const absl::Time now = absl::Now();
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto c = Normalise(values[i].kind, values[i].value, now);
+    if (!c.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("subjects[", i, "]: ", c.status().message()));
+    }
+    by_kind[values[i].kind].push_back(i);
+    canonical[values[i].kind].push_back(*std::move(c));
+  }
+  std::vector<v1::Subject> out(values.size());
+  for (const auto& [kind, indices] : by_kind) {
+    auto p = PseudonymiseCanonical(kind, canonical[kind]);
+    if (!p.ok()) return p.status();
+    for (size_t j = 0; j < indices.size(); ++j) {
+      out[indices[j]].set_kind(kind);
+      out[indices[j]].set_pseudonym((*p)[j]);
+    }
+  }
+  return out;
+}
+
+#define RIEC_UNARY_CALL(stub, method, request, Response)           \
+  grpc::ClientContext ctx;                                          \
+  Prepare(&ctx);                                                    \
+  Response resp;                                                    \
+  grpc::Status s = stub->method(&ctx, request, &resp);              \
+  if (!s.ok()) return Convert(s, options_.broker);                  \
+  return resp
+
+absl::StatusOr<v1::PublishResponse> Client::Publish(const v1::PublishRequest& request) {
+  RIEC_UNARY_CALL(index_, Publish, request, v1::PublishResponse);
+}
+
+absl::StatusOr<v1::PublishResponse> Client::PublishStream(
+    const std::vector<v1::PublishRequest>& batches, const Progress& progress) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  v1::PublishResponse resp;
+  auto writer = index_->PublishStream(&ctx, &resp);
+  size_t done = 0;
+  for (const auto& b : batches) {
+    if (!writer->Write(b)) break;  // the server ended the stream; Finish says why
+    done += b.entries_size();
+    if (progress) progress(done, 0);
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  if (!s.ok()) return Convert(s, options_.broker);
+  return resp;
+}
+
+absl::StatusOr<v1::WithdrawResponse> Client::Withdraw(const v1::WithdrawRequest& request) {
+  RIEC_UNARY_CALL(index_, Withdraw, request, v1::WithdrawResponse);
+}
+
+absl::StatusOr<v1::IndexStatistics> Client::GetIndexStatistics() {
+  RIEC_UNARY_CALL(index_, GetStatistics, v1::GetStatisticsRequest(), v1::IndexStatistics);
+}
+
+absl::StatusOr<v1::RegisterSignalResponse> Client::RegisterSignal(
+    const v1::RegisterSignalRequest& request) {
+  RIEC_UNARY_CALL(signals_, RegisterSignal, request, v1::RegisterSignalResponse);
+}
+
+absl::StatusOr<v1::Signal> Client::GetSignal(const std::string& signal_id) {
+  v1::GetSignalRequest req;
+  req.set_signal_id(signal_id);
+  RIEC_UNARY_CALL(signals_, GetSignal, req, v1::Signal);
+}
+
+absl::StatusOr<v1::ListSignalsResponse> Client::ListSignals(const v1::ListSignalsRequest& request) {
+  RIEC_UNARY_CALL(signals_, ListSignals, request, v1::ListSignalsResponse);
+}
+
+absl::StatusOr<v1::CloseSignalResponse> Client::CloseSignal(const std::string& signal_id) {
+  v1::CloseSignalRequest req;
+  req.set_signal_id(signal_id);
+  RIEC_UNARY_CALL(signals_, CloseSignal, req, v1::CloseSignalResponse);
+}
+
+absl::StatusOr<v1::CheckSubjectsResponse> Client::CheckSubjects(
+    const v1::CheckSubjectsRequest& request) {
+  RIEC_UNARY_CALL(inquiry_, CheckSubjects, request, v1::CheckSubjectsResponse);
+}
+
+#undef RIEC_UNARY_CALL
+
+}  // namespace riec::sdk

@@ -1,0 +1,112 @@
+// The C++ client SDK of the RIEC broker: connects over mutual TLS, turns
+// identifiers into pseudonyms (normalise -> OPRF blind -> Evaluate ->
+// finalize) and makes every call of proto/riec/v1.
+//
+// Errors are absl::Status with the broker's gRPC code and message, prefixed
+// with the address when the broker cannot be reached.
+//
+// Thread-safety: a Client may be used from several threads at once.
+// Ownership: Connect returns an owned Client.
+#ifndef RIEC_SDK_CLIENT_H_
+#define RIEC_SDK_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "riec/v1/index.grpc.pb.h"
+#include "riec/v1/inquiry.grpc.pb.h"
+#include "riec/v1/pseudonymiser.grpc.pb.h"
+#include "riec/v1/signals.grpc.pb.h"
+
+namespace riec::sdk {
+
+struct ConnectionOptions {
+  std::string broker;         // host:port of riec-broker
+  std::string pseudonymiser;  // host:port of the Pseudonymiser; empty: the broker
+  std::string ca_file;        // convenant CA certificate (PEM)
+  std::string cert_file;      // this client's certificate (PEM)
+  std::string key_file;       // this client's private key (PEM)
+  std::string server_name;    // name to verify in the server certificate; empty: host
+  std::string on_behalf_of;   // official the calls are made for (optional)
+  absl::Duration timeout = absl::Seconds(120);  // per call
+};
+
+// Reads a client config file (docs/api.md):
+//   broker: host:port          pseudonymiser: host:port   (optional)
+//   ca: FILE  cert: FILE  key: FILE   server_name: NAME (optional)
+//   on_behalf_of: TEXT (optional)     timeout_seconds: N (optional)
+// Relative file names are taken relative to the config file's directory.
+absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path);
+
+// A subject as a partner knows it: a kind and the identifier in the
+// single-string notation of Normalise().
+struct SubjectValue {
+  v1::SubjectKind kind = v1::SUBJECT_KIND_UNSPECIFIED;
+  std::string value;
+};
+
+// Called with (done, total) while long work progresses.
+using Progress = std::function<void(size_t, size_t)>;
+
+class Client {
+ public:
+  // Reads the certificate files and creates the channels (connecting lazily).
+  // INVALID_ARGUMENT / NOT_FOUND naming a missing or unreadable file.
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ConnectionOptions& options);
+
+  // SERVING / NOT_SERVING of the broker's health service.
+  absl::StatusOr<bool> Healthy();
+
+  absl::StatusOr<v1::KeyInfo> GetKeyInfo();
+
+  // Pseudonyms (32 bytes each) for canonical values of one kind, in order.
+  // Evaluates in batches of the Pseudonymiser's maximum; blinding and
+  // finalising run on all cores.
+  absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(
+      v1::SubjectKind kind, const std::vector<std::string>& canonical,
+      const Progress& progress = {});
+
+  // Normalises and pseudonymises. INVALID_ARGUMENT naming the first bad one
+  // ("subjects[2]: BSN: fails the elfproef (11-test)").
+  absl::StatusOr<std::vector<v1::Subject>> Subjects(const std::vector<SubjectValue>& values);
+
+  absl::StatusOr<v1::PublishResponse> Publish(const v1::PublishRequest& request);
+  // Sends the batches over one PublishStream call.
+  absl::StatusOr<v1::PublishResponse> PublishStream(
+      const std::vector<v1::PublishRequest>& batches, const Progress& progress = {});
+  absl::StatusOr<v1::WithdrawResponse> Withdraw(const v1::WithdrawRequest& request);
+  absl::StatusOr<v1::IndexStatistics> GetIndexStatistics();
+
+  absl::StatusOr<v1::RegisterSignalResponse> RegisterSignal(
+      const v1::RegisterSignalRequest& request);
+  absl::StatusOr<v1::Signal> GetSignal(const std::string& signal_id);
+  absl::StatusOr<v1::ListSignalsResponse> ListSignals(const v1::ListSignalsRequest& request);
+  absl::StatusOr<v1::CloseSignalResponse> CloseSignal(const std::string& signal_id);
+
+  absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
+      const v1::CheckSubjectsRequest& request);
+
+  // Raw evaluation of blinded elements (for tests and other clients).
+  absl::StatusOr<v1::EvaluateResponse> Evaluate(const v1::EvaluateRequest& request);
+
+ private:
+  Client() = default;
+  void Prepare(grpc::ClientContext* ctx) const;
+  absl::Status Convert(const grpc::Status& s, const std::string& target) const;
+
+  ConnectionOptions options_;
+  std::shared_ptr<grpc::Channel> broker_channel_;
+  std::shared_ptr<grpc::Channel> pseudonymiser_channel_;
+  std::unique_ptr<v1::Pseudonymiser::Stub> pseudonymiser_;
+  std::unique_ptr<v1::Index::Stub> index_;
+  std::unique_ptr<v1::Signals::Stub> signals_;
+  std::unique_ptr<v1::Inquiry::Stub> inquiry_;
+};
+
+}  // namespace riec::sdk
+
+#endif  // RIEC_SDK_CLIENT_H_
