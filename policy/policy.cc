@@ -96,7 +96,7 @@ Quotas Policy::QuotasFor(absl::string_view partner) const {
   return it != partner_quotas_.end() ? it->second : default_quotas_;
 }
 
-Decision Policy::Decide(const Request& r) const {
+Decision Policy::DecideCaller(const Request& r) const {
   using absl::StatusCode;
   const Identity& who = r.who;
   const std::string convenant = Describe();
@@ -152,6 +152,20 @@ Decision Policy::Decide(const Request& r) const {
                 absl::StrCat("role '", who.role, "' may not ", ActionName(r.action),
                              " (allowed: ", absl::StrJoin(roles, ", "), ")"));
   }
+
+  return Decision{true, StatusCode::kOk, absl::StrCat("role.", ActionName(r.action)),
+                  absl::StrCat("role '", who.role, "' of partner '", who.partner,
+                               "' may ", ActionName(r.action), " under convenant ",
+                               convenant),
+                  ""};
+}
+
+Decision Policy::Decide(const Request& r) const {
+  using absl::StatusCode;
+  const Identity& who = r.who;
+  const std::string convenant = Describe();
+  Decision caller = DecideCaller(r);
+  if (!caller.allowed || r.action == Action::kConnect) return caller;
 
   // 4. Actions on an existing signal: its owner, or a coordinator (and, to
   // read it, a chair).
@@ -235,11 +249,7 @@ Decision Policy::Decide(const Request& r) const {
     }
   }
 
-  return Decision{true, StatusCode::kOk, absl::StrCat("role.", ActionName(r.action)),
-                  absl::StrCat("role '", who.role, "' of partner '", who.partner,
-                               "' may ", ActionName(r.action), " under convenant ",
-                               convenant),
-                  ""};
+  return caller;
 }
 
 }  // namespace riec::policy

@@ -150,6 +150,12 @@ class Policy {
   // The one decision function. Deterministic, no I/O.
   Decision Decide(const Request& request) const;
 
+  // The caller-level part of Decide: the identity exists, the convenant is in
+  // force, and the role may take the action. Operations check this before
+  // they look at the request, so that an unknown or unauthorised caller
+  // learns nothing from validation errors.
+  Decision DecideCaller(const Request& request) const;
+
  private:
   friend class PolicyParser;
   Policy() = default;

@@ -325,6 +325,17 @@ TEST_F(CoreTest, CoordinatorMayAskInAnySignal) {
   EXPECT_THAT(LastRecord().recipients(), ElementsAre("riec"));
 }
 
+TEST_F(CoreTest, UnknownCallersAreRefusedBeforeTheRequestIsRead) {
+  // An empty (invalid) request from a role that may not register: the role
+  // decides, not the validation.
+  auto r = signals_->Register(CallAs("politie", "privacy-officer"), {});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied) << r.status();
+  EXPECT_EQ(LastRecord().decision().rule(), "role.register-signal");
+  auto q = inquiry_->CheckSubjects(CallAs("nobody"), {});
+  EXPECT_EQ(q.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(LastRecord().decision().rule(), "identity.partner");
+}
+
 TEST_F(CoreTest, RegisterEnforcesThePurpose) {
   v1::RegisterSignalRequest req;
   req.set_purpose("holders");

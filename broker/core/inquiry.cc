@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "broker/common/status_macros.h"
 #include "broker/core/records.h"
 #include "broker/core/validate.h"
 
@@ -14,6 +15,7 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
   const auto policy = env_.policy->Current();
   const absl::Time now = env_.clock->Now();
   const std::string& requester = call.caller.identity.partner;
+  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kAsk, now));
 
   if (absl::Status s = ValidateSignalId(request.signal_id(), "signal_id"); !s.ok()) return s;
   if (request.subjects_size() > static_cast<int>(kMaxBatch)) {

@@ -43,6 +43,17 @@ absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record) {
   return refusal;
 }
 
+absl::Status AdmitCaller(log::DisclosureLog* log, const Call& call,
+                         const policy::Policy& policy, policy::Action action, absl::Time now) {
+  policy::Request q;
+  q.action = action;
+  q.who = call.caller.identity;
+  q.now = now;
+  const policy::Decision d = policy.DecideCaller(q);
+  if (d.allowed) return absl::OkStatus();
+  return Refuse(log, NewRecord(v1::REQUEST_DENIED, call, policy, now, d));
+}
+
 v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s) {
   v1::LoggedSubject* out = record->add_subjects();
   out->set_kind(s.kind());

@@ -23,6 +23,12 @@ v1::LogRecord NewRecord(v1::RecordKind kind, const Call& call,
 // `record` must come from NewRecord with the refusing decision.
 absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record);
 
+// Checks the caller-level rules (identity known, convenant in force, role
+// allowed for `action`) before a request is looked at. OK, or the refusal
+// after its log record is written.
+absl::Status AdmitCaller(log::DisclosureLog* log, const Call& call,
+                         const policy::Policy& policy, policy::Action action, absl::Time now);
+
 // Appends a subject (kind and pseudonym) to a record.
 v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s);
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/common/time_util.h"
+#include "broker/common/status_macros.h"
 #include "broker/core/records.h"
 #include "broker/core/validate.h"
 #include "broker/crypto/sodium.h"
@@ -60,6 +61,7 @@ absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
     const Call& call, const v1::RegisterSignalRequest& request) {
   const auto policy = env_.policy->Current();
   const absl::Time now = env_.clock->Now();
+  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kRegisterSignal, now));
 
   if (request.purpose().empty()) return absl::InvalidArgumentError("purpose: required");
   if (absl::Status s = ValidateBatchSize(request.subjects_size(), "subjects", 1000); !s.ok()) {
@@ -125,6 +127,7 @@ absl::StatusOr<v1::Signal> Signals::Get(const Call& call,
                                         const v1::GetSignalRequest& request) {
   const auto policy = env_.policy->Current();
   const absl::Time now = env_.clock->Now();
+  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kReadSignal, now));
   if (absl::Status s = ValidateSignalId(request.signal_id(), "signal_id"); !s.ok()) return s;
   auto signal = Load(request.signal_id(), now);
   if (!signal.ok()) return signal.status();
@@ -198,6 +201,8 @@ absl::StatusOr<v1::ListSignalsResponse> Signals::List(const Call& call,
 absl::StatusOr<v1::CloseSignalResponse> Signals::Close(const Call& call,
                                                        const v1::CloseSignalRequest& request) {
   const auto policy = env_.policy->Current();
+  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kCloseSignal,
+                              env_.clock->Now()));
   if (absl::Status s = ValidateSignalId(request.signal_id(), "signal_id"); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(state_mu_);
   const absl::Time now = env_.clock->Now();

@@ -1,6 +1,7 @@
 #include "broker/server/services.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "broker/core/records.h"
 #include "broker/server/grpc_status.h"
 #include "broker/server/peer.h"
@@ -10,8 +11,10 @@ namespace {
 
 // Admits the caller, runs `op` and moves its result into `out`.
 template <typename Response, typename Op>
-grpc::Status Serve(const Gate& gate, grpc::ServerContext* ctx, const char* method,
+grpc::Status Serve(Gate& gate, grpc::ServerContext* ctx, const char* method,
                    Response* out, Op&& op) {
+  absl::StatusOr<Gate::Ticket> ticket = gate.Enter();
+  if (!ticket.ok()) return ToGrpcStatus(ticket.status());
   absl::StatusOr<core::Call> call = gate.Admit(*ctx, method);
   if (!call.ok()) return ToGrpcStatus(call.status());
   absl::StatusOr<Response> result = op(*call);
@@ -21,6 +24,22 @@ grpc::Status Serve(const Gate& gate, grpc::ServerContext* ctx, const char* metho
 }
 
 }  // namespace
+
+absl::StatusOr<Gate::Ticket> Gate::Enter() {
+  in_flight_.fetch_add(1);
+  Ticket ticket(this);
+  if (draining_.load()) {
+    return absl::UnavailableError("riec-broker is shutting down; retry in a moment");
+  }
+  return ticket;
+}
+
+int Gate::Drain(absl::Duration timeout) {
+  draining_.store(true);
+  const absl::Time until = absl::Now() + timeout;
+  while (in_flight_.load() > 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
+  return in_flight_.load();
+}
 
 absl::StatusOr<core::Call> Gate::Admit(const grpc::ServerContext& context,
                                        const char* method) const {

@@ -7,6 +7,8 @@
 #ifndef RIEC_BROKER_SERVER_SERVICES_H_
 #define RIEC_BROKER_SERVER_SERVICES_H_
 
+#include <atomic>
+
 #include "broker/core/env.h"
 #include "broker/core/index.h"
 #include "broker/core/inquiry.h"
@@ -23,19 +25,46 @@ namespace riec::server {
 // usable riec:// identity is refused (UNAUTHENTICATED) and the refusal is
 // logged; whether the identity exists in the convenant is the policy's
 // decision, taken by the core.
+//
+// The gate also counts calls in flight, so that a shutdown can drain them:
+// once Drain has begun, new calls get UNAVAILABLE and Drain returns when the
+// last call in flight has finished.
 class Gate {
  public:
   explicit Gate(const core::Env& env) : env_(env) {}
+
+  // Held for the duration of one call.
+  class Ticket {
+   public:
+    explicit Ticket(Gate* gate) : gate_(gate) {}
+    Ticket(Ticket&& other) noexcept : gate_(other.gate_) { other.gate_ = nullptr; }
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+    ~Ticket() {
+      if (gate_ != nullptr) gate_->in_flight_.fetch_sub(1);
+    }
+
+   private:
+    Gate* gate_;
+  };
+
+  // UNAVAILABLE while draining; otherwise a ticket for one call.
+  absl::StatusOr<Ticket> Enter();
   absl::StatusOr<core::Call> Admit(const grpc::ServerContext& context,
                                    const char* method) const;
+  // Refuses new calls and waits until none is in flight or `timeout` passed.
+  // Returns the number still in flight (0 normally).
+  int Drain(absl::Duration timeout);
 
  private:
   core::Env env_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> draining_{false};
 };
 
 class PseudonymiserService final : public v1::Pseudonymiser::Service {
  public:
-  PseudonymiserService(const Gate* gate, core::Pseudonymiser* core)
+  PseudonymiserService(Gate* gate, core::Pseudonymiser* core)
       : gate_(gate), core_(core) {}
   grpc::Status Evaluate(grpc::ServerContext* ctx, const v1::EvaluateRequest* req,
                         v1::EvaluateResponse* resp) override;
@@ -43,13 +72,13 @@ class PseudonymiserService final : public v1::Pseudonymiser::Service {
                           v1::KeyInfo* resp) override;
 
  private:
-  const Gate* gate_;
+  Gate* gate_;
   core::Pseudonymiser* core_;
 };
 
 class IndexService final : public v1::Index::Service {
  public:
-  IndexService(const Gate* gate, core::Index* core) : gate_(gate), core_(core) {}
+  IndexService(Gate* gate, core::Index* core) : gate_(gate), core_(core) {}
   grpc::Status Publish(grpc::ServerContext* ctx, const v1::PublishRequest* req,
                        v1::PublishResponse* resp) override;
   grpc::Status PublishStream(grpc::ServerContext* ctx,
@@ -61,13 +90,13 @@ class IndexService final : public v1::Index::Service {
                              v1::IndexStatistics* resp) override;
 
  private:
-  const Gate* gate_;
+  Gate* gate_;
   core::Index* core_;
 };
 
 class SignalsService final : public v1::Signals::Service {
  public:
-  SignalsService(const Gate* gate, core::Signals* core) : gate_(gate), core_(core) {}
+  SignalsService(Gate* gate, core::Signals* core) : gate_(gate), core_(core) {}
   grpc::Status RegisterSignal(grpc::ServerContext* ctx, const v1::RegisterSignalRequest* req,
                               v1::RegisterSignalResponse* resp) override;
   grpc::Status GetSignal(grpc::ServerContext* ctx, const v1::GetSignalRequest* req,
@@ -78,18 +107,18 @@ class SignalsService final : public v1::Signals::Service {
                            v1::CloseSignalResponse* resp) override;
 
  private:
-  const Gate* gate_;
+  Gate* gate_;
   core::Signals* core_;
 };
 
 class InquiryService final : public v1::Inquiry::Service {
  public:
-  InquiryService(const Gate* gate, core::Inquiry* core) : gate_(gate), core_(core) {}
+  InquiryService(Gate* gate, core::Inquiry* core) : gate_(gate), core_(core) {}
   grpc::Status CheckSubjects(grpc::ServerContext* ctx, const v1::CheckSubjectsRequest* req,
                              v1::CheckSubjectsResponse* resp) override;
 
  private:
-  const Gate* gate_;
+  Gate* gate_;
   core::Inquiry* core_;
 };
 

@@ -1,0 +1,230 @@
+#include "tests/support/support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "broker/log/disclosure_log.h"
+#include "broker/storage/store.h"
+#include "gtest/gtest.h"
+
+namespace riec::testing {
+namespace {
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = err == out ? o : ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = ::open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+std::string SourceDir() { return Env("RIEC_SOURCE_DIR", RIEC_DEFAULT_SOURCE_DIR); }
+std::string BinaryDir() { return Env("RIEC_BINARY_DIR", RIEC_DEFAULT_BINARY_DIR); }
+std::string RiecBinary() { return BinaryDir() + "/clients/cli/riec"; }
+std::string BrokerBinary() { return BinaryDir() + "/broker/main/riec-broker"; }
+std::string SynthBinary() { return BinaryDir() + "/tests/synth/riec-synth"; }
+std::string ExamplePolicy() { return SourceDir() + "/policy/convenants/riec-oost-brabant.yaml"; }
+
+TempDir::TempDir(const std::string& label) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / ("riec-" + label + "-XXXXXX")).string();
+  path_ = mkdtemp(tmpl.data());
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("RIEC_KEEP_TEST_DIRS") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  char out_tmpl[] = "/tmp/riec-run-out-XXXXXX";
+  char err_tmpl[] = "/tmp/riec-run-err-XXXXXX";
+  close(mkstemp(out_tmpl));
+  close(mkstemp(err_tmpl));
+  CommandResult r;
+  pid_t pid = Spawn(argv, out_tmpl, err_tmpl);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(out_tmpl);
+  r.err = Slurp(err_tmpl);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return r;
+}
+
+Pki::Pki(std::string dir, std::string convenant) : dir_(std::move(dir)), convenant_(std::move(convenant)) {}
+
+void Pki::Create() {
+  const std::string certs = SourceDir() + "/certs/";
+  CommandResult ca = RunCommand({certs + "make-ca.sh", "--convenant", convenant_, "--out", ca_dir()});
+  ASSERT_EQ(ca.exit_code, 0) << ca.err;
+  CommandResult server = RunCommand({certs + "issue-server.sh", "--ca", ca_dir(), "--host", "localhost",
+                              "--ip", "127.0.0.1", "--out", dir_ + "/server"});
+  ASSERT_EQ(server.exit_code, 0) << server.err;
+}
+
+Pki::Files Pki::Client(const std::string& partner, const std::string& role, const std::string& name,
+                       const std::string& convenant) {
+  const std::string c = convenant.empty() ? convenant_ : convenant;
+  const std::string id = absl::StrCat(c, "/", partner, "/", role, "/", name);
+  auto it = issued_.find(id);
+  if (it != issued_.end()) return it->second;
+  const std::string out = absl::StrCat(dir_, "/clients/", c);
+  std::vector<std::string> argv = {SourceDir() + "/certs/issue-client.sh", "--ca", ca_dir(),
+                                   "--convenant", c, "--partner", partner, "--role", role,
+                                   "--out", out};
+  if (!name.empty()) {
+    argv.push_back("--name");
+    argv.push_back(name);
+  }
+  CommandResult r = RunCommand(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string base = absl::StrCat(out, "/", partner, "-", role, name.empty() ? "" : "-", name);
+  Files f{base + ".crt", base + ".key"};
+  issued_[id] = f;
+  return f;
+}
+
+absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const Pki& pki, const Options& o) {
+  auto b = std::unique_ptr<BrokerProcess>(new BrokerProcess());
+  const std::string ready = o.work_dir + "/ready";
+  std::filesystem::remove(ready);
+  b->output_file_ = absl::StrCat(o.work_dir, "/broker-", std::chrono::steady_clock::now().time_since_epoch().count(), ".log");
+  std::vector<std::string> argv = {BrokerBinary(), "--listen", "127.0.0.1:0",
+                                   "--tls-cert", pki.server_cert(), "--tls-key", pki.server_key(),
+                                   "--tls-client-ca", pki.ca_cert(), "--policy", o.policy,
+                                   "--data-dir", o.data_dir, "--key-dir", o.key_dir,
+                                   "--services", o.services, "--ready-file", ready};
+  if (!o.crl_dir.empty()) {
+    argv.push_back("--tls-crl-dir");
+    argv.push_back(o.crl_dir);
+  }
+  b->pid_ = Spawn(argv, b->output_file_, b->output_file_);
+  for (int i = 0; i < 300; ++i) {  // up to 30 s on a loaded machine
+    if (std::filesystem::exists(ready)) {
+      b->address_ = std::string(absl::StripAsciiWhitespace(Slurp(ready)));
+      if (!b->address_.empty()) return b;
+    }
+    if (!b->Alive()) {
+      return absl::InternalError(absl::StrCat("riec-broker exited: ", b->Output()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("riec-broker did not start: ", b->Output()));
+}
+
+BrokerProcess::~BrokerProcess() {
+  if (Alive()) Stop();
+}
+
+bool BrokerProcess::Alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int BrokerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void BrokerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string BrokerProcess::Output() const { return Slurp(output_file_); }
+
+sdk::ConnectionOptions Connection(Pki& pki, const std::string& address, const std::string& partner,
+                                  const std::string& role, const std::string& pseudonymiser) {
+  Pki::Files f = pki.Client(partner, role);
+  sdk::ConnectionOptions o;
+  o.broker = address;
+  o.pseudonymiser = pseudonymiser;
+  o.ca_file = pki.ca_cert();
+  o.cert_file = f.cert;
+  o.key_file = f.key;
+  o.server_name = "localhost";
+  o.timeout = absl::Seconds(60);
+  return o;
+}
+
+std::unique_ptr<sdk::Client> Connect(Pki& pki, const std::string& address,
+                                     const std::string& partner, const std::string& role) {
+  auto c = sdk::Client::Connect(Connection(pki, address, partner, role));
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *std::move(c) : nullptr;
+}
+
+CommandResult Riec(Pki& pki, const std::string& address, const std::string& partner,
+                   const std::string& role, const std::vector<std::string>& args) {
+  Pki::Files f = pki.Client(partner, role);
+  std::vector<std::string> argv = {RiecBinary(), "--broker", address, "--server-name", "localhost",
+                                   "--ca", pki.ca_cert(), "--cert", f.cert, "--key", f.key};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+absl::StatusOr<std::vector<v1::LogRecord>> ReadLog(const std::string& data_dir) {
+  auto store = storage::Store::Open(data_dir, {});
+  if (!store.ok()) return store.status();
+  auto log = log::DisclosureLog::Open(store->get());
+  if (!log.ok()) return log.status();
+  std::vector<v1::LogRecord> out;
+  for (uint64_t i = 0; i < (*log)->Size(); ++i) {
+    auto bytes = (*log)->ReadRecord(i);
+    if (!bytes.ok()) return bytes.status();
+    v1::LogRecord r;
+    if (!r.ParseFromString(*bytes)) return absl::DataLossError(absl::StrCat("record ", i, " unreadable"));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace riec::testing

@@ -1,0 +1,116 @@
+// Support for integration tests that drive the real riec-broker process
+// over mutual TLS on loopback: temporary directories, running commands, a
+// test PKI made with the certs/ scripts, and broker processes.
+//
+// Thread-safety: not thread-safe; tests use these from one thread.
+#ifndef RIEC_TESTS_SUPPORT_SUPPORT_H_
+#define RIEC_TESTS_SUPPORT_SUPPORT_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "riec/sdk/client.h"
+#include "riec/v1/log.pb.h"
+
+namespace riec::testing {
+
+std::string SourceDir();
+std::string BinaryDir();
+std::string RiecBinary();         // clients/cli/riec
+std::string BrokerBinary();       // broker/main/riec-broker
+std::string SynthBinary();        // tests/synth/riec-synth
+std::string ExamplePolicy();      // policy/convenants/riec-oost-brabant.yaml
+
+// A directory removed at destruction (kept if RIEC_KEEP_TEST_DIRS is set).
+class TempDir {
+ public:
+  explicit TempDir(const std::string& label);
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] with the arguments, waits, and captures stdout and stderr.
+CommandResult RunCommand(const std::vector<std::string>& argv);
+
+// A convenant CA with a server certificate for localhost/127.0.0.1, and
+// client certificates issued on demand with certs/issue-client.sh.
+class Pki {
+ public:
+  Pki(std::string dir, std::string convenant);
+  // Creates the CA and the server certificate. Fails the calling test on error.
+  void Create();
+  struct Files {
+    std::string cert, key;
+  };
+  Files Client(const std::string& partner, const std::string& role,
+               const std::string& name = "", const std::string& convenant = "");
+  std::string ca_dir() const { return dir_ + "/ca"; }
+  std::string ca_cert() const { return dir_ + "/ca/ca.crt"; }
+  std::string server_cert() const { return dir_ + "/server/broker.crt"; }
+  std::string server_key() const { return dir_ + "/server/broker.key"; }
+
+ private:
+  std::string dir_, convenant_;
+  std::map<std::string, Files> issued_;
+};
+
+class BrokerProcess {
+ public:
+  struct Options {
+    std::string policy;
+    std::string data_dir;
+    std::string key_dir;
+    std::string services = "all";
+    std::string crl_dir;
+    std::string work_dir;  // ready file and output go here
+  };
+  static absl::StatusOr<std::unique_ptr<BrokerProcess>> Start(const Pki& pki, const Options& o);
+  ~BrokerProcess();
+
+  const std::string& address() const { return address_; }
+  // SIGTERM and wait; returns the exit status (0 for a clean stop).
+  int Stop();
+  // SIGKILL: a crash.
+  void Kill();
+  bool Alive();
+  // Everything the broker printed.
+  std::string Output() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_, output_file_;
+};
+
+// Connection settings for a client certificate of `pki`.
+sdk::ConnectionOptions Connection(Pki& pki, const std::string& address,
+                                  const std::string& partner, const std::string& role,
+                                  const std::string& pseudonymiser = "");
+std::unique_ptr<sdk::Client> Connect(Pki& pki, const std::string& address,
+                                     const std::string& partner, const std::string& role);
+
+// Runs the riec command as partner/role against `address`.
+CommandResult Riec(Pki& pki, const std::string& address, const std::string& partner,
+                   const std::string& role, const std::vector<std::string>& args);
+
+// Every record of the disclosure log in a (stopped) broker's data directory,
+// read with the broker's own store and log code.
+absl::StatusOr<std::vector<v1::LogRecord>> ReadLog(const std::string& data_dir);
+
+}  // namespace riec::testing
+
+#endif  // RIEC_TESTS_SUPPORT_SUPPORT_H_
