@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "broker/common/hex.h"
 #include "broker/common/subject_kind.h"
 #include "clients/cli/csv.h"

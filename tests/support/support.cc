@@ -227,4 +227,20 @@ absl::StatusOr<std::vector<v1::LogRecord>> ReadLog(const std::string& data_dir) 
   return out;
 }
 
+absl::StatusOr<std::string> DumpStore(const std::string& data_dir) {
+  auto store = storage::Store::Open(data_dir, {});
+  if (!store.ok()) return store.status();
+  std::string out;
+  for (int f = 0; f < storage::kFamilyCount; ++f) {
+    auto it = (*store)->NewIterator(static_cast<storage::Family>(f));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.append(it->key().data(), it->key().size());
+      out.push_back('\n');
+      out.append(it->value().data(), it->value().size());
+      out.push_back('\n');
+    }
+  }
+  return out;
+}
+
 }  // namespace riec::testing

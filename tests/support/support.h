@@ -111,6 +111,11 @@ CommandResult Riec(Pki& pki, const std::string& address, const std::string& part
 // read with the broker's own store and log code.
 absl::StatusOr<std::vector<v1::LogRecord>> ReadLog(const std::string& data_dir);
 
+// Every key and value of every column family of a (stopped) broker's store,
+// decompressed, concatenated: what the data directory holds, as RocksDB reads
+// it back.
+absl::StatusOr<std::string> DumpStore(const std::string& data_dir);
+
 }  // namespace riec::testing
 
 #endif  // RIEC_TESTS_SUPPORT_SUPPORT_H_
