@@ -1,7 +1,8 @@
 #include "broker/core/inquiry.h"
 
 #include <map>
-#include <set>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "absl/strings/str_cat.h"
 #include "broker/common/status_macros.h"
@@ -52,9 +53,18 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
   policy::Decision d = policy->Decide(q);
   if (!d.allowed) return refuse(d, signal->purpose());
 
-  const auto& asked = request.subjects().empty() ? signal->subjects() : request.subjects();
-  std::set<std::string> in_signal;
-  for (const auto& s : signal->subjects()) in_signal.insert(s.SerializeAsString());
+  // An empty list asks about the signal's own subjects; otherwise each must
+  // be one of them (kind byte + pseudonym identifies a subject).
+  const bool all = request.subjects().empty();
+  const auto& asked = all ? signal->subjects() : request.subjects();
+  auto subject_key = [](const v1::Subject& s) {
+    return absl::StrCat(std::string(1, static_cast<char>(s.kind())), s.pseudonym());
+  };
+  absl::flat_hash_set<std::string> in_signal;
+  if (!all) {
+    in_signal.reserve(signal->subjects_size());
+    for (const auto& s : signal->subjects()) in_signal.insert(subject_key(s));
+  }
   for (int i = 0; i < asked.size(); ++i) {
     q.subject_kind = asked[i].kind();
     policy::Decision k = policy->Decide(q);
@@ -62,7 +72,7 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
       k.explanation = absl::StrCat("subjects[", i, "].kind: ", k.explanation);
       return refuse(k, signal->purpose());
     }
-    if (!in_signal.count(asked[i].SerializeAsString())) {
+    if (!all && !in_signal.contains(subject_key(asked[i]))) {
       return refuse({false, absl::StatusCode::kFailedPrecondition, "signal.subjects",
                      absl::StrCat("subjects[", i, "]: not a subject of signal ", signal->id(),
                                   "; register a signal for it first"),

@@ -186,12 +186,18 @@ OprfKey OprfKey::Generate() { return OprfKey(Scalar::Random()); }
 
 absl::StatusOr<std::string> OprfKey::Evaluate(
     absl::string_view blinded_element) const {
-  if (absl::Status s = CheckElement(blinded_element, "blinded element"); !s.ok())
-    return s;
+  if (blinded_element.size() != kElementSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("blinded element: ", blinded_element.size(), " bytes, want 32"));
+  }
+  // crypto_scalarmult_ristretto255 decodes the element itself and fails on a
+  // non-canonical encoding or an identity result, so the valid path decodes
+  // once; the precise reason is worked out only for a failure.
   std::string out(kElementSize, '\0');
   if (crypto_scalarmult_ristretto255(reinterpret_cast<unsigned char*>(out.data()),
                                      secret_.data(), U(blinded_element)) != 0) {
-    return absl::InvalidArgumentError("blinded element: evaluates to the identity");
+    absl::Status s = CheckElement(blinded_element, "blinded element");
+    return s.ok() ? absl::InvalidArgumentError("blinded element: evaluates to the identity") : s;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
 
 namespace riec::storage {
 namespace {
@@ -34,6 +35,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
     o.memtable_prefix_bloom_size_ratio = 0.05;
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  o.write_buffer_size = f == Family::kIndex || f == Family::kIndexByHolder || f == Family::kLog
+                            ? 32 << 20
+                            : 4 << 20;
   o.compression = rocksdb::kLZ4Compression;
   return o;
 }
@@ -70,8 +74,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     // Pseudonyms only, but still nobody else's business.
     if (absl::Status s = MakeDirectories(dir, 0700); !s.ok()) return s;
   }
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto cache = rocksdb::NewLRUCache(options.memory_budget_bytes);
   rocksdb::DBOptions db_options;
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_bytes, cache);
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;

@@ -50,8 +50,13 @@ struct Mutation {
 class Store {
  public:
   struct Options {
-    // Block cache size; the index's working set lives here.
-    size_t block_cache_bytes = 64 << 20;
+    // One memory budget for the block cache (index working set, index and
+    // filter blocks) and the memtables of every column family together:
+    // memtables are charged to the cache, so the store's memory stays within
+    // this figure whatever the index size.
+    size_t memory_budget_bytes = 256 << 20;
+    // The part of the budget that memtables may take before they are flushed.
+    size_t memtable_bytes = 96 << 20;
   };
 
   // Opens (creating if missing) the store in `dir`. FAILED_PRECONDITION if

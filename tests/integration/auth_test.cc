@@ -34,7 +34,7 @@ TEST_F(AuthTest, NoClientCertificateIsRefusedInTheHandshake) {
 TEST_F(AuthTest, CertificateOfAnotherCaIsRefused) {
   TempDir other_dir("other-pki");
   Pki other(other_dir.path(), kConvenant);
-  other.Create();
+  ASSERT_TRUE(other.Create().ok());
   auto options = Connection(other, broker_->address(), "politie", "partner-system");
   options.ca_file = TestPki().ca_cert();  // trusts the broker, but is not trusted by it
   options.timeout = absl::Seconds(10);

@@ -10,7 +10,8 @@ Pki& TestPki() {
   if (pki == nullptr) {
     pki_dir = new TempDir("pki");
     pki = new Pki(pki_dir->path(), kConvenant);
-    pki->Create();
+    absl::Status created = pki->Create();
+    if (!created.ok()) ADD_FAILURE() << created;
   }
   return *pki;
 }

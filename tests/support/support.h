@@ -52,11 +52,13 @@ CommandResult RunCommand(const std::vector<std::string>& argv);
 class Pki {
  public:
   Pki(std::string dir, std::string convenant);
-  // Creates the CA and the server certificate. Fails the calling test on error.
-  void Create();
+  // Creates the CA and the server certificate.
+  absl::Status Create();
   struct Files {
     std::string cert, key;
   };
+  // Issues (once) and returns a client certificate. On failure the paths
+  // are empty and the script's message is printed to stderr.
   Files Client(const std::string& partner, const std::string& role,
                const std::string& name = "", const std::string& convenant = "");
   std::string ca_dir() const { return dir_ + "/ca"; }
@@ -83,6 +85,7 @@ class BrokerProcess {
   ~BrokerProcess();
 
   const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
   // SIGTERM and wait; returns the exit status (0 for a clean stop).
   int Stop();
   // SIGKILL: a crash.
@@ -100,6 +103,7 @@ class BrokerProcess {
 sdk::ConnectionOptions Connection(Pki& pki, const std::string& address,
                                   const std::string& partner, const std::string& role,
                                   const std::string& pseudonymiser = "");
+// nullptr (with the reason on stderr) if the client cannot be created.
 std::unique_ptr<sdk::Client> Connect(Pki& pki, const std::string& address,
                                      const std::string& partner, const std::string& role);
 

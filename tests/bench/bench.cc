@@ -1,0 +1,340 @@
+// riec-bench: measures the broker against DESIGN.md §10 and prints each
+// figure beside a ceiling measured in the same run on the same machine.
+//
+// It starts the real riec-broker process with a fresh RocksDB directory and
+// talks gRPC over mutual TLS on loopback, like a partner system would. The
+// ceilings are the raw primitives the broker is built on: libsodium scalar
+// multiplications, and RocksDB synced batched writes and prefix lookups with
+// the broker's own store layout (storage::Store), without gRPC, TLS, policy
+// or log records.
+//
+// Figures are printed, never asserted: machines here are shared and noisy.
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "broker/crypto/oprf.h"
+#include "broker/crypto/sodium.h"
+#include "broker/storage/store.h"
+#include "tests/support/support.h"
+
+namespace riec::bench {
+namespace {
+
+using testing::BrokerProcess;
+using testing::Pki;
+using testing::TempDir;
+
+struct Args {
+  bool smoke = false;
+  uint64_t entries = 1'000'000;
+  uint64_t subjects = 200'000;
+  uint64_t oprf = 262'144;
+  int latency = 2000;
+  int threads = 4;
+};
+
+struct Row {
+  std::string figure, measured, ceiling, ratio, target;
+  std::string verdict;
+};
+
+constexpr int kPartners = 4;
+constexpr int kPublishBatch = 5000;
+constexpr int kSignalSize = 1000;
+
+std::string Rate(double per_second) {
+  return absl::StrFormat("%s/s", absl::StrCat(static_cast<uint64_t>(per_second)));
+}
+
+// Runs fn(thread, i) for i in [0, n) split over `threads` threads; returns
+// the wall time.
+absl::Duration Parallel(int threads, uint64_t n, const std::function<void(int, uint64_t)>& fn) {
+  std::vector<std::thread> pool;
+  std::atomic<uint64_t> next{0};
+  const absl::Time start = absl::Now();
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (uint64_t i; (i = next.fetch_add(1)) < n;) fn(t, i);
+    });
+  }
+  for (auto& th : pool) th.join();
+  return absl::Now() - start;
+}
+
+std::string Policy() {
+  std::string partners, ids;
+  for (int i = 0; i < kPartners; ++i) {
+    absl::StrAppend(&partners, "  - {id: p", i, ", name: Partner ", i, "}\n");
+    absl::StrAppend(&ids, i ? ", " : "", "p", i);
+  }
+  return absl::StrCat(R"(convenant: {id: riec-bench, version: "1"}
+partners:
+  - {id: riec, name: RIEC, roles: [coordinator]}
+)", partners, R"(purposes:
+  - id: bench
+    subject_kinds: [person-bsn]
+    participants: [riec, )", ids, R"(]
+    stage1: {level: holders}
+    max_subjects_per_signal: 1000
+quotas:
+  default: {oprf_evaluations_per_day: 1000000000}
+)");
+}
+
+uint64_t RssKiB(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
+// The index mutations of one entry, as the broker writes them.
+void AddEntry(rocksdb::WriteBatch* b, const storage::Store& s, const std::string& pseudonym,
+              const std::string& holder) {
+  std::string subject = pseudonym;
+  subject.push_back(static_cast<char>(v1::PERSON_BSN));
+  const std::string value(18, '\1');
+  b->Put(s.cf(storage::Family::kIndex), absl::StrCat(subject, holder, std::string(1, '\0')), value);
+  b->Put(s.cf(storage::Family::kIndexByHolder),
+         absl::StrCat(holder, std::string(1, '\0'), subject), value);
+}
+
+int Run(const Args& a) {
+  if (!crypto::InitCrypto().ok()) return 1;
+  TempDir dir("bench");
+  Pki pki(dir / "pki", "riec-bench");
+  if (auto s = pki.Create(); !s.ok()) {
+    std::cerr << "riec-bench: " << s << "\n";
+    return 1;
+  }
+  std::ofstream(dir / "policy.yaml") << Policy();
+  BrokerProcess::Options o;
+  o.policy = dir / "policy.yaml";
+  o.data_dir = dir / "data";
+  o.key_dir = dir / "keys";
+  o.work_dir = dir.path();
+  auto broker = BrokerProcess::Start(pki, o);
+  if (!broker.ok()) {
+    std::cerr << "riec-bench: " << broker.status() << "\n";
+    return 1;
+  }
+  const std::string address = (*broker)->address();
+  std::vector<std::unique_ptr<sdk::Client>> partner;
+  for (int i = 0; i < kPartners; ++i) {
+    partner.push_back(testing::Connect(pki, address, absl::StrCat("p", i), "partner-system"));
+    if (!partner.back()) return 1;
+  }
+  std::vector<Row> rows;
+  std::cerr << "riec-bench: broker at " << address << ", " << a.threads << " client threads\n";
+
+  // 1. OPRF evaluations.
+  {
+    // Ceiling: one scalar multiplication per evaluation, on every core.
+    const crypto::Scalar scalar = crypto::Scalar::Random();
+    const std::string point = crypto::HashToGroup("bench");
+    const uint64_t raw_n = a.oprf;
+    const absl::Duration raw = Parallel(std::thread::hardware_concurrency(), raw_n, [&](int, uint64_t) {
+      unsigned char out[32];
+      crypto_scalarmult_ristretto255(out, scalar.data(),
+                                     reinterpret_cast<const unsigned char*>(point.data()));
+    });
+    v1::EvaluateRequest req;
+    for (int i = 0; i < 1024; ++i) req.add_blinded_elements(crypto::Blind(absl::StrCat("x", i))->blinded_element);
+    const uint64_t calls = std::max<uint64_t>(1, a.oprf / 1024);
+    std::atomic<bool> failed{false};
+    const absl::Duration served = Parallel(a.threads, calls, [&](int t, uint64_t) {
+      if (!partner[t % kPartners]->Evaluate(req).ok()) failed = true;
+    });
+    if (failed) std::cerr << "riec-bench: some Evaluate calls failed\n";
+    const double got = calls * 1024 / absl::ToDoubleSeconds(served);
+    const double ceil = raw_n / absl::ToDoubleSeconds(raw);
+    rows.push_back({"OPRF evaluations per second (batches of 1024)", Rate(got),
+                    Rate(ceil) + " scalar mult", absl::StrFormat("%.0f %%", 100 * got / ceil),
+                    ">= 80 % of ceiling", got >= 0.8 * ceil ? "met" : "not met"});
+  }
+
+  // 2. Durable publication: broker vs raw synced batched writes.
+  std::vector<std::string> pseudonyms(a.entries);
+  for (auto& p : pseudonyms) p = crypto::RandomBytes(32);
+  {
+    auto raw_store = storage::Store::Open(dir / "raw", {});
+    if (!raw_store.ok()) return 1;
+    const uint64_t batches = (a.entries + kPublishBatch - 1) / kPublishBatch;
+    const absl::Duration raw = Parallel(a.threads, batches, [&](int, uint64_t b) {
+      rocksdb::WriteBatch batch;
+      for (uint64_t i = b * kPublishBatch; i < std::min<uint64_t>(a.entries, (b + 1) * kPublishBatch); ++i) {
+        AddEntry(&batch, **raw_store, pseudonyms[i], absl::StrCat("p", i % kPartners));
+      }
+      (void)(*raw_store)->Write(&batch, /*sync=*/true);
+    });
+    std::atomic<bool> failed{false};
+    const absl::Duration served = Parallel(a.threads, batches, [&](int, uint64_t b) {
+      v1::PublishRequest req;
+      const int holder = static_cast<int>(b % kPartners);
+      for (uint64_t i = b * kPublishBatch; i < std::min<uint64_t>(a.entries, (b + 1) * kPublishBatch); ++i) {
+        auto* e = req.add_entries();
+        e->mutable_subject()->set_kind(v1::PERSON_BSN);
+        e->mutable_subject()->set_pseudonym(pseudonyms[i]);
+      }
+      if (!partner[holder]->Publish(req).ok()) failed = true;
+    });
+    if (failed) std::cerr << "riec-bench: some Publish calls failed\n";
+    const double got = a.entries / absl::ToDoubleSeconds(served);
+    const double ceil = a.entries / absl::ToDoubleSeconds(raw);
+    rows.push_back({"index entries published per second, durable", Rate(got),
+                    Rate(ceil) + " raw synced batches", absl::StrFormat("%.0f %%", 100 * got / ceil),
+                    ">= 100 000/s", got >= 100000 ? "met" : "not met"});
+
+    // 3. Stage-1 answers vs raw prefix lookups on the same data. Half the
+    // subjects asked are held, half are unknown.
+    const uint64_t asked = std::min<uint64_t>(a.subjects, a.entries * 2);
+    std::vector<std::string> questions(asked);
+    for (uint64_t i = 0; i < asked; ++i) {
+      questions[i] = i % 2 == 0 ? pseudonyms[(i / 2) % a.entries] : crypto::RandomBytes(32);
+    }
+    // The ceiling is the best case: the raw index fully compacted, not in
+    // the middle of the compactions its bulk load started.
+    (*raw_store)->db()->CompactRange(rocksdb::CompactRangeOptions(),
+                                     (*raw_store)->cf(storage::Family::kIndex), nullptr, nullptr);
+    std::atomic<uint64_t> found{0};
+    const absl::Duration raw_lookups = Parallel(a.threads, asked, [&](int, uint64_t i) {
+      std::string prefix = questions[i];
+      prefix.push_back(static_cast<char>(v1::PERSON_BSN));
+      auto it = (*raw_store)->NewIterator(storage::Family::kIndex, true);
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) found++;
+    });
+    auto coordinator = testing::Connect(pki, address, "riec", "coordinator");
+    std::vector<std::string> signals;
+    for (uint64_t start = 0; start < asked; start += kSignalSize) {
+      v1::RegisterSignalRequest reg;
+      reg.set_purpose("bench");
+      for (uint64_t i = start; i < std::min<uint64_t>(asked, start + kSignalSize); ++i) {
+        auto* s = reg.add_subjects();
+        s->set_kind(v1::PERSON_BSN);
+        s->set_pseudonym(questions[i]);
+      }
+      auto r = coordinator->RegisterSignal(reg);
+      if (!r.ok()) {
+        std::cerr << "riec-bench: " << r.status() << "\n";
+        return 1;
+      }
+      signals.push_back(r->signal().id());
+    }
+    std::atomic<uint64_t> answered{0}, hits{0};
+    const absl::Duration stage1 = Parallel(a.threads, signals.size(), [&](int t, uint64_t s) {
+      v1::CheckSubjectsRequest req;
+      req.set_signal_id(signals[s]);
+      auto r = coordinator->CheckSubjects(req);
+      if (!r.ok()) return;
+      answered += r->answers_size();
+      for (const auto& ans : r->answers()) hits += ans.hit();
+    });
+    if (answered != asked) std::cerr << "riec-bench: only " << answered << " of " << asked << " answered\n";
+    const double answers = answered / absl::ToDoubleSeconds(stage1);
+    const double lookups = asked / absl::ToDoubleSeconds(raw_lookups);
+    rows.push_back({"stage-1 subjects answered per second, logged", Rate(answers),
+                    Rate(lookups) + " raw prefix lookups",
+                    absl::StrFormat("%.0f %%", 100 * answers / lookups), ">= 100 000/s",
+                    answers >= 100000 ? "met" : "not met"});
+    std::cerr << "riec-bench: stage 1: " << hits << " hits of " << answered << " (expected about half)\n";
+
+    // 4. Single-subject latency, in a signal about one subject; beside it
+    // the latency of one raw synced write, the floor for an answer that
+    // waits for its durable log record.
+    auto percentiles = [](std::vector<double> ms) {
+      std::sort(ms.begin(), ms.end());
+      if (ms.empty()) return std::make_pair(0.0, 0.0);
+      return std::make_pair(ms[ms.size() / 2], ms[std::min(ms.size() - 1, ms.size() * 99 / 100)]);
+    };
+    std::vector<double> raw_ms, ms;
+    for (int i = 0; i < a.latency; ++i) {
+      rocksdb::WriteBatch batch;
+      batch.Put((*raw_store)->cf(storage::Family::kLog), absl::StrCat("latency", i), std::string(200, 'x'));
+      const absl::Time t0 = absl::Now();
+      (void)(*raw_store)->Write(&batch, /*sync=*/true);
+      raw_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+    }
+    v1::RegisterSignalRequest reg;
+    reg.set_purpose("bench");
+    auto* subject = reg.add_subjects();
+    subject->set_kind(v1::PERSON_BSN);
+    subject->set_pseudonym(questions[0]);
+    auto single = coordinator->RegisterSignal(reg);
+    v1::CheckSubjectsRequest one;
+    if (single.ok()) one.set_signal_id(single->signal().id());
+    for (int i = 0; i < a.latency && single.ok(); ++i) {
+      const absl::Time t0 = absl::Now();
+      if (!coordinator->CheckSubjects(one).ok()) break;
+      ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+    }
+    const auto [p50, p99] = percentiles(ms);
+    const auto [raw50, raw99] = percentiles(raw_ms);
+    rows.push_back({"single-subject stage-1 latency p50 / p99",
+                    absl::StrFormat("%.2f / %.2f ms", p50, p99),
+                    absl::StrFormat("%.2f / %.2f ms one synced write", raw50, raw99), "-",
+                    "<= 1 / 5 ms", p50 <= 1 && p99 <= 5 ? "met" : "not met"});
+  }
+
+  // 5. Memory.
+  const uint64_t rss = RssKiB((*broker)->pid());
+  rows.push_back({absl::StrCat("broker memory (RSS) with ", a.entries, " index entries"),
+                  absl::StrFormat("%.0f MiB", rss / 1024.0), "-", "-", "<= 512 MiB at 10 000 000",
+                  a.entries >= 10'000'000 ? (rss <= 512 * 1024 ? "met" : "not met") : "run --entries 10000000"});
+  (*broker)->Stop();
+
+  size_t w[5] = {6, 8, 7, 5, 6};
+  for (const auto& r : rows) {
+    w[0] = std::max(w[0], r.figure.size());
+    w[1] = std::max(w[1], r.measured.size());
+    w[2] = std::max(w[2], r.ceiling.size());
+    w[3] = std::max(w[3], r.ratio.size());
+    w[4] = std::max(w[4], r.target.size());
+  }
+  auto line = [&](const std::string& a0, const std::string& a1, const std::string& a2,
+                  const std::string& a3, const std::string& a4, const std::string& a5) {
+    std::cout << absl::StrFormat("%-*s  %*s  %-*s  %*s  %-*s  %s\n", w[0], a0, w[1], a1, w[2], a2,
+                                 w[3], a3, w[4], a4, a5);
+  };
+  std::cout << "\nriec-bench" << (a.smoke ? " (smoke run: sizes too small for real figures)" : "")
+            << ": " << a.entries << " entries, " << a.subjects << " subjects, " << a.threads
+            << " client threads, " << std::thread::hardware_concurrency() << " cores\n\n";
+  line("figure", "measured", "ceiling (same run)", "ratio", "target", "");
+  for (const auto& r : rows) line(r.figure, r.measured, r.ceiling, r.ratio, r.target, r.verdict);
+  return 0;
+}
+
+}  // namespace
+}  // namespace riec::bench
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "riec-bench — measures riec-broker (DESIGN.md §10) over mutual TLS on loopback and prints\n"
+      "each figure beside the ceiling of the primitive under it, measured in the same run."};
+  riec::bench::Args a;
+  app.add_flag("--smoke", a.smoke, "tiny sizes: checks that the benchmark runs");
+  app.add_option("--entries", a.entries, "index entries to publish (default 1 000 000)");
+  app.add_option("--subjects", a.subjects, "stage-1 subjects to ask about (default 200 000)");
+  app.add_option("--oprf", a.oprf, "OPRF evaluations (default 262 144)");
+  app.add_option("--latency-samples", a.latency, "single-subject questions timed (default 2000)");
+  app.add_option("--threads", a.threads, "client threads (default 4)")->check(CLI::Range(1, 64));
+  CLI11_PARSE(app, argc, argv);
+  if (a.smoke) {
+    a.entries = 20000;
+    a.subjects = 4000;
+    a.oprf = 8192;
+    a.latency = 100;
+  }
+  return riec::bench::Run(a);
+}
