@@ -345,10 +345,12 @@ int SignalShow(sdk::Client& client, const std::string& id, bool json, std::ostre
       << Date(s->expires()) << " UTC\n";
   if (!s->reference().empty()) out << "reference  " << s->reference() << "\n";
   out << "subjects   " << s->subjects_size() << "\n";
+  std::vector<std::vector<std::string>> rows;
   for (int i = 0; i < s->subjects_size(); ++i) {
-    out << "  #" << i + 1 << "  " << KindTag(s->subjects(i).kind()) << "  "
-        << ToHex(s->subjects(i).pseudonym()).substr(0, 16) << "…\n";
+    rows.push_back({absl::StrCat("#", i + 1), std::string(KindTag(s->subjects(i).kind())),
+                    ToHex(s->subjects(i).pseudonym()).substr(0, 16) + "…"});
   }
+  PrintTable(out, {"  ", "KIND", "PSEUDONYM"}, rows);
   return 0;
 }
 

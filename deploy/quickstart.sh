@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# quickstart.sh — from a fresh Debian 12 machine to a running RIEC broker
+# with a stage-1 demo:
+#   1. installs the packages that are missing (deploy/install-deps.sh),
+#   2. builds everything (./build),
+#   3. creates a development CA, a server certificate for localhost and a
+#      client certificate for every partner and role of the example convenant
+#      (var/dev/pki; private keys stay there, mode 600, never in git),
+#   4. starts riec-broker on its embedded store (var/dev/data) in the
+#      background, listening on 127.0.0.1:${RIEC_DEV_PORT:-7443},
+#   5. runs a scripted demo: partners publish synthetic exports, a
+#      municipality registers a signal, and the stage-1 answers are printed.
+#
+# The broker keeps running afterwards; the script says how to use and stop it.
+# Run it again to rebuild and restart; the data and certificates are kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+port=${RIEC_DEV_PORT:-7443}
+dev=$root/var/dev
+riec=$root/build/clients/cli/riec
+policy=$root/policy/convenants/riec-oost-brabant.yaml
+convenant=riec-oost-brabant
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1/5 packages"
+./deploy/install-deps.sh
+
+step "2/5 build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)"
+
+step "3/5 development certificates (var/dev/pki)"
+mkdir -p "$dev"
+if [ ! -f "$dev/pki/ca/ca.key" ]; then
+  certs/make-ca.sh --convenant "$convenant" --out "$dev/pki/ca"
+  certs/issue-server.sh --ca "$dev/pki/ca" --host localhost --ip 127.0.0.1 --out "$dev/pki/server"
+  certs/issue-for-policy.sh --ca "$dev/pki/ca" --policy "$policy" --out "$dev/pki/clients" --riec "$riec"
+else
+  echo "kept the existing CA and certificates in $dev/pki"
+fi
+# One client config per certificate: riec --config var/dev/clients/<partner>-<role>.yaml
+mkdir -p "$dev/clients"
+for crt in "$dev"/pki/clients/*.crt; do
+  name=$(basename "$crt" .crt)
+  cat > "$dev/clients/$name.yaml" <<CFG
+broker: 127.0.0.1:$port
+server_name: localhost
+ca: ../pki/ca/ca.crt
+cert: ../pki/clients/$name.crt
+key: ../pki/clients/$name.key
+CFG
+done
+
+step "4/5 riec-broker on 127.0.0.1:$port (data in var/dev/data)"
+cat > "$dev/broker.yaml" <<CFG
+listen: 127.0.0.1:$port
+tls:
+  cert: $dev/pki/server/broker.crt
+  key: $dev/pki/server/broker.key
+  client_ca: $dev/pki/ca/ca.crt
+data_dir: $dev/data
+key_dir: $dev/keys
+policy: $policy
+ready_file: $dev/broker.ready
+CFG
+if [ -f "$dev/broker.pid" ] && kill -0 "$(cat "$dev/broker.pid")" 2>/dev/null; then
+  echo "stopping the running development broker (pid $(cat "$dev/broker.pid"))"
+  kill "$(cat "$dev/broker.pid")"
+  while kill -0 "$(cat "$dev/broker.pid")" 2>/dev/null; do sleep 0.1; done
+fi
+rm -f "$dev/broker.ready"
+nohup build/broker/main/riec-broker --config "$dev/broker.yaml" >> "$dev/broker.log" 2>&1 &
+echo $! > "$dev/broker.pid"
+for _ in $(seq 100); do
+  [ -s "$dev/broker.ready" ] && break
+  kill -0 "$(cat "$dev/broker.pid")" 2>/dev/null || { tail -5 "$dev/broker.log" >&2; echo "riec-broker did not start (see $dev/broker.log)" >&2; exit 1; }
+  sleep 0.1
+done
+tail -1 "$dev/broker.log"
+
+step "5/5 demo: partners publish, a signal is registered, stage 1 answers"
+as() { local who=$1; shift; "$riec" --config "$dev/clients/$who.yaml" "$@"; }
+build/tests/synth/riec-synth --out "$dev/synth" --persons 2000 --seed 2026 --bad-rows 1
+for partner in gemeente-eindhoven politie uwv belastingdienst nla; do
+  for file in "$dev/synth/$partner"/*.csv; do
+    kind=$(basename "$file" .csv)
+    echo "-- $partner publishes $kind"
+    as "$partner-partner-system" --on-behalf-of "demo script" index publish --kind "$kind" --csv "$file" \
+      || echo "   (rows with a bad BSN were added on purpose: they are reported by line and skipped)"
+  done
+done
+
+# A signal about housing of labour migrants: residents known to several
+# partners, an address, a company, and one person nobody holds.
+mapfile -t persons < <(awk -F, '$1=="person-bsn" && $3 ~ /uwv/ && $3 ~ /politie|belastingdienst/ {print $2}' "$dev/synth/ground-truth.csv" | head -3)
+address=$(awk -F, '$1=="address" && $3 ~ /nla/ {print $2; exit}' "$dev/synth/ground-truth.csv")
+company=$(awk -F, '$1=="organisation-kvk" && $3 ~ /uwv/ {print $2; exit}' "$dev/synth/ground-truth.csv")
+subjects=()
+for bsn in "${persons[@]}"; do subjects+=(--subject "person-bsn:$bsn"); done
+subjects+=(--subject "address:$address" --subject "organisation-kvk:$company" --subject "person-bsn:111222333")
+echo
+echo "-- gemeente-eindhoven registers a signal (purpose ondermijning, theme huisvesting-arbeidsmigranten)"
+signal=$(as gemeente-eindhoven-partner-system signal register --purpose ondermijning \
+           --theme huisvesting-arbeidsmigranten --reference "demo" -q "${subjects[@]}")
+as gemeente-eindhoven-partner-system signal show "$signal"
+echo
+echo "-- gemeente-eindhoven asks who holds something (stage 1, algemene informatie)"
+as gemeente-eindhoven-partner-system query --signal "$signal" "${subjects[@]}"
+echo
+echo "-- the same signal through the RIEC coordinator, as JSON"
+as riec-coordinator query --signal "$signal" --json
+
+cat <<MSG
+
+The broker keeps running (pid $(cat "$dev/broker.pid"), log $dev/broker.log).
+  Use it:    export RIEC_CONFIG=$dev/clients/gemeente-eindhoven-partner-system.yaml
+             $riec signal list
+             $riec query --signal $signal
+  Stop it:   kill \$(cat $dev/broker.pid)
+  Start it:  build/broker/main/riec-broker --config $dev/broker.yaml
+MSG
