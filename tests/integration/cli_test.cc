@@ -134,6 +134,38 @@ TEST_F(CliBrokerTest, TheOfficialActedForIsRecorded) {
   EXPECT_EQ(log.back().actor().certificate_sha256().size(), 32u);
 }
 
+TEST_F(CliBrokerTest, PublishStatsWithdrawAndSignalLifecycle) {
+  std::ofstream(*dir_ / "uwv.csv") << "bsn;categorie\n111222333;uitkering\n1234.56.782;arbeid\n";
+  CommandResult pub = Cli("uwv", "partner-system", {"index", "publish", "--kind", "person-bsn", "--csv", *dir_ / "uwv.csv"});
+  ASSERT_EQ(pub.exit_code, 0) << pub.err;
+  EXPECT_THAT(pub.out, HasSubstr("published 2 person-bsn entries"));
+  CommandResult stats = Cli("uwv", "partner-system", {"index", "stats", "--json"});
+  EXPECT_EQ(stats.out, "{\"entries\":2,\"expired\":0,\"by_kind\":{\"person-bsn\":2},"
+                       "\"by_category\":{\"arbeid\":1,\"uitkering\":1}}\n");
+  CommandResult wd = Cli("uwv", "partner-system", {"index", "withdraw", "--subject", "person-bsn:123456782"});
+  EXPECT_EQ(wd.exit_code, 0) << wd.err;
+  EXPECT_THAT(wd.out, HasSubstr("withdrew 1 entries for 1 subjects"));
+  stats = Cli("uwv", "partner-system", {"index", "stats"});
+  EXPECT_THAT(stats.out, HasSubstr("entries: 1 ("));
+
+  CommandResult reg = Cli("gemeente-eindhoven", "partner-system",
+                          {"signal", "register", "--purpose", "ondermijning", "--theme", "uitkeringsfraude",
+                           "-q", "--subject", "person-bsn:111222333"});
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+  const std::string id(absl::StripAsciiWhitespace(reg.out));
+  CommandResult list = Cli("gemeente-eindhoven", "partner-system", {"signal", "list", "--state", "open"});
+  EXPECT_THAT(list.out, HasSubstr(id));
+  CommandResult q = Cli("gemeente-eindhoven", "partner-system", {"query", "--signal", id, "--subject", "person-bsn:111 222 333"});
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(q.out, ::testing::ContainsRegex("person-bsn 111 222 333 +hit +uwv \\(uitkering\\)"));
+  CommandResult close = Cli("gemeente-eindhoven", "partner-system", {"signal", "close", id});
+  EXPECT_EQ(close.exit_code, 0) << close.err;
+  list = Cli("gemeente-eindhoven", "partner-system", {"signal", "list", "--state", "open"});
+  EXPECT_THAT(list.out, ::testing::Not(HasSubstr(id)));
+  CommandResult show = Cli("gemeente-eindhoven", "partner-system", {"signal", "show", id, "--json"});
+  EXPECT_THAT(show.out, HasSubstr("\"state\":\"closed\""));
+}
+
 TEST(SplitTest, PseudonymiserApartFromTheIndex) {
   TempDir dir("split");
   BrokerProcess::Options po;
