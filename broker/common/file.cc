@@ -43,6 +43,16 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
+absl::StatusOr<std::string> ReadSettingFile(const std::string& path,
+                                            const std::string& setting) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(setting, ": not set"));
+  auto text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), absl::StrCat(setting, ": ", text.status().message()));
+  }
+  return text;
+}
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& content, int mode) {
   std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());

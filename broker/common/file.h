@@ -14,6 +14,11 @@ namespace riec {
 // Reads a whole file. NOT_FOUND if it does not exist, else the errno text.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// Reads the file a setting names. INVALID_ARGUMENT "<setting>: not set" for
+// an empty path; otherwise ReadFile's errors prefixed with "<setting>: ".
+absl::StatusOr<std::string> ReadSettingFile(const std::string& path,
+                                            const std::string& setting);
+
 // Writes `content` to `path` with permission bits `mode` through a temporary
 // file, fsync and rename: readers see the old file or the new one, never a
 // part. The directory is fsynced too.

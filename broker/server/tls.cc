@@ -24,17 +24,6 @@ std::string OpenSslError() {
   return buf;
 }
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
-  if (path.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": no file given"));
-  }
-  auto pem = ReadFile(path);
-  if (!pem.ok()) {
-    return absl::Status(pem.status().code(), absl::StrCat(what, ": ", pem.status().message()));
-  }
-  return pem;
-}
-
 }  // namespace
 
 absl::Status RestrictToTls13() {
@@ -70,11 +59,11 @@ absl::Status RestrictToTls13() {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsFiles& files) {
-  auto cert_pem = ReadPem(files.cert, "tls.cert");
+  auto cert_pem = ReadSettingFile(files.cert, "tls.cert");
   if (!cert_pem.ok()) return cert_pem.status();
-  auto key_pem = ReadPem(files.key, "tls.key");
+  auto key_pem = ReadSettingFile(files.key, "tls.key");
   if (!key_pem.ok()) return key_pem.status();
-  auto ca_pem = ReadPem(files.client_ca, "tls.client_ca");
+  auto ca_pem = ReadSettingFile(files.client_ca, "tls.client_ca");
   if (!ca_pem.ok()) return ca_pem.status();
 
   std::unique_ptr<BIO, decltype(&BIO_free)> cb(

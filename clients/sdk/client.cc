@@ -34,17 +34,6 @@ void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
   for (auto& th : pool) th.join();
 }
 
-absl::StatusOr<std::string> ReadNamed(const std::string& path, const char* what) {
-  if (path.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": not set"));
-  }
-  auto text = ReadFile(path);
-  if (!text.ok()) {
-    return absl::Status(text.status().code(), absl::StrCat(what, ": ", text.status().message()));
-  }
-  return text;
-}
-
 }  // namespace
 
 absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path) {
@@ -96,11 +85,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   if (options.broker.empty()) {
     return absl::InvalidArgumentError("broker: no address (host:port) given");
   }
-  auto ca = ReadNamed(options.ca_file, "ca");
+  auto ca = ReadSettingFile(options.ca_file, "ca");
   if (!ca.ok()) return ca.status();
-  auto cert = ReadNamed(options.cert_file, "cert");
+  auto cert = ReadSettingFile(options.cert_file, "cert");
   if (!cert.ok()) return cert.status();
-  auto key = ReadNamed(options.key_file, "key");
+  auto key = ReadSettingFile(options.key_file, "key");
   if (!key.ok()) return key.status();
 
   grpc::SslCredentialsOptions ssl;
