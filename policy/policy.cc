@@ -27,6 +27,11 @@ std::vector<absl::string_view> RolesFor(Action action) {
       return {kRolePartnerSystem, kRoleCoordinator};
     case Action::kReadSignal:
       return {kRolePartnerSystem, kRoleCoordinator, kRoleChair};
+    case Action::kReadEvents:
+      return {kRolePartnerSystem, kRoleChair, kRoleCoordinator, kRolePrivacyOfficer,
+              kRoleOperator};
+    case Action::kOperate:
+      return {kRoleOperator};
   }
   return {};
 }
@@ -52,8 +57,33 @@ absl::string_view ActionName(Action action) {
     case Action::kReadSignal: return "read-signal";
     case Action::kCloseSignal: return "close-signal";
     case Action::kAsk: return "ask";
+    case Action::kReadEvents: return "read-events";
+    case Action::kOperate: return "operate";
   }
   return "unknown";
+}
+
+std::vector<Action> AllActions() {
+  return {Action::kConnect,      Action::kEvaluateOprf,   Action::kPublish,
+          Action::kWithdraw,     Action::kReadOwnIndex,   Action::kRegisterSignal,
+          Action::kReadSignal,   Action::kCloseSignal,    Action::kAsk,
+          Action::kReadEvents,   Action::kOperate};
+}
+
+std::optional<Action> ActionFromName(absl::string_view name) {
+  for (Action a : AllActions()) {
+    if (ActionName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+absl::string_view ParticipationName(Participation p) {
+  switch (p) {
+    case Participation::kFull: return "full";
+    case Participation::kRespondOnly: return "respond-only";
+    case Participation::kSignalOnly: return "signal-only";
+  }
+  return "?";
 }
 
 absl::Status Decision::ToStatus() const {
@@ -166,6 +196,23 @@ Decision Policy::Decide(const Request& r) const {
   const std::string convenant = Describe();
   Decision caller = DecideCaller(r);
   if (!caller.allowed || r.action == Action::kConnect) return caller;
+
+  // Participation: a respond-only partner never brings signals or asks; a
+  // signal-only partner holds nothing and asks nothing.
+  const Partner* partner = FindPartner(who.partner);
+  if (partner->participation == Participation::kRespondOnly &&
+      (r.action == Action::kRegisterSignal || r.action == Action::kAsk ||
+       r.action == Action::kCloseSignal)) {
+    return Deny(StatusCode::kPermissionDenied, "participation.respond-only",
+                absl::StrCat("partner '", who.partner, "' takes part respond-only under convenant ",
+                             convenant, ": it holds and answers, but does not bring signals or ask"));
+  }
+  if (partner->participation == Participation::kSignalOnly &&
+      (r.action == Action::kPublish || r.action == Action::kAsk)) {
+    return Deny(StatusCode::kPermissionDenied, "participation.signal-only",
+                absl::StrCat("partner '", who.partner, "' takes part signal-only under convenant ",
+                             convenant, ": it brings signals, but holds nothing and asks nothing"));
+  }
 
   // 4. Actions on an existing signal: its owner, or a coordinator (and, to
   // read it, a chair).

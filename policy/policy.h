@@ -28,11 +28,21 @@
 
 namespace riec::policy {
 
+// How a partner takes part in the convenant (DOMAIN.md: non-convenant
+// participants often only answer, or only bring signals).
+enum class Participation {
+  kFull,         // holds, answers and asks
+  kRespondOnly,  // holds and answers, never asks
+  kSignalOnly,   // brings signals, holds nothing, asks nothing
+};
+absl::string_view ParticipationName(Participation p);
+
 struct Partner {
   std::string id;
   std::string name;
   std::string kind;                // e.g. "gemeente", "politie"; free text
   std::vector<std::string> roles;  // roles certificates of this partner may carry
+  Participation participation = Participation::kFull;
 };
 
 struct Stage1Options {
@@ -46,6 +56,7 @@ struct Purpose {
   std::vector<SubjectKind> subject_kinds;  // never empty after validation
   std::vector<std::string> participants;  // partner ids; never empty
   std::map<std::string, std::string> legal_basis;  // partner id -> text
+  std::vector<std::string> exclusions;  // what the purpose explicitly does not cover
   Stage1Options stage1;
   uint32_t max_subjects_per_signal = 25;
   absl::Duration signal_lifetime = absl::Hours(24 * 90);
@@ -54,8 +65,20 @@ struct Purpose {
   bool AllowsKind(SubjectKind kind) const;
 };
 
+// Per-partner limits. 0 means: no limit of this kind.
 struct Quotas {
   uint64_t oprf_evaluations_per_day = 50000;
+  uint64_t questions_per_hour = 1000;    // CheckSubjects calls
+  uint64_t subjects_per_signal = 0;      // on top of the purpose's maximum
+  uint64_t open_signals = 200;           // open signals owned at once
+};
+
+// How long the broker keeps what it holds (DESIGN.md §5). Each period runs
+// from the moment stated with the field.
+struct Retention {
+  absl::Duration index_entries = absl::Hours(24 * 400);  // since last published
+  absl::Duration signals_without_case = absl::Hours(24 * 180);  // since closed or expired
+  absl::Duration events = absl::Hours(24 * 90);  // since the event
 };
 
 // One problem found in a policy file.
@@ -79,7 +102,14 @@ enum class Action {
   kReadSignal,      // Signals.GetSignal / ListSignals
   kCloseSignal,     // Signals.CloseSignal
   kAsk,             // Inquiry.CheckSubjects
+  kReadEvents,      // Events.*
+  kOperate,         // Operations.* (reload the policy, sweep now)
 };
+
+// All actions, for `riec policy explain` and its tests.
+std::vector<Action> AllActions();
+// The action of a name from ActionName, if any.
+std::optional<Action> ActionFromName(absl::string_view name);
 
 // A stable, human-readable name of an action ("publish", "ask", ...).
 absl::string_view ActionName(Action action);
@@ -142,6 +172,10 @@ class Policy {
   const std::vector<Partner>& partners() const { return partners_; }
   const std::vector<Purpose>& purposes() const { return purposes_; }
   const std::vector<std::string>& categories() const { return categories_; }
+  // The partner that is the RIEC itself (its privacy officers read the whole
+  // log; it receives notices meant for the RIEC). Empty if none is named.
+  const std::string& secretariat() const { return secretariat_; }
+  const Retention& retention() const { return retention_; }
   const Partner* FindPartner(absl::string_view id) const;
   const Purpose* FindPurpose(absl::string_view id) const;
   // The quotas in force for a partner (its overrides over the defaults).
@@ -169,12 +203,15 @@ class Policy {
   std::vector<Partner> partners_;
   std::vector<Purpose> purposes_;
   std::vector<std::string> categories_;
+  std::string secretariat_;
+  Retention retention_;
   Quotas default_quotas_;
   std::map<std::string, Quotas> partner_quotas_;
 };
 
-// Parses a duration such as "90d", "12h", "30m", "45s" or "2w" (one integer
-// and one unit). INVALID_ARGUMENT naming the allowed units otherwise.
+// Parses a duration such as "90d", "12h", "30m", "45s", "2w" or "7y" (one
+// integer and one unit; a year is 365 days). INVALID_ARGUMENT naming the
+// allowed units otherwise.
 absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 
 // Formats a duration as ParseDuration reads it, in the largest exact unit.

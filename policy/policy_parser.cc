@@ -25,7 +25,7 @@ std::string ValidationError::Format(absl::string_view file) const {
 
 absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
   static constexpr absl::string_view kHelp =
-      "want a whole number and one unit: s, m, h, d or w (e.g. 90d)";
+      "want a whole number and one unit: s, m, h, d, w or y (e.g. 90d)";
   text = absl::StripAsciiWhitespace(text);
   if (text.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat("'", text, "': ", kHelp));
@@ -49,12 +49,14 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
     case 'h': return absl::Hours(n);
     case 'd': return absl::Hours(24 * n);
     case 'w': return absl::Hours(24 * 7 * n);
+    case 'y': return absl::Hours(24 * 365 * n);
   }
   return absl::InvalidArgumentError(absl::StrCat("'", text, "': ", kHelp));
 }
 
 std::string DurationText(absl::Duration d) {
   int64_t s = absl::ToInt64Seconds(d);
+  if (s > 0 && s % (365 * 86400) == 0) return absl::StrCat(s / (365 * 86400), "y");
   if (s > 0 && s % (7 * 86400) == 0) return absl::StrCat(s / (7 * 86400), "w");
   if (s > 0 && s % 86400 == 0) return absl::StrCat(s / 86400, "d");
   if (s > 0 && s % 3600 == 0) return absl::StrCat(s / 3600, "h");
@@ -92,11 +94,13 @@ class PolicyParser {
                       "partners, purposes (and optionally categories, quotas)");
       return nullptr;
     }
-    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "quotas"});
+    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "retention", "quotas"});
     ParseConvenant(Required(root, "", "convenant"));
     ParsePartners(Required(root, "", "partners"));
+    ParseSecretariat(root["convenant"]);
     ParseCategories(root["categories"]);
     ParsePurposes(Required(root, "", "purposes"));
+    ParseRetention(root["retention"]);
     ParseQuotas(root["quotas"]);
     p_->sha256_ = crypto::Sha256(text);
     if (!errors_->empty()) return nullptr;
@@ -142,7 +146,7 @@ class PolicyParser {
     Node n = map.IsMap() ? map[key] : Node();
     if (!n.IsDefined() || n.IsNull()) {
       Error(map, Join(field, key), "required key is missing");
-      return Node();
+      return Node(YAML::NodeType::Undefined);  // reported once, not again by callers
     }
     return n;
   }
@@ -187,11 +191,13 @@ class PolicyParser {
     uint64_t v = 0;
     if (!absl::SimpleAtoi(*s, &v) || s->empty() || (*s)[0] == '-' ||
         (*s)[0] == '+') {
-      Error(n, field, absl::StrCat("'", *s, "' is not a whole number >= 1"));
+      Error(n, field, absl::StrCat("'", *s, "' is not a whole number >= 1",
+                                   max == 1'000'000'000 ? " (or unlimited)" : ""));
       return std::nullopt;
     }
     if (v < 1 || v > max) {
-      Error(n, field, absl::StrCat(v, " is out of range (1 to ", max, ")"));
+      Error(n, field, absl::StrCat(v, " is out of range (1 to ", max,
+                                   max == 1'000'000'000 ? ", or unlimited)" : ")"));
       return std::nullopt;
     }
     return v;
@@ -216,7 +222,7 @@ class PolicyParser {
       Error(n, "convenant", "must be a mapping with id and version");
       return;
     }
-    CheckKeys(n, "convenant", {"id", "version", "title", "valid_from", "valid_until"});
+    CheckKeys(n, "convenant", {"id", "version", "title", "valid_from", "valid_until", "secretariat"});
     if (auto id = Id(Required(n, "convenant", "id"), "convenant.id")) {
       p_->convenant_id_ = *id;
     }
@@ -240,6 +246,53 @@ class PolicyParser {
     }
   }
 
+  // convenant.secretariat names the partner that is the RIEC itself; by
+  // default the one partner of kind "riec", if there is exactly one.
+  void ParseSecretariat(const Node& convenant) {
+    const Node n = convenant.IsMap() ? convenant["secretariat"] : Node();
+    if (n.IsDefined() && !n.IsNull()) {
+      auto id = Scalar(n, "convenant.secretariat");
+      if (!id) return;
+      if (p_->FindPartner(*id) == nullptr) {
+        Error(n, "convenant.secretariat", absl::StrCat("unknown partner '", *id, "'"));
+        return;
+      }
+      p_->secretariat_ = *id;
+      return;
+    }
+    std::vector<std::string> candidates;
+    for (const auto& partner : p_->partners_) {
+      if (partner.kind == "riec") candidates.push_back(partner.id);
+    }
+    if (candidates.size() == 1) p_->secretariat_ = candidates[0];
+  }
+
+  std::optional<absl::Duration> Period(const Node& n, const std::string& field) {
+    auto text = Scalar(n, field);
+    if (!text) return std::nullopt;
+    auto d = ParseDuration(*text);
+    if (!d.ok()) {
+      Error(n, field, std::string(d.status().message()));
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  void ParseRetention(const Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+      Error(n, "retention", "must be a mapping (index_entries, signals_without_case, events)");
+      return;
+    }
+    CheckKeys(n, "retention", {"index_entries", "signals_without_case", "events"});
+    Retention& r = p_->retention_;
+    if (auto d = Period(n["index_entries"], "retention.index_entries")) r.index_entries = *d;
+    if (auto d = Period(n["signals_without_case"], "retention.signals_without_case")) {
+      r.signals_without_case = *d;
+    }
+    if (auto d = Period(n["events"], "retention.events")) r.events = *d;
+  }
+
   void ParsePartners(const Node& n) {
     if (!n.IsDefined()) return;
     if (n.IsSequence() && n.size() == 0) {
@@ -250,19 +303,37 @@ class PolicyParser {
         Error(item, field, "must be a mapping with id, name, kind and roles");
         return;
       }
-      CheckKeys(item, field, {"id", "name", "kind", "roles"});
+      CheckKeys(item, field, {"id", "name", "kind", "roles", "participation"});
       Partner partner;
-      if (auto id = Id(Required(item, field, "id"), field + ".id")) {
+      const Node id_node = Required(item, field, "id");
+      if (auto id = Id(id_node, field + ".id")) {
         partner.id = *id;
         if (p_->FindPartner(*id) != nullptr) {
           Error(item["id"], field + ".id",
                 absl::StrCat("duplicate partner id '", *id, "'"));
         }
+      } else if (id_node.IsDefined() && id_node.IsScalar()) {
+        // Reported as not an id; kept under its literal name so that the
+        // purposes that name it do not each report it missing as well.
+        partner.id = id_node.Scalar();
       }
       if (auto name = Scalar(Required(item, field, "name"), field + ".name")) {
         partner.name = *name;
       }
       if (auto kind = Scalar(item["kind"], field + ".kind")) partner.kind = *kind;
+      if (auto mode = Scalar(item["participation"], field + ".participation")) {
+        if (*mode == "full") {
+          partner.participation = Participation::kFull;
+        } else if (*mode == "respond-only") {
+          partner.participation = Participation::kRespondOnly;
+        } else if (*mode == "signal-only") {
+          partner.participation = Participation::kSignalOnly;
+        } else {
+          Error(item["participation"], field + ".participation",
+                absl::StrCat("unknown participation '", *mode,
+                             "' (full, respond-only, signal-only)"));
+        }
+      }
       if (item["roles"].IsDefined()) {
         Sequence(item["roles"], field + ".roles",
                  [&](const Node& r, const std::string& rf) {
@@ -289,10 +360,11 @@ class PolicyParser {
 
   void ParseCategories(const Node& n) {
     Sequence(n, "categories", [&](const Node& item, const std::string& field) {
-      auto c = Id(item, field);
+      auto c = Scalar(item, field);
       if (!c) return;
-      if (c->size() > 32) {
-        Error(item, field, "a category has at most 32 characters");
+      if (c->size() > 32 || !IsValidId(*c)) {
+        Error(item, field, absl::StrCat("'", *c, "' is not a category (lower-case letters, "
+                                        "digits and '-', at most 32)"));
       } else if (std::find(p_->categories_.begin(), p_->categories_.end(), *c) !=
                  p_->categories_.end()) {
         Error(item, field, absl::StrCat("duplicate category '", *c, "'"));
@@ -313,9 +385,8 @@ class PolicyParser {
         return;
       }
       CheckKeys(item, field,
-                {"id", "description", "themes", "subject_kinds", "participants",
-                 "legal_basis", "stage1", "max_subjects_per_signal",
-                 "signal_lifetime"});
+                {"id", "description", "themes", "exclusions", "subject_kinds", "participants",
+                 "legal_basis", "stage1", "max_subjects_per_signal", "signal_lifetime"});
       Purpose purpose;
       if (auto id = Id(Required(item, field, "id"), field + ".id")) {
         purpose.id = *id;
@@ -335,6 +406,16 @@ class PolicyParser {
                      Error(t, tf, absl::StrCat("duplicate theme '", *theme, "'"));
                    } else {
                      purpose.themes.push_back(*theme);
+                   }
+                 }
+               });
+      Sequence(item["exclusions"], field + ".exclusions",
+               [&](const Node& e, const std::string& ef) {
+                 if (auto text = Scalar(e, ef)) {
+                   if (text->empty()) {
+                     Error(e, ef, "an exclusion needs a text");
+                   } else {
+                     purpose.exclusions.push_back(*text);
                    }
                  }
                });
@@ -417,29 +498,38 @@ class PolicyParser {
                            field + ".max_subjects_per_signal", 1000)) {
         purpose.max_subjects_per_signal = static_cast<uint32_t>(*max);
       }
-      if (auto life = Scalar(item["signal_lifetime"], field + ".signal_lifetime")) {
-        auto d = ParseDuration(*life);
-        if (!d.ok()) {
-          Error(item["signal_lifetime"], field + ".signal_lifetime",
-                std::string(d.status().message()));
-        } else {
-          purpose.signal_lifetime = *d;
-        }
+      if (auto d = Period(item["signal_lifetime"], field + ".signal_lifetime")) {
+        purpose.signal_lifetime = *d;
       }
       if (!purpose.id.empty()) p_->purposes_.push_back(std::move(purpose));
     });
   }
 
+  // A quota: a whole number >= 1, or "unlimited" (stored as 0).
+  std::optional<uint64_t> Quota(const Node& n, const std::string& field) {
+    if (n.IsDefined() && n.IsScalar() && n.Scalar() == "unlimited") return 0;
+    return Count(n, field, 1'000'000'000);
+  }
+
   void ParseQuotaBlock(const Node& n, const std::string& field, Quotas* q) {
     if (!n.IsMap()) {
-      Error(n, field, "must be a mapping (oprf_evaluations_per_day)");
+      Error(n, field,
+            "must be a mapping (oprf_evaluations_per_day, questions_per_hour, "
+            "subjects_per_signal, open_signals)");
       return;
     }
-    CheckKeys(n, field, {"oprf_evaluations_per_day"});
-    if (auto v = Count(n["oprf_evaluations_per_day"],
-                       field + ".oprf_evaluations_per_day", 1'000'000'000)) {
+    CheckKeys(n, field, {"oprf_evaluations_per_day", "questions_per_hour",
+                         "subjects_per_signal", "open_signals"});
+    if (auto v = Quota(n["oprf_evaluations_per_day"], field + ".oprf_evaluations_per_day")) {
       q->oprf_evaluations_per_day = *v;
     }
+    if (auto v = Quota(n["questions_per_hour"], field + ".questions_per_hour")) {
+      q->questions_per_hour = *v;
+    }
+    if (auto v = Quota(n["subjects_per_signal"], field + ".subjects_per_signal")) {
+      q->subjects_per_signal = *v;
+    }
+    if (auto v = Quota(n["open_signals"], field + ".open_signals")) q->open_signals = *v;
   }
 
   void ParseQuotas(const Node& n) {

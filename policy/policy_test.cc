@@ -1,5 +1,11 @@
 #include "policy/policy.h"
 
+#include <algorithm>
+#include <map>
+#include <filesystem>
+
+#include "broker/common/file.h"
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -80,22 +86,55 @@ TEST(PolicyParseTest, HashChangesWithTheBytes) {
   EXPECT_NE(a->sha256(), b->sha256());
 }
 
-struct BrokenCase {
-  const char* name;
-  std::string text;
-  const char* expected;  // the exact first error, as a user sees it
-};
+// The corpus of broken files: each is policy/testdata/base.yaml with one
+// mistake, and starts with "# expect: <line>:<column>: <field>: <message>",
+// the exact first problem a person must see.
+class BrokenFileTest : public ::testing::TestWithParam<std::string> {};
 
-class PolicyErrorTest : public ::testing::TestWithParam<BrokenCase> {};
-
-TEST_P(PolicyErrorTest, ReportsPositionFieldAndRule) {
+TEST_P(BrokenFileTest, ReportsTheExpectedProblem) {
+  const std::string path = GetParam();
+  auto text = ReadFile(path);
+  ASSERT_TRUE(text.ok());
+  const std::string first_line = text->substr(0, text->find('\n'));
+  ASSERT_EQ(first_line.rfind("# expect: ", 0), 0u) << path;
+  const std::string name = std::filesystem::path(path).filename();
+  const std::string expected = name + ":" + first_line.substr(10);
   std::vector<ValidationError> errors;
-  auto p = Policy::Parse(GetParam().text, "c.yaml", &errors);
-  ASSERT_FALSE(p.ok());
+  auto p = Policy::Parse(*text, name, &errors);
+  ASSERT_FALSE(p.ok()) << name << " was accepted";
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
   ASSERT_FALSE(errors.empty());
-  EXPECT_EQ(errors[0].Format("c.yaml"), GetParam().expected);
-  EXPECT_THAT(std::string(p.status().message()), HasSubstr(GetParam().expected));
+  EXPECT_EQ(errors[0].Format(name), expected);
+  // One mistake, one problem, unless the file says "# problems: N".
+  size_t want = 1;
+  const size_t at = text->find("\n# problems: ");
+  if (at != std::string::npos) want = std::stoul(text->substr(at + 13));
+  EXPECT_EQ(errors.size(), want) << p.status();
+}
+
+std::vector<std::string> BrokenFiles() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::string(RIEC_POLICY_TESTDATA) + "/broken")) {
+    files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, BrokenFileTest, ::testing::ValuesIn(BrokenFiles()),
+                         [](const auto& info) {
+                           std::string n = std::filesystem::path(info.param).stem();
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+TEST(BrokenFileTest, TheBaseOfTheCorpusIsValid) {
+  auto p = Policy::LoadFile(std::string(RIEC_POLICY_TESTDATA) + "/base.yaml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ((*p)->secretariat(), "riec") << "the one partner of kind riec";
+  EXPECT_EQ((*p)->retention().events, absl::Hours(24 * 30));
+  EXPECT_EQ((*p)->FindPartner("uwv")->participation, Participation::kRespondOnly);
 }
 
 std::string Replace(std::string s, absl::string_view from, absl::string_view to) {
@@ -103,47 +142,6 @@ std::string Replace(std::string s, absl::string_view from, absl::string_view to)
   EXPECT_NE(at, std::string::npos) << from;
   return s.replace(at, from.size(), std::string(to));
 }
-
-INSTANTIATE_TEST_SUITE_P(
-    Corpus, PolicyErrorTest,
-    ::testing::Values(
-        BrokenCase{"unknown_key", Replace(kGood, "  version: \"7\"", "  version: \"7\"\n  versoin: 8"),
-                   "c.yaml:4:3: convenant.versoin: unknown key (allowed here: id, "
-                   "version, title, valid_from, valid_until)"},
-        BrokenCase{"unknown_partner", Replace(kGood, "[gemeente-a, uwv]", "[gemeente-a, uvw]"),
-                   "c.yaml:23:32: purposes[1].participants[1]: unknown partner 'uvw' "
-                   "(declare it under partners)"},
-        BrokenCase{"duplicate_partner", Replace(kGood, "{id: uwv, name: UWV}", "{id: politie, name: UWV}"),
-                   "c.yaml:10:10: partners[3].id: duplicate partner id 'politie'"},
-        BrokenCase{"bad_duration", Replace(kGood, "signal_lifetime: 2w", "signal_lifetime: -3d"),
-                   "c.yaml:20:22: purposes[0].signal_lifetime: '-3d': want a whole "
-                   "number and one unit: s, m, h, d or w (e.g. 90d)"},
-        BrokenCase{"no_participants", Replace(kGood, "[gemeente-a, uwv]", "[]"),
-                   "c.yaml:23:19: purposes[1].participants: a purpose with no "
-                   "participants shares nothing; list at least one partner"},
-        BrokenCase{"until_before_from", Replace(kGood, "valid_until: 2026-12-31", "valid_until: 2025-12-31"),
-                   "c.yaml:5:16: convenant.valid_until: must not be before valid_from (2026-01-01)"},
-        BrokenCase{"unknown_kind", Replace(kGood, "[person-bsn, address]", "[person-bsn, adres]"),
-                   "c.yaml:15:33: purposes[0].subject_kinds[1]: unknown subject kind 'adres' "
-                   "(kinds: person-bsn, person-name-dob, organisation-kvk, address, "
-                   "vehicle, bank-account)"},
-        BrokenCase{"unknown_level", Replace(kGood, "level: hit-only", "level: everything"),
-                   "c.yaml:18:21: purposes[0].stage1.level: unknown level 'everything' "
-                   "(levels: hit-only, holders, holders-and-category)"},
-        BrokenCase{"unknown_role", Replace(kGood, "roles: [partner-system]", "roles: [admin]"),
-                   "c.yaml:8:48: partners[1].roles[0]: unknown role 'admin' (roles: "
-                   "partner-system, chair, coordinator, privacy-officer, operator)"},
-        BrokenCase{"missing_id", Replace(kGood, "  id: riec-test\n", ""),
-                   "c.yaml:2:3: convenant.id: required key is missing"},
-        BrokenCase{"bad_yaml", Replace(kGood, "themes: [drugs, witwassen]", "themes: [drugs, witwassen"),
-                   "c.yaml:15:18: not valid YAML: end of sequence flow not found"},
-        BrokenCase{"zero_quota", Replace(kGood, "oprf_evaluations_per_day: 100}", "oprf_evaluations_per_day: 0}"),
-                   "c.yaml:25:39: quotas.default.oprf_evaluations_per_day: 0 is out of "
-                   "range (1 to 1000000000)"},
-        BrokenCase{"basis_for_non_participant", Replace(kGood, "{politie: \"art. 20 Wpg\"}", "{uwv: \"x\"}"),
-                   "c.yaml:17:19: purposes[0].legal_basis.uwv: 'uwv' is not a "
-                   "participant of this purpose"}),
-    [](const auto& info) { return std::string(info.param.name); });
 
 TEST(PolicyParseTest, CollectsEveryProblem) {
   std::string text = Replace(kGood, "[gemeente-a, uwv]", "[gemeente-a, uvw]");
@@ -277,10 +275,90 @@ TEST(PolicyDecideTest, NothingIsSharedOutsideTheValidityWindow) {
 }
 
 TEST(PolicyFileTest, ExampleConvenantsAreValid) {
-  for (const char* f : {"policy/convenants/riec-oost-brabant.yaml"}) {
+  for (const char* f : {"policy/convenants/riec-oost-brabant.yaml",
+                        "policy/convenants/interventieteam-peelland.yaml"}) {
     auto p = Policy::LoadFile(absl::StrCat(getenv("RIEC_SOURCE_DIR"), "/", f));
     EXPECT_TRUE(p.ok()) << p.status();
   }
+}
+
+// Every role and action under each participation mode: P partner-system,
+// C chair, K coordinator, V privacy-officer (verwerking), O operator.
+TEST(PolicyDecideTest, EveryRoleAndActionPerParticipation) {
+  auto p = MustParse(R"(convenant: {id: riec-test, version: "1"}
+partners:
+  - {id: full, name: F, roles: [partner-system, chair, coordinator, privacy-officer, operator]}
+  - {id: respond, name: R, participation: respond-only,
+     roles: [partner-system, chair, coordinator, privacy-officer, operator]}
+  - {id: signals, name: S, participation: signal-only,
+     roles: [partner-system, chair, coordinator, privacy-officer, operator]}
+purposes:
+  - {id: p, subject_kinds: [person-bsn], participants: [full, respond, signals]}
+)");
+  ASSERT_NE(p, nullptr);
+  const std::map<char, std::string> roles = {{'P', "partner-system"}, {'C', "chair"},
+                                             {'K', "coordinator"}, {'V', "privacy-officer"},
+                                             {'O', "operator"}};
+  struct Row {
+    Action action;
+    std::string full, respond, signals;  // the roles allowed
+  };
+  const std::vector<Row> table = {
+      {Action::kConnect, "PCKVO", "PCKVO", "PCKVO"},
+      {Action::kEvaluateOprf, "PCKV", "PCKV", "PCKV"},
+      {Action::kPublish, "P", "P", ""},
+      {Action::kWithdraw, "P", "P", "P"},
+      {Action::kReadOwnIndex, "P", "P", "P"},
+      {Action::kRegisterSignal, "PK", "", "PK"},
+      {Action::kReadSignal, "PCK", "PCK", "PCK"},
+      {Action::kCloseSignal, "PK", "", "PK"},
+      {Action::kAsk, "PK", "", ""},
+      {Action::kReadEvents, "PCKVO", "PCKVO", "PCKVO"},
+      {Action::kOperate, "O", "O", "O"},
+  };
+  ASSERT_EQ(table.size(), AllActions().size());
+  for (const Row& row : table) {
+    for (const auto& [partner, allowed] : {std::pair{"full", row.full},
+                                           std::pair{"respond", row.respond},
+                                           std::pair{"signals", row.signals}}) {
+      for (const auto& [letter, role] : roles) {
+        Request r = Req(row.action, partner, role);
+        r.who.convenant = "riec-test";
+        r.purpose = "p";
+        r.subject_kind = v1::PERSON_BSN;
+        r.signal_owner = partner;
+        r.subject_count = 1;
+        Decision d = p->Decide(r);
+        EXPECT_EQ(d.allowed, allowed.find(letter) != std::string::npos)
+            << ActionName(row.action) << " by " << partner << "/" << role << ": " << d.rule
+            << ": " << d.explanation;
+        EXPECT_FALSE(d.rule.empty());
+        EXPECT_FALSE(d.explanation.empty());
+      }
+    }
+  }
+}
+
+TEST(PolicyDecideTest, ParticipationRefusalsExplainThemselves) {
+  auto p = MustParse(R"(convenant: {id: riec-test, version: "1"}
+partners:
+  - {id: uwv, name: UWV, participation: respond-only}
+  - {id: woningcorporatie, name: W, participation: signal-only}
+purposes:
+  - {id: p, subject_kinds: [person-bsn], participants: [uwv, woningcorporatie]}
+)");
+  Request ask = Req(Action::kAsk, "uwv", "partner-system");
+  ask.who.convenant = "riec-test";
+  ask.purpose = "p";
+  ask.signal_owner = "uwv";
+  EXPECT_EQ(p->Decide(ask).explanation,
+            "partner 'uwv' takes part respond-only under convenant riec-test v1: it holds and "
+            "answers, but does not bring signals or ask");
+  Request publish = Req(Action::kPublish, "woningcorporatie", "partner-system");
+  publish.who.convenant = "riec-test";
+  EXPECT_EQ(p->Decide(publish).explanation,
+            "partner 'woningcorporatie' takes part signal-only under convenant riec-test v1: it "
+            "brings signals, but holds nothing and asks nothing");
 }
 
 TEST(DurationTest, ParsesAndFormats) {
@@ -291,6 +369,8 @@ TEST(DurationTest, ParsesAndFormats) {
   EXPECT_FALSE(ParseDuration("1.5d").ok());
   EXPECT_EQ(DurationText(absl::Hours(24 * 14)), "2w");
   EXPECT_EQ(DurationText(absl::Hours(36)), "36h");
+  EXPECT_EQ(*ParseDuration("7y"), absl::Hours(24 * 365 * 7));
+  EXPECT_EQ(DurationText(absl::Hours(24 * 365 * 2)), "2y");
 }
 
 }  // namespace

@@ -514,15 +514,36 @@ int PolicyCheck(const std::string& file, std::ostream& out) {
   out << file << ": valid. Convenant " << pol.Describe();
   if (!pol.title().empty()) out << " (" << pol.title() << ")";
   out << "\n  policy sha256 " << pol.sha256_hex() << "\n  " << pol.partners().size()
-      << " partners, " << pol.purposes().size() << " purposes:\n";
+      << " partners, " << pol.purposes().size()
+      << (pol.purposes().size() == 1 ? " purpose:\n" : " purposes:\n");
   for (const auto& purpose : pol.purposes()) {
     std::vector<std::string> kinds;
     for (auto k : purpose.subject_kinds) kinds.emplace_back(KindTag(k));
     out << "  - " << purpose.id << ": " << purpose.participants.size() << " participants, level "
         << policy::Stage1LevelName(purpose.stage1.level) << ", kinds " << absl::StrJoin(kinds, ", ")
         << ", at most " << purpose.max_subjects_per_signal << " subjects per signal, signals open "
-        << policy::DurationText(purpose.signal_lifetime) << "\n";
+        << policy::DurationText(purpose.signal_lifetime);
+    if (!purpose.exclusions.empty()) out << ", " << purpose.exclusions.size() << " exclusions";
+    out << "\n";
   }
+  std::vector<std::string> modes;
+  for (const auto& partner : pol.partners()) {
+    if (partner.participation != policy::Participation::kFull) {
+      modes.push_back(absl::StrCat(partner.id, " ", policy::ParticipationName(partner.participation)));
+    }
+  }
+  out << "  participation: " << (modes.empty() ? "all full" : absl::StrJoin(modes, ", ")) << "\n";
+  out << "  secretariat (the RIEC itself): "
+      << (pol.secretariat().empty() ? "none named" : pol.secretariat()) << "\n";
+  const auto& r = pol.retention();
+  out << "  retention: index entries " << policy::DurationText(r.index_entries)
+      << ", signals without a case " << policy::DurationText(r.signals_without_case) << ", events "
+      << policy::DurationText(r.events) << "\n";
+  auto quota = [](uint64_t v) { return v == 0 ? std::string("unlimited") : Count(v); };
+  const policy::Quotas q = pol.QuotasFor("");
+  out << "  default quotas: " << quota(q.oprf_evaluations_per_day) << " OPRF evaluations a day, "
+      << quota(q.questions_per_hour) << " questions an hour, " << quota(q.subjects_per_signal)
+      << " subjects per signal, " << quota(q.open_signals) << " open signals\n";
   return 0;
 }
 
@@ -534,6 +555,158 @@ int PolicyIdentities(const std::string& file, std::ostream& out) {
       out << (*p)->convenant_id() << " " << partner.id << " " << role << "\n";
     }
   }
+  return 0;
+}
+
+}  // namespace riec::cli
+
+namespace riec::cli {
+
+int PolicyExplain(const ExplainArgs& a, std::ostream& out) {
+  auto p = policy::Policy::LoadFile(a.file);
+  if (!p.ok()) return Fail(p.status());
+  const policy::Policy& pol = **p;
+  const size_t slash = a.as.find('/');
+  if (slash == std::string::npos) {
+    std::cerr << "riec: --as wants partner/role, e.g. politie/partner-system\n";
+    return 2;
+  }
+  auto action = policy::ActionFromName(a.action);
+  if (!action) {
+    std::vector<std::string> names;
+    for (auto act : policy::AllActions()) names.emplace_back(policy::ActionName(act));
+    std::cerr << "riec: --action '" << a.action << "' is not an action (" << absl::StrJoin(names, ", ")
+              << ")\n";
+    return 2;
+  }
+  policy::Request r;
+  r.action = *action;
+  r.who = Identity{pol.convenant_id(), a.as.substr(0, slash), a.as.substr(slash + 1), ""};
+  r.now = absl::Now();
+  if (!a.at.empty()) {
+    std::string err;
+    if (!absl::ParseTime("%Y-%m-%d", a.at, absl::UTCTimeZone(), &r.now, &err)) {
+      std::cerr << "riec: --at '" << a.at << "': want YYYY-MM-DD\n";
+      return 2;
+    }
+  }
+  r.purpose = a.purpose;
+  r.theme = a.theme;
+  r.subject_count = a.subjects;
+  r.signal_owner = a.signal_owner.empty() ? r.who.partner : a.signal_owner;
+  r.signal_id = "(a signal of " + r.signal_owner + ")";
+  if (!a.subject_kind.empty()) {
+    auto kind = ParseKind(a.subject_kind);
+    if (!kind.ok()) return Fail(kind.status());
+    r.subject_kind = *kind;
+  }
+  const policy::Decision d = pol.Decide(r);
+  out << (d.allowed ? "ALLOWED" : "DENIED") << "  " << a.as << " may" << (d.allowed ? "" : " not")
+      << " " << a.action;
+  if (!a.purpose.empty()) out << " in purpose " << a.purpose;
+  if (!a.subject_kind.empty()) out << " about " << a.subject_kind;
+  out << "\n  rule         " << d.rule << "\n  because      " << d.explanation;
+  if (!d.allowed) out << "\n  answer code  " << CodeName(d.code);
+  out << "\n  legal basis  " << (d.legal_basis.empty() ? "(none given in the convenant)" : d.legal_basis)
+      << "\n  convenant    " << pol.Describe() << " (sha256 " << pol.sha256_hex().substr(0, 16) << ")\n";
+  if (const policy::Purpose* purpose = pol.FindPurpose(a.purpose)) {
+    if (!purpose->description.empty()) out << "  purpose      " << purpose->description << "\n";
+    for (const auto& e : purpose->exclusions) out << "  not covered  " << e << "\n";
+  }
+  return d.allowed ? 0 : 1;
+}
+
+}  // namespace riec::cli
+
+namespace riec::cli {
+namespace {
+std::string EventKindName(v1::EventKind k) {
+  std::string s = v1::EventKind_Name(k);
+  absl::AsciiStrToLower(&s);
+  return absl::StrReplaceAll(s, {{"_", "-"}});
+}
+
+std::string EventJson(const v1::Event& e) {
+  return absl::StrCat("{\"sequence\":", e.sequence(), ",\"kind\":", JsonString(EventKindName(e.kind())),
+                      ",\"time\":", JsonString(Rfc3339(FromProtoTime(e.time()))),
+                      ",\"log_index\":", e.log_index(), ",\"partner\":", JsonString(e.partner()),
+                      ",\"quota\":", JsonString(e.quota()), ",\"signal_id\":", JsonString(e.signal_id()),
+                      ",\"purpose\":", JsonString(e.purpose()), ",\"text\":", JsonString(e.text()), "}");
+}
+
+void PrintEvent(const v1::Event& e, bool json, std::ostream& out) {
+  if (json) {
+    out << EventJson(e) << "\n";
+  } else {
+    out << e.sequence() << "  " << absl::FormatTime("%Y-%m-%d %H:%M:%S", FromProtoTime(e.time()),
+                                                   absl::UTCTimeZone())
+        << "  " << EventKindName(e.kind()) << "  " << e.text() << "\n";
+  }
+  out.flush();
+}
+}  // namespace
+
+int EventsCommand(sdk::Client& client, const EventsArgs& a, std::ostream& out) {
+  if (a.follow) {
+    int seen = 0;
+    absl::Status s = client.Subscribe(a.after, [&](const v1::Event& e) {
+      PrintEvent(e, a.json, out);
+      return a.count == 0 || ++seen < a.count;
+    });
+    return s.ok() ? 0 : Fail(s);
+  }
+  uint64_t after = a.after;
+  size_t shown = 0;
+  while (true) {
+    auto r = client.ListEvents(after);
+    if (!r.ok()) return Fail(r.status());
+    for (const auto& e : r->events()) {
+      PrintEvent(e, a.json, out);
+      after = e.sequence();
+      ++shown;
+    }
+    if (!r->more()) break;
+  }
+  if (!a.json && shown == 0) out << "no events after " << a.after << "\n";
+  return 0;
+}
+
+int PolicyShow(sdk::Client& client, std::ostream& out) {
+  auto p = client.GetPolicy();
+  if (!p.ok()) return Fail(p.status());
+  out << "convenant  " << p->convenant_id() << " v" << p->version();
+  if (!p->title().empty()) out << " (" << p->title() << ")";
+  out << "\nsha256     " << ToHex(p->sha256()) << "\nin force   since "
+      << Rfc3339(FromProtoTime(p->loaded())) << "\n";
+  return 0;
+}
+
+int PolicyReload(sdk::Client& client, std::ostream& out) {
+  auto r = client.ReloadPolicy();
+  if (!r.ok()) return Fail(r.status());
+  if (!r->changed()) {
+    out << "the policy file has not changed; " << r->current().convenant_id() << " v"
+        << r->current().version() << " stays in force\n";
+  } else {
+    out << "reloaded: " << r->current().convenant_id() << " v" << r->current().version() << " (sha256 "
+        << ToHex(r->current().sha256()).substr(0, 16) << ") replaces v" << r->previous().version()
+        << " (sha256 " << ToHex(r->previous().sha256()).substr(0, 16) << "); log record "
+        << r->log_index() << "\n";
+  }
+  return 0;
+}
+
+int RetentionSweep(sdk::Client& client, std::ostream& out) {
+  auto r = client.SweepNow();
+  if (!r.ok()) return Fail(r.status());
+  if (r->erased().empty()) {
+    out << "nothing had expired\n";
+    return 0;
+  }
+  std::vector<std::string> parts;
+  for (const auto& e : r->erased()) parts.push_back(absl::StrCat(Count(e.count()), " ", e.kind()));
+  out << "erased " << absl::StrJoin(parts, ", ") << "; " << r->log_indices_size() << " log record"
+      << (r->log_indices_size() == 1 ? "" : "s") << "\n";
   return 0;
 }
 

@@ -68,6 +68,17 @@ int Pseudonym(sdk::Client& client, const std::string& kind, const std::string& v
               bool quiet, bool json, std::ostream& out);
 int Health(sdk::Client& client, std::ostream& out);
 
+struct EventsArgs {
+  uint64_t after = 0;
+  bool follow = false;
+  bool json = false;
+  int count = 0;  // with --follow: stop after this many (0: never)
+};
+int EventsCommand(sdk::Client& client, const EventsArgs& args, std::ostream& out);
+int PolicyShow(sdk::Client& client, std::ostream& out);
+int PolicyReload(sdk::Client& client, std::ostream& out);
+int RetentionSweep(sdk::Client& client, std::ostream& out);
+
 // Offline commands.
 struct VectorArgs {
   std::string seed_hex, info_hex, input_hex, blind_hex;
@@ -76,6 +87,16 @@ struct VectorArgs {
 int OprfVector(const VectorArgs& args, std::ostream& out);
 int PolicyCheck(const std::string& file, std::ostream& out);
 int PolicyIdentities(const std::string& file, std::ostream& out);
+
+struct ExplainArgs {
+  std::string file;
+  std::string as;  // partner/role
+  std::string action, purpose, subject_kind, theme, signal_owner, at;
+  int subjects = 1;
+};
+// Prints the decision the broker would take; exit 0 if allowed, 1 if
+// denied (2 for wrong usage).
+int PolicyExplain(const ExplainArgs& args, std::ostream& out);
 
 }  // namespace riec::cli
 

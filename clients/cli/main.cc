@@ -122,6 +122,19 @@ int main(int argc, char** argv) {
     online = [&](auto& c) { return riec::cli::Pseudonym(c, p_kind, p_value, p_quiet, p_json, std::cout); };
   });
 
+  riec::cli::EventsArgs events;
+  auto* ev = app.add_subcommand("events", "what concerns you: list what you missed, or --follow");
+  ev->add_option("--after", events.after, "only events after this sequence number (default 0: all kept)");
+  ev->add_flag("--follow,-f", events.follow, "keep the stream open and print new events as they come");
+  ev->add_option("--count", events.count, "with --follow: stop after this many events");
+  ev->add_flag("--json", events.json, "one JSON object per line");
+  ev->callback([&] { online = [&](auto& c) { return riec::cli::EventsCommand(c, events, std::cout); }; });
+
+  auto* retention = app.add_subcommand("retention", "retention of what the broker holds (operator)");
+  retention->require_subcommand(1);
+  auto* sweep = retention->add_subcommand("sweep", "erase now what the policy's retention periods say has expired");
+  sweep->callback([&] { online = [&](auto& c) { return riec::cli::RetentionSweep(c, std::cout); }; });
+
   auto* health = app.add_subcommand("health", "ask the broker's health service");
   health->callback([&] { online = [&](auto& c) { return riec::cli::Health(c, std::cout); }; });
 
@@ -139,7 +152,7 @@ int main(int argc, char** argv) {
   vector->callback([&] { offline = [&] { return riec::cli::OprfVector(vec, std::cout); }; });
 
   // riec policy ... (offline)
-  auto* pol = app.add_subcommand("policy", "check convenant policy files offline");
+  auto* pol = app.add_subcommand("policy", "check and question convenant policy files; the version in force");
   pol->require_subcommand(1);
   std::string policy_file;
   auto* check = pol->add_subcommand("check", "validate a policy file; list its purposes");
@@ -148,6 +161,27 @@ int main(int argc, char** argv) {
   auto* ids = pol->add_subcommand("identities", "print 'convenant partner role' for every certificate the policy allows");
   ids->add_option("file", policy_file, "policy file (YAML)")->required();
   ids->callback([&] { offline = [&] { return riec::cli::PolicyIdentities(policy_file, std::cout); }; });
+
+  auto* show = pol->add_subcommand("show", "the policy version in force at the broker");
+  show->callback([&] { online = [&](auto& c) { return riec::cli::PolicyShow(c, std::cout); }; });
+  auto* reload = pol->add_subcommand("reload", "make the broker re-read its policy file (operator)");
+  reload->callback([&] { online = [&](auto& c) { return riec::cli::PolicyReload(c, std::cout); }; });
+
+  riec::cli::ExplainArgs explain;
+  auto* exp = pol->add_subcommand(
+      "explain", "the decision the broker would take, with the rule, the reason and the legal basis");
+  exp->add_option("file", explain.file, "policy file (YAML)")->required();
+  exp->add_option("--as", explain.as, "partner/role, e.g. politie/partner-system")->required();
+  exp->add_option("--action", explain.action,
+                  "pseudonymise, publish, withdraw, read-own-index, register-signal, read-signal, "
+                  "close-signal, ask, read-events, operate, connect")->required();
+  exp->add_option("--purpose", explain.purpose, "purpose of the convenant");
+  exp->add_option("--subject-kind", explain.subject_kind, "subject kind concerned");
+  exp->add_option("--theme", explain.theme, "theme of the signal (register-signal)");
+  exp->add_option("--subjects", explain.subjects, "number of subjects of the signal (register-signal)");
+  exp->add_option("--signal-owner", explain.signal_owner, "owner of the signal (default: the caller's partner)");
+  exp->add_option("--at", explain.at, "the date to decide at, YYYY-MM-DD (default today)");
+  exp->callback([&] { offline = [&] { return riec::cli::PolicyExplain(explain, std::cout); }; });
 
   try {
     app.parse(argc, argv);
