@@ -1,12 +1,17 @@
 // Unit tests of the core over a real RocksDB store in a temporary directory,
 // with an injected clock and policy; no network.
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "broker/common/time_util.h"
 #include "broker/core/index.h"
 #include "broker/core/inquiry.h"
+#include "broker/core/events.h"
 #include "broker/core/key_store.h"
+#include "broker/core/policy_admin.h"
+#include "broker/core/retention.h"
 #include "broker/core/pseudonymiser.h"
 #include "broker/core/signals.h"
 #include "broker/crypto/sodium.h"
@@ -21,7 +26,7 @@ using ::testing::HasSubstr;
 
 constexpr char kPolicy[] = R"(convenant: {id: test, version: "1"}
 partners:
-  - {id: riec, name: RIEC, roles: [coordinator, chair, operator]}
+  - {id: riec, name: RIEC, kind: riec, roles: [coordinator, chair, operator, privacy-officer]}
   - {id: gemeente, name: Gemeente}
   - {id: politie, name: Politie}
   - {id: uwv, name: UWV}
@@ -45,7 +50,13 @@ purposes:
     subject_kinds: [person-bsn, vehicle]
     participants: [fiod, gemeente]
 quotas:
-  default: {oprf_evaluations_per_day: 10}
+  default: {oprf_evaluations_per_day: 10, questions_per_hour: 3, open_signals: 2}
+  partners:
+    politie: {subjects_per_signal: 1, open_signals: unlimited}
+retention:
+  index_entries: 30d
+  signals_without_case: 10d
+  events: 5d
 )";
 
 v1::Subject Subject(char fill, v1::SubjectKind kind = v1::PERSON_BSN) {
@@ -76,13 +87,18 @@ class CoreTest : public ::testing::Test {
     log_ = *std::move(log);
     auto policy = policy::Policy::Parse(kPolicy, "test.yaml", nullptr);
     ASSERT_TRUE(policy.ok()) << policy.status();
-    policy_ = std::make_unique<PolicySource>(*policy);
+    policy_ = std::make_unique<PolicySource>(*policy, clock_.Now());
     env_ = Env{store_.get(), log_.get(), &clock_, policy_.get()};
+    quota_ = std::make_unique<QuotaCounter>(store_.get());
     index_ = std::make_unique<Index>(env_);
     signals_ = std::make_unique<Signals>(env_);
-    inquiry_ = std::make_unique<Inquiry>(env_, index_.get(), signals_.get());
+    inquiry_ = std::make_unique<Inquiry>(env_, index_.get(), signals_.get(), quota_.get());
+    events_ = std::make_unique<Events>(env_);
+    sweeper_ = std::make_unique<Sweeper>(env_, index_.get(), signals_.get(), quota_.get());
   }
   void TearDown() override {
+    sweeper_.reset();
+    events_.reset();
     inquiry_.reset();
     signals_.reset();
     index_.reset();
@@ -139,6 +155,9 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<Index> index_;
   std::unique_ptr<Signals> signals_;
   std::unique_ptr<Inquiry> inquiry_;
+  std::unique_ptr<QuotaCounter> quota_;
+  std::unique_ptr<Events> events_;
+  std::unique_ptr<Sweeper> sweeper_;
 };
 
 std::vector<std::string> Holders(const v1::SubjectAnswer& a) {
@@ -405,8 +424,7 @@ TEST_F(CoreTest, OprfQuotaIsCountedAndRefusedWithItsResetTime) {
   auto loaded = LoadOrCreateOprfKey(dir_ + "/keys");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_TRUE(loaded->created);
-  QuotaCounter quota(store_.get());
-  Pseudonymiser p(env_, &loaded->key, &quota);
+  Pseudonymiser p(env_, &loaded->key, quota_.get());
   auto blinded = crypto::Blind("x");
   v1::EvaluateRequest req;
   for (int i = 0; i < 6; ++i) req.add_blinded_elements(blinded->blinded_element);
@@ -432,8 +450,7 @@ TEST_F(CoreTest, OprfQuotaIsCountedAndRefusedWithItsResetTime) {
 
 TEST_F(CoreTest, EvaluateNamesTheBadElement) {
   crypto::OprfKey key = crypto::OprfKey::Generate();
-  QuotaCounter quota(store_.get());
-  Pseudonymiser p(env_, &key, &quota);
+  Pseudonymiser p(env_, &key, quota_.get());
   v1::EvaluateRequest req;
   req.add_blinded_elements(crypto::Blind("x")->blinded_element);
   req.add_blinded_elements(std::string(31, 'x'));
@@ -450,6 +467,179 @@ TEST_F(CoreTest, KeyFileReadableByOthersIsRefused) {
   auto r = LoadOrCreateOprfKey(dir_ + "/keys");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("mode 644"));
+}
+
+std::vector<v1::Event> EventsOf(Events& events, const std::string& partner,
+                                const std::string& role) {
+  auto r = events.List(CallAs(partner, role), {});
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? std::vector<v1::Event>(r->events().begin(), r->events().end())
+                : std::vector<v1::Event>{};
+}
+
+TEST_F(CoreTest, QuestionsPerHourQuotaRefusesLogsNotifiesAndResets) {
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Ask("gemeente", sig).ok());
+  auto r = Ask("gemeente", sig);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "quota questions_per_hour of partner 'gemeente' is 3; 3 used this hour, this call "
+            "needs 1; it resets at 2026-11-24T01:00:00Z");
+  v1::LogRecord rec = LastRecord();
+  EXPECT_EQ(rec.kind(), v1::REQUEST_DENIED);
+  EXPECT_EQ(rec.decision().rule(), "quotas.questions_per_hour");
+  EXPECT_EQ(rec.signal_id(), sig);
+
+  // An event for the privacy officers of the partner and of the RIEC only.
+  auto po = EventsOf(*events_, "gemeente", "privacy-officer");
+  ASSERT_EQ(po.size(), 1u);
+  EXPECT_EQ(po[0].kind(), v1::QUOTA_EXCEEDED);
+  EXPECT_EQ(po[0].quota(), "questions_per_hour");
+  EXPECT_EQ(po[0].partner(), "gemeente");
+  EXPECT_EQ(po[0].log_index(), log_->Size() - 1);
+  EXPECT_EQ(EventsOf(*events_, "riec", "privacy-officer").size(), 1u);
+  EXPECT_TRUE(EventsOf(*events_, "gemeente", "partner-system").empty());
+  EXPECT_TRUE(EventsOf(*events_, "politie", "privacy-officer").empty());
+
+  // The count survives a restart (a new counter on the same store).
+  QuotaCounter reopened(store_.get());
+  Inquiry again(env_, index_.get(), signals_.get(), &reopened);
+  v1::CheckSubjectsRequest req;
+  req.set_signal_id(sig);
+  EXPECT_EQ(again.CheckSubjects(CallAs("gemeente"), req).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(again.CheckSubjects(CallAs("gemeente"), req).ok());
+}
+
+TEST_F(CoreTest, OpenSignalsAndSubjectsPerSignalQuotas) {
+  const std::string first = Register("gemeente", "holders", {Subject('a')});
+  clock_.Advance(absl::Hours(1));
+  Register("gemeente", "holders", {Subject('b')});
+  v1::RegisterSignalRequest req;
+  req.set_purpose("holders");
+  *req.add_subjects() = Subject('c');
+  auto r = signals_->Register(CallAs("gemeente"), req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "quota open_signals of partner 'gemeente' is 2; 2 signals are open; it frees up "
+            "when one is closed or expires (the first expires at 2026-12-01T00:00:00Z)");
+  v1::CloseSignalRequest close;
+  close.set_signal_id(first);
+  ASSERT_TRUE(signals_->Close(CallAs("gemeente"), close).ok());
+  EXPECT_TRUE(signals_->Register(CallAs("gemeente"), req).ok());
+
+  *req.add_subjects() = Subject('d');
+  r = signals_->Register(CallAs("politie"), req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "quota subjects_per_signal of partner 'politie' is 1; this signal has 2 subjects; it "
+            "applies to every signal (register fewer subjects)");
+  EXPECT_EQ(LastRecord().decision().rule(), "quotas.subjects_per_signal");
+}
+
+TEST_F(CoreTest, SweeperErasesWhatTheRetentionPeriodsSayHasExpired) {
+  const absl::Time t0 = clock_.Now();
+  Publish("politie", Subject('a'), "", t0 + absl::Hours(24));  // valid one day
+  Publish("politie", Subject('b'));                           // never republished
+  Publish("uwv", Subject('c'));                               // republished on day 20
+  const std::string closed = Register("gemeente", "holders", {Subject('a')});
+  v1::CloseSignalRequest close;
+  close.set_signal_id(closed);
+  ASSERT_TRUE(signals_->Close(CallAs("gemeente"), close).ok());
+  Register("politie", "holders", {Subject('b')});  // open; expires after 7 days
+  for (int i = 0; i < 4; ++i) Ask("politie", Register("politie", "hits", {Subject('a')}));
+  ASSERT_FALSE(EventsOf(*events_, "politie", "privacy-officer").empty()) << "quota event exists";
+
+  // Only the operator, or the broker's own schedule, may sweep.
+  EXPECT_EQ(sweeper_->Sweep(CallAs("gemeente")).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  auto counts = [](const v1::SweepNowResponse& r) {
+    std::map<std::string, uint64_t> m;
+    for (const auto& e : r.erased()) m[e.kind()] = e.count();
+    return m;
+  };
+  clock_.Set(t0 + absl::Hours(24 * 2));
+  auto swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(counts(*swept), (std::map<std::string, uint64_t>{{"index-entries", 1}}));
+  v1::LogRecord rec = LastRecord();
+  EXPECT_EQ(rec.kind(), v1::RETENTION_SWEEP);
+  EXPECT_EQ(rec.subjects_size(), 0) << "a sweep names no pseudonym";
+  EXPECT_EQ(rec.erased(0).kind(), "index-entries");
+
+  clock_.Set(t0 + absl::Hours(24 * 11));  // the closed signal is 11 days old
+  swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  EXPECT_EQ(counts(*swept), (std::map<std::string, uint64_t>{{"events", 2}, {"quota-counters", 1},
+                                                            {"signals", 1}}));
+  v1::GetSignalRequest get;
+  get.set_signal_id(closed);
+  EXPECT_EQ(signals_->Get(CallAs("gemeente"), get).status().code(), absl::StatusCode::kNotFound);
+
+  clock_.Set(t0 + absl::Hours(24 * 20));
+  Publish("uwv", Subject('c'));
+  clock_.Set(t0 + absl::Hours(24 * 31));
+  swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  // politie's 'b' (31 days old) and its 'holders' signal, expired on day 7
+  // (+10 days), go; its 'hits' signals (open 90 days) and uwv's 'c',
+  // published again on day 20, stay.
+  EXPECT_EQ(counts(*swept)["index-entries"], 1u);
+  EXPECT_EQ(counts(*swept)["signals"], 1u);
+  EXPECT_EQ(index_->Statistics(CallAs("uwv"))->entries(), 1u);
+  EXPECT_EQ(index_->Statistics(CallAs("politie"))->entries(), 0u);
+
+  // Nothing left to erase: no record.
+  const uint64_t size = log_->Size();
+  swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  EXPECT_EQ(swept->erased_size(), 0);
+  EXPECT_EQ(log_->Size(), size);
+}
+
+TEST_F(CoreTest, ReloadReplacesAValidPolicyAndKeepsTheOldOneOtherwise) {
+  const std::string file = dir_ + "/policy.yaml";
+  std::ofstream(file) << kPolicy;
+  PolicyAdmin admin(env_, policy_.get(), file);
+  // The policy this test started with came from the same text.
+  auto unchanged = admin.Reload(CallAs("riec", "operator"));
+  ASSERT_TRUE(unchanged.ok()) << unchanged.status();
+  EXPECT_FALSE(unchanged->changed());
+
+  EXPECT_EQ(admin.Reload(CallAs("gemeente")).status().code(), absl::StatusCode::kPermissionDenied);
+
+  const auto in_flight = policy_->Current();  // a request that started before
+  std::ofstream(file) << kPolicy << "# version 2: a comment changes the hash\n";
+  auto reloaded = admin.Reload(CallAs("riec", "operator"));
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+  EXPECT_TRUE(reloaded->changed());
+  EXPECT_NE(reloaded->current().sha256(), reloaded->previous().sha256());
+  v1::LogRecord rec = LastRecord();
+  EXPECT_EQ(rec.kind(), v1::POLICY_RELOADED);
+  EXPECT_EQ(rec.policy_sha256(), reloaded->current().sha256());
+  EXPECT_EQ(rec.previous_policy_sha256(), in_flight->sha256());
+  EXPECT_EQ(in_flight->sha256(), reloaded->previous().sha256()) << "the old version is intact";
+  auto changed = EventsOf(*events_, "uwv", "partner-system");
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].kind(), v1::POLICY_CHANGED);
+  // New decisions are taken, and recorded, under the new version.
+  Publish("uwv", Subject('a'));
+  EXPECT_EQ(LastRecord().policy_sha256(), reloaded->current().sha256());
+
+  // An invalid file: refused with its problems, the version stays.
+  std::ofstream(file) << "convenant: {id: test}\n";
+  auto invalid = admin.Reload(CallAs("riec", "operator"));
+  EXPECT_EQ(invalid.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(invalid.status().message(), HasSubstr("convenant.version: required key is missing"));
+  EXPECT_THAT(invalid.status().message(), HasSubstr("test v1 stays in force"));
+  EXPECT_EQ(LastRecord().kind(), v1::REQUEST_DENIED);
+  EXPECT_EQ(policy_->Current()->sha256(), reloaded->current().sha256());
+
+  // Another convenant: refused the same way.
+  std::string other = kPolicy;
+  other.replace(other.find("id: test"), 8, "id: other");
+  std::ofstream(file) << other;
+  auto foreign = admin.Reload(CallAs("riec", "operator"));
+  EXPECT_THAT(foreign.status().message(), HasSubstr("the file is for convenant 'other'"));
 }
 
 }  // namespace

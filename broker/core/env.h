@@ -25,20 +25,26 @@ namespace riec::core {
 // it meanwhile.
 class PolicySource {
  public:
-  explicit PolicySource(std::shared_ptr<const policy::Policy> initial)
-      : current_(std::move(initial)) {}
+  PolicySource(std::shared_ptr<const policy::Policy> initial, absl::Time loaded)
+      : current_(std::move(initial)), loaded_(loaded) {}
   std::shared_ptr<const policy::Policy> Current() const {
     std::lock_guard<std::mutex> l(mu_);
     return current_;
   }
-  void Replace(std::shared_ptr<const policy::Policy> next) {
+  absl::Time Loaded() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return loaded_;
+  }
+  void Replace(std::shared_ptr<const policy::Policy> next, absl::Time loaded) {
     std::lock_guard<std::mutex> l(mu_);
     current_ = std::move(next);
+    loaded_ = loaded;
   }
 
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const policy::Policy> current_;  // guarded by mu_
+  absl::Time loaded_;                              // guarded by mu_
 };
 
 struct Env {

@@ -33,6 +33,11 @@ int64_t ValidUntil(absl::string_view value) {
   return static_cast<int64_t>(storage::DecodeBE64(value.substr(2, 8)));
 }
 
+int64_t PublishedAt(absl::string_view value) {
+  if (value.size() < kValueSize) return 0;
+  return static_cast<int64_t>(storage::DecodeBE64(value.substr(10, 8)));
+}
+
 bool Expired(absl::string_view value, absl::Time now) {
   const int64_t until = ValidUntil(value);
   return until != 0 && absl::ToUnixMicros(now) >= until;
@@ -119,6 +124,7 @@ absl::StatusOr<v1::PublishResponse> Index::Publish(const Call& call,
     ls->set_valid_until_unix_micros(until);
   }
   record.set_count(distinct.size());
+  std::shared_lock<std::shared_mutex> writing(write_mu_);
   auto index = env_.log->Append(record, std::move(mutations));
   if (!index.ok()) return index.status();
   v1::PublishResponse response;
@@ -180,6 +186,7 @@ absl::StatusOr<v1::WithdrawResponse> Index::Withdraw(const Call& call,
     if (!it->status().ok()) return storage::FromRocks(it->status(), "index scan");
   }
   record.set_count(removed.size());
+  std::shared_lock<std::shared_mutex> writing(write_mu_);
   auto index = env_.log->Append(record, std::move(mutations));
   if (!index.ok()) return index.status();
   v1::WithdrawResponse response;
@@ -224,6 +231,50 @@ absl::StatusOr<v1::IndexStatistics> Index::Statistics(const Call& call) {
     c->set_entries(n);
   }
   return stats;
+}
+
+absl::Status Index::SweepExpired(absl::Time now, absl::Duration max_age, size_t batch_size,
+                                 const SweepCommit& commit) {
+  const int64_t now_us = absl::ToUnixMicros(now);
+  const int64_t max_age_us = absl::ToInt64Microseconds(max_age);
+  auto expired = [&](absl::string_view value) {
+    const int64_t until = ValidUntil(value);
+    return (until != 0 && now_us >= until) || now_us >= PublishedAt(value) + max_age_us;
+  };
+  // Candidates from a scan without the lock; each batch is confirmed and
+  // written under it.
+  std::vector<std::string> candidates;
+  auto flush = [&]() -> absl::Status {
+    std::unique_lock<std::shared_mutex> exclusive(write_mu_);
+    SweepBatch batch;
+    for (const std::string& by_holder : candidates) {
+      auto value = env_.store->Get(Family::kIndexByHolder, by_holder);
+      if (!value.ok()) return value.status();
+      if (!value->has_value() || !expired(**value)) continue;
+      // holder \0 pseudonym(32) kind(1) category  ->  pseudonym kind holder \0 category
+      const size_t nul = by_holder.find('\0');
+      const std::string holder = by_holder.substr(0, nul);
+      const std::string subject = by_holder.substr(nul + 1, 33);
+      const std::string category = by_holder.substr(nul + 34);
+      batch.deletes.push_back({Family::kIndexByHolder, by_holder, std::nullopt});
+      batch.deletes.push_back({Family::kIndex,
+                               absl::StrCat(subject, holder, std::string(1, '\0'), category),
+                               std::nullopt});
+      ++batch.counts["index-entries"];
+    }
+    candidates.clear();
+    return commit(std::move(batch));
+  };
+  auto it = env_.store->NewIterator(Family::kIndexByHolder);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!expired(absl::string_view(it->value().data(), it->value().size()))) continue;
+    candidates.push_back(it->key().ToString());
+    if (candidates.size() == batch_size) {
+      if (absl::Status s = flush(); !s.ok()) return s;
+    }
+  }
+  if (!it->status().ok()) return storage::FromRocks(it->status(), "index scan");
+  return candidates.empty() ? absl::OkStatus() : flush();
 }
 
 absl::StatusOr<std::vector<Holding>> Index::Lookup(const v1::Subject& subject,

@@ -6,11 +6,14 @@
 #ifndef RIEC_BROKER_CORE_INDEX_H_
 #define RIEC_BROKER_CORE_INDEX_H_
 
+#include <functional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "broker/core/env.h"
+#include "broker/core/sweep_batch.h"
 #include "riec/v1/index.pb.h"
 
 namespace riec::core {
@@ -36,8 +39,17 @@ class Index {
   absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject,
                                               absl::Time now) const;
 
+  // Retention: hands `commit` batches of at most `batch` erasures of the
+  // entries whose valid_until has passed or that were not published again
+  // within `max_age`. Each batch is re-checked under an exclusive lock, so an
+  // entry published again meanwhile is kept.
+  absl::Status SweepExpired(absl::Time now, absl::Duration max_age, size_t batch,
+                            const SweepCommit& commit);
+
  private:
   Env env_;
+  // Publications and withdrawals hold it shared; a sweep batch exclusively.
+  std::shared_mutex write_mu_;
 };
 
 }  // namespace riec::core

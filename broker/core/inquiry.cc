@@ -10,6 +10,9 @@
 #include "broker/core/validate.h"
 
 namespace riec::core {
+namespace {
+constexpr absl::string_view kQuestionsQuota = "questions_per_hour";
+}  // namespace
 
 absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
     const Call& call, const v1::CheckSubjectsRequest& request) {
@@ -87,6 +90,20 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
                                 "; questions are only answered inside an open signal"),
                    ""},
                   signal->purpose());
+  }
+
+  // Each answered question counts against the partner's hourly quota.
+  if (const uint64_t limit = policy->QuotasFor(requester).questions_per_hour; limit > 0) {
+    auto usage = quota_->Consume(kQuestionsQuota, requester, 1, limit, now,
+                                 QuotaCounter::Period::kHour);
+    if (!usage.ok()) {
+      if (usage.status().code() != absl::StatusCode::kResourceExhausted) return usage.status();
+      v1::LogRecord context;
+      context.set_signal_id(signal->id());
+      context.set_purpose(signal->purpose());
+      return RefuseOverQuota(env_.log, call, *policy, now, kQuestionsQuota,
+                             usage.status().message(), &context);
+    }
   }
 
   const policy::Purpose* purpose = policy->FindPurpose(signal->purpose());

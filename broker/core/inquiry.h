@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "broker/core/env.h"
 #include "broker/core/index.h"
+#include "broker/core/quota.h"
 #include "broker/core/signals.h"
 #include "riec/v1/inquiry.pb.h"
 
@@ -17,11 +18,12 @@ namespace riec::core {
 
 class Inquiry {
  public:
-  Inquiry(const Env& env, const Index* index, const Signals* signals)
-      : env_(env), index_(index), signals_(signals) {}
+  Inquiry(const Env& env, const Index* index, const Signals* signals, QuotaCounter* quota)
+      : env_(env), index_(index), signals_(signals), quota_(quota) {}
 
   // Errors: INVALID_ARGUMENT, NOT_FOUND (unknown signal), FAILED_PRECONDITION
-  // (signal not open, subject not in the signal), PERMISSION_DENIED. Every
+  // (signal not open, subject not in the signal), PERMISSION_DENIED,
+  // RESOURCE_EXHAUSTED (quota questions_per_hour). Every
   // refusal other than INVALID_ARGUMENT is logged, as is every answer.
   absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
       const Call& call, const v1::CheckSubjectsRequest& request);
@@ -30,6 +32,7 @@ class Inquiry {
   Env env_;
   const Index* index_;
   const Signals* signals_;
+  QuotaCounter* quota_;
 };
 
 }  // namespace riec::core

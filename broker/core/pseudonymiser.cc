@@ -31,16 +31,15 @@ absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(
     response.add_evaluated_elements(*std::move(e));
   }
   // Counted only once the whole batch is known to be valid.
-  const uint64_t limit = policy->QuotasFor(call.caller.identity.partner).oprf_evaluations_per_day;
+  uint64_t limit = policy->QuotasFor(call.caller.identity.partner).oprf_evaluations_per_day;
+  if (limit == 0) limit = UINT64_MAX;  // unlimited
   auto usage = quota_->Consume(kOprfQuota, call.caller.identity.partner, n, limit, now);
   if (!usage.ok()) {
     if (usage.status().code() != absl::StatusCode::kResourceExhausted) return usage.status();
-    policy::Decision over{false, absl::StatusCode::kResourceExhausted,
-                          "quotas.oprf_evaluations_per_day",
-                          std::string(usage.status().message()), ""};
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, over);
-    r.set_count(n);
-    return Refuse(env_.log, std::move(r));
+    v1::LogRecord context;
+    context.set_count(n);
+    return RefuseOverQuota(env_.log, call, *policy, now, kOprfQuota, usage.status().message(),
+                           &context);
   }
   response.set_key_id(key_->KeyId());
   response.set_quota_remaining(usage->remaining);
@@ -55,7 +54,9 @@ absl::StatusOr<v1::KeyInfo> Pseudonymiser::GetKeyInfo(const Call& call) {
   if (!d.allowed) {
     return Refuse(env_.log, NewRecord(v1::REQUEST_DENIED, call, *policy, now, d));
   }
-  const uint64_t limit = policy->QuotasFor(call.caller.identity.partner).oprf_evaluations_per_day;
+  const uint64_t configured =
+      policy->QuotasFor(call.caller.identity.partner).oprf_evaluations_per_day;
+  const uint64_t limit = configured == 0 ? UINT64_MAX : configured;  // 0: unlimited
   auto usage = quota_->Peek(kOprfQuota, call.caller.identity.partner, limit, now);
   if (!usage.ok()) return usage.status();
   v1::KeyInfo info;
@@ -64,7 +65,7 @@ absl::StatusOr<v1::KeyInfo> Pseudonymiser::GetKeyInfo(const Call& call) {
   info.set_key_id(key_->KeyId());
   info.set_public_key(key_->public_key());
   info.set_max_batch_size(kMaxEvaluateBatch);
-  info.set_daily_quota(limit);
+  info.set_daily_quota(configured);
   info.set_quota_remaining(usage->remaining);
   *info.mutable_quota_resets() = ToProtoTime(usage->resets);
   return info;

@@ -5,14 +5,24 @@
 
 namespace riec::core {
 namespace {
-absl::Time NextMidnight(absl::Time now) {
-  absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  return absl::FromCivil(today + 1, absl::UTCTimeZone());
+absl::Time PeriodStart(absl::Time now, QuotaCounter::Period period) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  if (period == QuotaCounter::Period::kHour) {
+    return absl::FromCivil(absl::ToCivilHour(now, utc), utc);
+  }
+  return absl::FromCivil(absl::ToCivilDay(now, utc), utc);
 }
 
-std::string Key(absl::string_view quota, absl::string_view partner, absl::Time now) {
+absl::Time NextPeriod(absl::Time now, QuotaCounter::Period period) {
+  return PeriodStart(now, period) +
+         (period == QuotaCounter::Period::kHour ? absl::Hours(1) : absl::Hours(24));
+}
+
+// quota \0 partner \0 period start "YYYY-MM-DDTHH" (docs/storage.md)
+std::string Key(absl::string_view quota, absl::string_view partner, absl::Time now,
+                QuotaCounter::Period period) {
   return absl::StrCat(quota, std::string(1, '\0'), partner, std::string(1, '\0'),
-                      absl::FormatCivilTime(absl::ToCivilDay(now, absl::UTCTimeZone())));
+                      absl::FormatTime("%Y-%m-%dT%H", PeriodStart(now, period), absl::UTCTimeZone()));
 }
 }  // namespace
 
@@ -28,16 +38,17 @@ absl::StatusOr<uint64_t> QuotaCounter::LoadLocked(const std::string& key) {
 
 absl::StatusOr<QuotaCounter::Usage> QuotaCounter::Consume(
     absl::string_view quota, absl::string_view partner, uint64_t n, uint64_t limit,
-    absl::Time now) {
-  const std::string key = Key(quota, partner, now);
+    absl::Time now, Period period) {
+  const std::string key = Key(quota, partner, now, period);
   std::lock_guard<std::mutex> l(mu_);
   auto used = LoadLocked(key);
   if (!used.ok()) return used.status();
-  const absl::Time resets = NextMidnight(now);
+  const absl::Time resets = NextPeriod(now, period);
   if (*used + n > limit) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "quota ", quota, " of partner '", partner, "' is ", limit, "; ", *used,
-        " used today, this call needs ", n, "; it resets at ", Rfc3339(resets)));
+        "quota ", quota, " of partner '", partner, "' is ", limit, "; ", *used, " used ",
+        period == Period::kHour ? "this hour" : "today", ", this call needs ", n,
+        "; it resets at ", Rfc3339(resets)));
   }
   const uint64_t next = *used + n;
   // Not fsynced: a crash of the machine may forget the last moments' count,
@@ -51,11 +62,21 @@ absl::StatusOr<QuotaCounter::Usage> QuotaCounter::Consume(
 
 absl::StatusOr<QuotaCounter::Usage> QuotaCounter::Peek(absl::string_view quota,
                                                        absl::string_view partner,
-                                                       uint64_t limit, absl::Time now) {
+                                                       uint64_t limit, absl::Time now,
+                                                       Period period) {
   std::lock_guard<std::mutex> l(mu_);
-  auto used = LoadLocked(Key(quota, partner, now));
+  auto used = LoadLocked(Key(quota, partner, now, period));
   if (!used.ok()) return used.status();
-  return Usage{*used, *used >= limit ? 0 : limit - *used, NextMidnight(now)};
+  return Usage{*used, *used >= limit ? 0 : limit - *used, NextPeriod(now, period)};
+}
+
+void QuotaCounter::ForgetBefore(absl::Time cutoff) {
+  const std::string before = absl::FormatTime("%Y-%m-%dT%H", cutoff, absl::UTCTimeZone());
+  std::lock_guard<std::mutex> l(mu_);
+  for (auto it = counts_.begin(); it != counts_.end();) {
+    const std::string period = it->first.substr(it->first.rfind('\0') + 1);
+    it = period < before ? counts_.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace riec::core

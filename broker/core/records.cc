@@ -1,6 +1,7 @@
 #include "broker/core/records.h"
 
 #include "absl/strings/str_cat.h"
+#include "broker/common/time_util.h"
 
 namespace riec::core {
 
@@ -30,11 +31,12 @@ v1::LogRecord NewRecord(v1::RecordKind kind, const Call& call,
   return r;
 }
 
-absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record) {
+absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record,
+                    std::vector<Outgoing> events) {
   record.set_kind(v1::REQUEST_DENIED);
   const absl::Status refusal(static_cast<absl::StatusCode>(record.decision().status_code()),
                              record.decision().explanation());
-  auto appended = log->Append(record);
+  auto appended = log->Append(record, {}, StoreEvents(std::move(events)));
   if (!appended.ok()) {
     return absl::UnavailableError(absl::StrCat(
         refusal.message(), " (and the refusal could not be logged: ",
@@ -52,6 +54,29 @@ absl::Status AdmitCaller(log::DisclosureLog* log, const Call& call,
   const policy::Decision d = policy.DecideCaller(q);
   if (d.allowed) return absl::OkStatus();
   return Refuse(log, NewRecord(v1::REQUEST_DENIED, call, policy, now, d));
+}
+
+absl::Status RefuseOverQuota(log::DisclosureLog* log, const Call& call,
+                             const policy::Policy& policy, absl::Time now,
+                             absl::string_view quota, absl::string_view message,
+                             v1::LogRecord* context) {
+  const policy::Decision over{false, absl::StatusCode::kResourceExhausted,
+                              absl::StrCat("quotas.", quota), std::string(message), ""};
+  v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, policy, now, over);
+  if (context != nullptr) {
+    r.set_purpose(context->purpose());
+    r.set_signal_id(context->signal_id());
+    r.set_count(context->count());
+  }
+  v1::Event e;
+  e.set_kind(v1::QUOTA_EXCEEDED);
+  *e.mutable_time() = ToProtoTime(now);
+  e.set_partner(call.caller.identity.partner);
+  e.set_quota(std::string(quota));
+  e.set_signal_id(r.signal_id());
+  e.set_purpose(r.purpose());
+  e.set_text(std::string(message));
+  return Refuse(log, std::move(r), ForPrivacyOfficers(policy, call.caller.identity.partner, e));
 }
 
 v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s) {

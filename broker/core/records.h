@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "broker/core/env.h"
+#include "broker/core/events.h"
 #include "riec/v1/log.pb.h"
 
 namespace riec::core {
@@ -20,8 +21,18 @@ v1::LogRecord NewRecord(v1::RecordKind kind, const Call& call,
 // Writes a REQUEST_DENIED record for a refused request, then returns the
 // refusal's status (the decision's code and explanation). If the record
 // cannot be written the caller still gets a refusal, UNAVAILABLE, saying so.
-// `record` must come from NewRecord with the refusing decision.
-absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record);
+// `record` must come from NewRecord with the refusing decision; `events` are
+// stored with it.
+absl::Status Refuse(log::DisclosureLog* log, v1::LogRecord record,
+                    std::vector<Outgoing> events = {});
+
+// A refusal for an exceeded quota: RESOURCE_EXHAUSTED with `message` (which
+// names the quota and when it resets), logged, and an event for the
+// privacy officers of the partner and of the RIEC.
+absl::Status RefuseOverQuota(log::DisclosureLog* log, const Call& call,
+                             const policy::Policy& policy, absl::Time now,
+                             absl::string_view quota, absl::string_view message,
+                             v1::LogRecord* context = nullptr);
 
 // Checks the caller-level rules (identity known, convenant in force, role
 // allowed for `action`) before a request is looked at. OK, or the refusal

@@ -57,6 +57,42 @@ absl::StatusOr<v1::Signal> Signals::Load(absl::string_view id, absl::Time now) c
   return s;
 }
 
+absl::StatusOr<std::vector<v1::Signal>> Signals::OpenSignalsOf(const std::string& owner,
+                                                               absl::Time now) const {
+  const std::string prefix = absl::StrCat(owner, std::string(1, '\0'));
+  std::vector<v1::Signal> open;
+  auto it = env_.store->NewIterator(Family::kSignalsByOwner);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto s = Load(it->key().ToString().substr(prefix.size() + 8), now);
+    if (s.ok() && s->state() == v1::OPEN) open.push_back(*std::move(s));
+  }
+  if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
+  return open;
+}
+
+absl::Status Signals::SweepExpired(absl::Time now, absl::Duration keep, size_t batch_size,
+                                   const SweepCommit& commit) {
+  std::lock_guard<std::mutex> lock(state_mu_);  // no signal changes state meanwhile
+  SweepBatch batch;
+  auto it = env_.store->NewIterator(Family::kSignals);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::Signal s;
+    if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+    const absl::Time ended =
+        s.state() == v1::CLOSED ? FromProtoTime(s.closed()) : FromProtoTime(s.expires());
+    if (now < ended + keep) continue;
+    batch.deletes.push_back({Family::kSignals, s.id(), std::nullopt});
+    batch.deletes.push_back({Family::kSignalsByOwner, OwnerKey(s), std::nullopt});
+    ++batch.counts["signals"];
+    if (batch.counts["signals"] * 2 >= batch_size) {
+      if (absl::Status st = commit(std::move(batch)); !st.ok()) return st;
+      batch = SweepBatch();
+    }
+  }
+  if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
+  return commit(std::move(batch));
+}
+
 absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
     const Call& call, const v1::RegisterSignalRequest& request) {
   const auto policy = env_.policy->Current();
@@ -94,6 +130,36 @@ absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
     r.set_purpose(request.purpose());
     for (const auto& subject : request.subjects()) AddSubject(&r, subject);
     return Refuse(env_.log, std::move(r));
+  }
+
+  // Quotas of the owning partner: subjects per signal, and open signals
+  // (counted under the lock, so two registrations cannot both slip past).
+  std::lock_guard<std::mutex> lock(state_mu_);
+  const std::string& owner = call.caller.identity.partner;
+  const policy::Quotas quotas = policy->QuotasFor(owner);
+  v1::LogRecord context;
+  context.set_purpose(request.purpose());
+  if (quotas.subjects_per_signal > 0 &&
+      static_cast<uint64_t>(request.subjects_size()) > quotas.subjects_per_signal) {
+    return RefuseOverQuota(
+        env_.log, call, *policy, now, "subjects_per_signal",
+        absl::StrCat("quota subjects_per_signal of partner '", owner, "' is ",
+                     quotas.subjects_per_signal, "; this signal has ", request.subjects_size(),
+                     " subjects; it applies to every signal (register fewer subjects)"),
+        &context);
+  }
+  if (quotas.open_signals > 0) {
+    ASSIGN_OR_RETURN(const auto open, OpenSignalsOf(owner, now));
+    if (open.size() >= quotas.open_signals) {
+      absl::Time next = absl::InfiniteFuture();
+      for (const v1::Signal& s : open) next = std::min(next, FromProtoTime(s.expires()));
+      return RefuseOverQuota(
+          env_.log, call, *policy, now, "open_signals",
+          absl::StrCat("quota open_signals of partner '", owner, "' is ", quotas.open_signals,
+                       "; ", open.size(), " signals are open; it frees up when one is closed or "
+                       "expires (the first expires at ", Rfc3339(next), ")"),
+          &context);
+    }
   }
 
   const policy::Purpose* purpose = policy->FindPurpose(request.purpose());

@@ -6,10 +6,13 @@
 #ifndef RIEC_BROKER_CORE_SIGNALS_H_
 #define RIEC_BROKER_CORE_SIGNALS_H_
 
+#include <functional>
 #include <mutex>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "broker/core/env.h"
+#include "broker/core/sweep_batch.h"
 #include "riec/v1/signals.pb.h"
 
 namespace riec::core {
@@ -30,9 +33,20 @@ class Signals {
   // lifetime has passed). NOT_FOUND if there is none.
   absl::StatusOr<v1::Signal> Load(absl::string_view id, absl::Time now) const;
 
+  // Retention: hands `commit` batches of at most `batch` erasures of the
+  // signals closed or expired more than `keep` before `now`.
+  absl::Status SweepExpired(absl::Time now, absl::Duration keep, size_t batch,
+                            const SweepCommit& commit);
+
+  // The owner's signals that are open at `now`.
+  absl::StatusOr<std::vector<v1::Signal>> OpenSignalsOf(const std::string& owner,
+                                                       absl::Time now) const;
+
  private:
   Env env_;
-  std::mutex state_mu_;  // serialises read-modify-write of a signal's state
+  // Serialises registration (open-signal quota) and read-modify-write of a
+  // signal's state, so that a signal is closed exactly once.
+  std::mutex state_mu_;
 };
 
 }  // namespace riec::core

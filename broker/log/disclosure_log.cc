@@ -38,8 +38,9 @@ absl::StatusOr<std::unique_ptr<DisclosureLog>> DisclosureLog::Open(
 }
 
 absl::StatusOr<uint64_t> DisclosureLog::Append(
-    const v1::LogRecord& record, std::vector<storage::Mutation> mutations) {
-  Pending self{EncodeRecord(record), std::move(mutations)};
+    const v1::LogRecord& record, std::vector<storage::Mutation> mutations,
+    IndexedMutations indexed) {
+  Pending self{EncodeRecord(record), std::move(mutations), std::move(indexed)};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
   cv_.wait(lock, [&] { return self.done || !leader_active_; });
@@ -58,6 +59,7 @@ absl::StatusOr<uint64_t> DisclosureLog::Append(
   rocksdb::WriteBatch batch;
   uint64_t index = first;
   for (Pending* p : group) {
+    if (p->indexed) p->indexed(index, &p->mutations);
     for (const auto& m : p->mutations) store_->AddTo(&batch, m);
     p->index = index;
     batch.Put(store_->cf(storage::Family::kLog), storage::EncodeBE64(index), p->bytes);
@@ -75,8 +77,25 @@ absl::StatusOr<uint64_t> DisclosureLog::Append(
   leader_active_ = false;
   lock.unlock();
   cv_.notify_all();
+  if (status.ok()) grown_.notify_all();
   if (!status.ok()) return status;
   return self.index;
+}
+
+uint64_t DisclosureLog::WaitForGrowth(uint64_t size, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t interrupts = interrupts_;
+  grown_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                  [&] { return size_ > size || interrupts_ != interrupts; });
+  return size_;
+}
+
+void DisclosureLog::Interrupt() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++interrupts_;
+  }
+  grown_.notify_all();
 }
 
 uint64_t DisclosureLog::Size() const {

@@ -16,12 +16,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "broker/storage/store.h"
 #include "riec/v1/log.pb.h"
 
@@ -38,10 +40,22 @@ class DisclosureLog {
   // records disagree.
   static absl::StatusOr<std::unique_ptr<DisclosureLog>> Open(storage::Store* store);
 
-  // Appends `record` and applies `mutations` in one atomic, fsynced batch.
-  // Returns the record's index (0-based). On error nothing is written.
+  // Mutations that depend on the index the record gets (e.g. events keyed
+  // by it): called once, by the committing thread, with that index.
+  using IndexedMutations = std::function<void(uint64_t index, std::vector<storage::Mutation>*)>;
+
+  // Appends `record` and applies `mutations` (and those `indexed` produces)
+  // in one atomic, fsynced batch. Returns the record's index (0-based). On
+  // error nothing is written.
   absl::StatusOr<uint64_t> Append(const v1::LogRecord& record,
-                                  std::vector<storage::Mutation> mutations = {});
+                                  std::vector<storage::Mutation> mutations = {},
+                                  IndexedMutations indexed = nullptr);
+
+  // Blocks until the log has more than `size` records, `timeout` passes, or
+  // Interrupt() is called; returns the size then.
+  uint64_t WaitForGrowth(uint64_t size, absl::Duration timeout);
+  // Wakes every WaitForGrowth (e.g. at shutdown).
+  void Interrupt();
 
   // Number of records.
   uint64_t Size() const;
@@ -53,6 +67,7 @@ class DisclosureLog {
   struct Pending {
     std::string bytes;
     std::vector<storage::Mutation> mutations;
+    IndexedMutations indexed;
     bool done = false;
     absl::Status status;
     uint64_t index = 0;
@@ -67,6 +82,8 @@ class DisclosureLog {
   std::deque<Pending*> queue_;  // guarded by mu_
   bool leader_active_ = false;  // guarded by mu_
   uint64_t size_;               // guarded by mu_
+  uint64_t interrupts_ = 0;     // guarded by mu_
+  std::condition_variable grown_;
 };
 
 }  // namespace riec::log

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   app.add_option("--key-dir", key_dir, "key directory; the OPRF key is created there on first start");
   app.add_option("--services", services, "services to host: all (default), pseudonymiser, index");
   app.add_option("--ready-file", ready_file, "write host:port to this file once listening");
+  std::string sweep_interval;
+  app.add_option("--sweep-interval", sweep_interval,
+                 "how often the retention sweeper runs, e.g. 1h (default); 0 or off: only on request");
   CLI11_PARSE(app, argc, argv);
 
   riec::server::BrokerConfig config;
@@ -51,6 +54,12 @@ int main(int argc, char** argv) {
   set(config.policy, policy);
   set(config.key_dir, key_dir);
   set(config.ready_file, ready_file);
+  if (!sweep_interval.empty()) {
+    if (absl::Status s = riec::server::SetSweepInterval(sweep_interval, &config); !s.ok()) {
+      std::cerr << "riec-broker: --sweep-interval: " << s.message() << "\n";
+      return 2;
+    }
+  }
   if (!services.empty()) {
     if (absl::Status s = riec::server::SetServices(services, &config); !s.ok()) {
       std::cerr << "riec-broker: " << s.message() << "\n";
@@ -58,12 +67,14 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Signals are taken by one thread, so shutdown happens outside a handler.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // Signals are taken by one thread, so that shutdown and reload happen
+  // outside a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto broker = riec::server::Broker::Start(config);
   if (!broker.ok()) {
@@ -74,7 +85,9 @@ int main(int argc, char** argv) {
 
   std::thread waiter([&] {
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      std::cout << "riec-broker: SIGHUP: " << (*broker)->ReloadFromSignal() << std::endl;
+    }
     std::cout << "riec-broker: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
               << ", shutting down" << std::endl;
     (*broker)->Shutdown();

@@ -22,7 +22,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   b->config_ = config;
   auto policy = policy::Policy::LoadFile(config.policy);
   if (!policy.ok()) return policy.status();
-  b->policy_ = std::make_unique<core::PolicySource>(*policy);
+  b->policy_ = std::make_unique<core::PolicySource>(*policy, b->clock_.Now());
 
   auto credentials = MakeServerCredentials(config.tls);
   if (!credentials.ok()) return credentials.status();
@@ -44,11 +44,13 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   builder.SetMaxReceiveMessageSize(32 << 20);
   builder.SetMaxSendMessageSize(32 << 20);
 
+  b->quota_ = std::make_unique<core::QuotaCounter>(b->store_.get());
+  b->events_ = std::make_unique<core::Events>(b->env_);
+  b->policy_admin_ = std::make_unique<core::PolicyAdmin>(b->env_, b->policy_.get(), config.policy);
   if (config.pseudonymiser) {
     auto key = core::LoadOrCreateOprfKey(config.key_dir);
     if (!key.ok()) return key.status();
     b->key_.emplace(*std::move(key));
-    b->quota_ = std::make_unique<core::QuotaCounter>(b->store_.get());
     b->pseudonymiser_ =
         std::make_unique<core::Pseudonymiser>(b->env_, &b->key_->key, b->quota_.get());
     b->services_.push_back(
@@ -57,11 +59,17 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   if (config.index) {
     b->index_ = std::make_unique<core::Index>(b->env_);
     b->signals_ = std::make_unique<core::Signals>(b->env_);
-    b->inquiry_ = std::make_unique<core::Inquiry>(b->env_, b->index_.get(), b->signals_.get());
+    b->inquiry_ = std::make_unique<core::Inquiry>(b->env_, b->index_.get(), b->signals_.get(),
+                                                  b->quota_.get());
+    b->sweeper_ = std::make_unique<core::Sweeper>(b->env_, b->index_.get(), b->signals_.get(),
+                                                  b->quota_.get());
     b->services_.push_back(std::make_unique<IndexService>(b->gate_.get(), b->index_.get()));
     b->services_.push_back(std::make_unique<SignalsService>(b->gate_.get(), b->signals_.get()));
     b->services_.push_back(std::make_unique<InquiryService>(b->gate_.get(), b->inquiry_.get()));
   }
+  b->services_.push_back(std::make_unique<EventsService>(b->gate_.get(), b->events_.get()));
+  b->services_.push_back(std::make_unique<OperationsService>(
+      b->gate_.get(), b->policy_admin_.get(), b->sweeper_.get()));
   for (auto& s : b->services_) builder.RegisterService(s.get());
 
   b->server_ = builder.BuildAndStart();
@@ -71,6 +79,21 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   }
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
+  if (b->sweeper_ && config.sweep_interval > absl::ZeroDuration()) {
+    Broker* self = b.get();
+    b->sweep_thread_ = std::thread([self] {
+      const core::Call schedule{
+          Caller{Identity{"", "", "broker", "retention-schedule"}, "", ""}, "retention schedule"};
+      std::unique_lock<std::mutex> lock(self->sweep_mu_);
+      while (!self->sweep_cv_.wait_for(lock, absl::ToChronoNanoseconds(self->config_.sweep_interval),
+                                       [self] { return self->stopping_; })) {
+        lock.unlock();
+        auto swept = self->sweeper_->Sweep(schedule, /*trusted=*/true);
+        if (!swept.ok()) std::cerr << "riec-broker: retention sweep failed: " << swept.status() << "\n";
+        lock.lock();
+      }
+    });
+  }
   if (!config.ready_file.empty()) {
     if (absl::Status s = WriteFileAtomically(config.ready_file, b->address_ + "\n", 0644);
         !s.ok()) {
@@ -102,13 +125,35 @@ void Broker::Wait() {
   if (server_) server_->Wait();
 }
 
+std::string Broker::ReloadFromSignal() {
+  const core::Call host{Caller{Identity{policy_->Current()->convenant_id(), "", "operator", "SIGHUP"},
+                               "", ""},
+                        "signal SIGHUP"};
+  auto r = policy_admin_->Reload(host, /*trusted=*/true);
+  if (!r.ok()) return absl::StrCat("policy reload refused: ", r.status().message());
+  if (!r->changed()) return "policy reload: the file has not changed";
+  return absl::StrCat("policy reloaded: convenant ", r->current().convenant_id(), " v",
+                      r->current().version(), " replaces v", r->previous().version(),
+                      "; log record ", r->log_index());
+}
+
 void Broker::Shutdown() {
+  if (sweep_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(sweep_mu_);
+      stopping_ = true;
+    }
+    sweep_cv_.notify_all();
+    sweep_thread_.join();
+  }
   if (!server_) return;
   // Drain first: health says NOT_SERVING, new calls are refused, calls in
   // flight finish (and write their log records). gRPC's own Shutdown would
   // otherwise wait out its whole deadline for idle client connections.
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
-  const int left = gate_->Drain(absl::Seconds(10));
+  gate_->StartDrain();
+  log_->Interrupt();  // event streams notice the drain at once
+  const int left = gate_->WaitIdle(absl::Seconds(10));
   if (left > 0) {
     std::cerr << "riec-broker: " << left << " calls still running after 10 s are cancelled\n";
   }

@@ -9,7 +9,10 @@
 
 #include <grpcpp/server.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,9 +44,13 @@ class Broker {
   std::string Summary() const;
 
   void Wait();
-  // Stops accepting calls, lets calls in flight finish (up to 10 s), then
-  // closes the store cleanly.
+  // Stops accepting calls, ends event streams, lets calls in flight finish
+  // (up to 10 s), then closes the store cleanly.
   void Shutdown();
+
+  // Reloads the policy file on the host's request (SIGHUP); returns one line
+  // saying what happened.
+  std::string ReloadFromSignal();
 
  private:
   Broker() = default;
@@ -60,7 +67,15 @@ class Broker {
   std::unique_ptr<core::Index> index_;
   std::unique_ptr<core::Signals> signals_;
   std::unique_ptr<core::Inquiry> inquiry_;
+  std::unique_ptr<core::Events> events_;
+  std::unique_ptr<core::PolicyAdmin> policy_admin_;
+  std::unique_ptr<core::Sweeper> sweeper_;
   std::unique_ptr<Gate> gate_;
+  // The scheduled sweeper.
+  std::thread sweep_thread_;
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool stopping_ = false;  // guarded by sweep_mu_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

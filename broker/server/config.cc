@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "broker/common/file.h"
+#include "policy/policy.h"
 
 namespace riec::server {
 
@@ -29,6 +30,17 @@ absl::Status SetServices(const std::string& list, BrokerConfig* config) {
   if (!config->pseudonymiser && !config->index) {
     return absl::InvalidArgumentError("services: name at least one of pseudonymiser, index");
   }
+  return absl::OkStatus();
+}
+
+absl::Status SetSweepInterval(const std::string& text, BrokerConfig* config) {
+  if (text == "0" || text == "off") {
+    config->sweep_interval = absl::ZeroDuration();
+    return absl::OkStatus();
+  }
+  auto d = policy::ParseDuration(text);
+  if (!d.ok()) return d.status();
+  config->sweep_interval = *d;
   return absl::OkStatus();
 }
 
@@ -69,6 +81,11 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           }
           *target = t->second.as<std::string>();
         }
+      } else if (key == "sweep_interval") {
+        if (absl::Status s = SetSweepInterval(v.as<std::string>(), &c); !s.ok()) {
+          return absl::InvalidArgumentError(where(v, "sweep_interval") + ": " +
+                                            std::string(s.message()));
+        }
       } else if (key == "services") {
         std::string list;
         if (v.IsSequence()) {
@@ -91,7 +108,7 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file)");
+              "ready_file, sweep_interval)");
         }
         *target = v.as<std::string>();
       }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "broker/server/tls.h"
 
 namespace riec::server {
@@ -28,6 +29,8 @@ struct BrokerConfig {
   // Written once the server listens: "host:port\n" (for supervisors and
   // tests that start the broker on port 0).
   std::string ready_file;
+  // How often the retention sweeper runs; zero: only when an operator asks.
+  absl::Duration sweep_interval = absl::Hours(1);
 };
 
 // Reads a config file over the defaults. INVALID_ARGUMENT naming the file,
@@ -36,6 +39,9 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path);
 
 // Parses "pseudonymiser,index" (or "all") into the config.
 absl::Status SetServices(const std::string& list, BrokerConfig* config);
+
+// Parses "1h", "30m", ... or "0"/"off" into the config.
+absl::Status SetSweepInterval(const std::string& text, BrokerConfig* config);
 
 // Checks that the required values are present.
 absl::Status ValidateBrokerConfig(const BrokerConfig& config);

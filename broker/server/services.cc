@@ -34,8 +34,7 @@ absl::StatusOr<Gate::Ticket> Gate::Enter() {
   return ticket;
 }
 
-int Gate::Drain(absl::Duration timeout) {
-  draining_.store(true);
+int Gate::WaitIdle(absl::Duration timeout) {
   const absl::Time until = absl::Now() + timeout;
   while (in_flight_.load() > 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
   return in_flight_.load();
@@ -141,6 +140,52 @@ grpc::Status InquiryService::CheckSubjects(grpc::ServerContext* ctx,
                                            v1::CheckSubjectsResponse* resp) {
   return Serve(*gate_, ctx, "/riec.v1.Inquiry/CheckSubjects", resp,
                [&](const core::Call& c) { return core_->CheckSubjects(c, *req); });
+}
+
+}  // namespace riec::server
+
+namespace riec::server {
+
+grpc::Status EventsService::Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
+                                      grpc::ServerWriter<v1::Event>* writer) {
+  absl::StatusOr<Gate::Ticket> ticket = gate_->Enter();
+  if (!ticket.ok()) return ToGrpcStatus(ticket.status());
+  absl::StatusOr<core::Call> call = gate_->Admit(*ctx, "/riec.v1.Events/Subscribe");
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  return ToGrpcStatus(core_->Subscribe(
+      *call, req->after_sequence(), [&](const v1::Event& e) { return writer->Write(e); },
+      [&] { return ctx->IsCancelled() || gate_->draining(); }));
+}
+
+grpc::Status EventsService::ListEvents(grpc::ServerContext* ctx, const v1::ListEventsRequest* req,
+                                       v1::ListEventsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Events/ListEvents", resp,
+               [&](const core::Call& c) { return core_->List(c, *req); });
+}
+
+grpc::Status OperationsService::GetPolicy(grpc::ServerContext* ctx, const v1::GetPolicyRequest*,
+                                          v1::PolicyInfo* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Operations/GetPolicy", resp,
+               [&](const core::Call&) -> absl::StatusOr<v1::PolicyInfo> { return admin_->Info(); });
+}
+
+grpc::Status OperationsService::ReloadPolicy(grpc::ServerContext* ctx,
+                                             const v1::ReloadPolicyRequest*,
+                                             v1::ReloadPolicyResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Operations/ReloadPolicy", resp,
+               [&](const core::Call& c) { return admin_->Reload(c); });
+}
+
+grpc::Status OperationsService::SweepNow(grpc::ServerContext* ctx, const v1::SweepNowRequest*,
+                                         v1::SweepNowResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Operations/SweepNow", resp,
+               [&](const core::Call& c) -> absl::StatusOr<v1::SweepNowResponse> {
+                 if (sweeper_ == nullptr) {
+                   return absl::FailedPreconditionError(
+                       "this process hosts no index; sweep the process that does");
+                 }
+                 return sweeper_->Sweep(c);
+               });
 }
 
 }  // namespace riec::server

@@ -10,11 +10,16 @@
 #include <atomic>
 
 #include "broker/core/env.h"
+#include "broker/core/events.h"
 #include "broker/core/index.h"
 #include "broker/core/inquiry.h"
 #include "broker/core/pseudonymiser.h"
+#include "broker/core/policy_admin.h"
+#include "broker/core/retention.h"
 #include "broker/core/signals.h"
+#include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
+#include "riec/v1/operations.grpc.pb.h"
 #include "riec/v1/inquiry.grpc.pb.h"
 #include "riec/v1/pseudonymiser.grpc.pb.h"
 #include "riec/v1/signals.grpc.pb.h"
@@ -52,9 +57,12 @@ class Gate {
   absl::StatusOr<Ticket> Enter();
   absl::StatusOr<core::Call> Admit(const grpc::ServerContext& context,
                                    const char* method) const;
-  // Refuses new calls and waits until none is in flight or `timeout` passed.
-  // Returns the number still in flight (0 normally).
-  int Drain(absl::Duration timeout);
+  // Refuses new calls from now on.
+  void StartDrain() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
+  // Waits until no call is in flight or `timeout` passed; returns the number
+  // still in flight (0 normally).
+  int WaitIdle(absl::Duration timeout);
 
  private:
   core::Env env_;
@@ -120,6 +128,36 @@ class InquiryService final : public v1::Inquiry::Service {
  private:
   Gate* gate_;
   core::Inquiry* core_;
+};
+
+class EventsService final : public v1::Events::Service {
+ public:
+  EventsService(Gate* gate, core::Events* core) : gate_(gate), core_(core) {}
+  grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
+                         grpc::ServerWriter<v1::Event>* writer) override;
+  grpc::Status ListEvents(grpc::ServerContext* ctx, const v1::ListEventsRequest* req,
+                          v1::ListEventsResponse* resp) override;
+
+ private:
+  Gate* gate_;
+  core::Events* core_;
+};
+
+class OperationsService final : public v1::Operations::Service {
+ public:
+  OperationsService(Gate* gate, core::PolicyAdmin* admin, core::Sweeper* sweeper)
+      : gate_(gate), admin_(admin), sweeper_(sweeper) {}
+  grpc::Status GetPolicy(grpc::ServerContext* ctx, const v1::GetPolicyRequest* req,
+                         v1::PolicyInfo* resp) override;
+  grpc::Status ReloadPolicy(grpc::ServerContext* ctx, const v1::ReloadPolicyRequest* req,
+                            v1::ReloadPolicyResponse* resp) override;
+  grpc::Status SweepNow(grpc::ServerContext* ctx, const v1::SweepNowRequest* req,
+                        v1::SweepNowResponse* resp) override;
+
+ private:
+  Gate* gate_;
+  core::PolicyAdmin* admin_;
+  core::Sweeper* sweeper_;  // null when this process hosts no index
 };
 
 }  // namespace riec::server

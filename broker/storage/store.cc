@@ -53,6 +53,7 @@ const char* FamilyName(Family f) {
     case Family::kSignalsByOwner: return "signals_by_owner";
     case Family::kLog: return "log";
     case Family::kQuota: return "quota";
+    case Family::kEvents: return "events";
   }
   return "?";
 }

@@ -30,8 +30,9 @@ enum class Family {
   kSignalsByOwner,  // owner|0|created(be64)|id -> ""
   kLog,             // leaf index (be64) -> log record bytes
   kQuota,           // quota name|0|partner|0|period -> be64 count
+  kEvents,          // recipient partner|0|sequence(be64) -> riec.v1.Event
 };
-inline constexpr int kFamilyCount = 7;
+inline constexpr int kFamilyCount = 8;
 
 // The RocksDB name of a family ("index", ...).
 const char* FamilyName(Family f);

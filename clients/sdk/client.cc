@@ -115,6 +115,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   c->index_ = v1::Index::NewStub(c->broker_channel_);
   c->signals_ = v1::Signals::NewStub(c->broker_channel_);
   c->inquiry_ = v1::Inquiry::NewStub(c->broker_channel_);
+  c->events_ = v1::Events::NewStub(c->broker_channel_);
+  c->operations_ = v1::Operations::NewStub(c->broker_channel_);
   return c;
 }
 
@@ -302,6 +304,45 @@ absl::StatusOr<v1::CloseSignalResponse> Client::CloseSignal(const std::string& s
 absl::StatusOr<v1::CheckSubjectsResponse> Client::CheckSubjects(
     const v1::CheckSubjectsRequest& request) {
   RIEC_UNARY_CALL(inquiry_, CheckSubjects, request, v1::CheckSubjectsResponse);
+}
+
+absl::StatusOr<v1::ListEventsResponse> Client::ListEvents(uint64_t after_sequence,
+                                                          uint32_t limit) {
+  v1::ListEventsRequest req;
+  req.set_after_sequence(after_sequence);
+  req.set_limit(limit);
+  RIEC_UNARY_CALL(events_, ListEvents, req, v1::ListEventsResponse);
+}
+
+absl::Status Client::Subscribe(uint64_t after_sequence,
+                               const std::function<bool(const v1::Event&)>& on_event) {
+  grpc::ClientContext ctx;
+  if (!options_.on_behalf_of.empty()) ctx.AddMetadata("riec-on-behalf-of", options_.on_behalf_of);
+  v1::SubscribeRequest req;
+  req.set_after_sequence(after_sequence);
+  auto reader = events_->Subscribe(&ctx, req);
+  v1::Event e;
+  while (reader->Read(&e)) {
+    if (!on_event(e)) {
+      ctx.TryCancel();
+      break;
+    }
+  }
+  grpc::Status s = reader->Finish();
+  if (s.error_code() == grpc::StatusCode::CANCELLED) return absl::OkStatus();
+  return Convert(s, options_.broker);
+}
+
+absl::StatusOr<v1::PolicyInfo> Client::GetPolicy() {
+  RIEC_UNARY_CALL(operations_, GetPolicy, v1::GetPolicyRequest(), v1::PolicyInfo);
+}
+
+absl::StatusOr<v1::ReloadPolicyResponse> Client::ReloadPolicy() {
+  RIEC_UNARY_CALL(operations_, ReloadPolicy, v1::ReloadPolicyRequest(), v1::ReloadPolicyResponse);
+}
+
+absl::StatusOr<v1::SweepNowResponse> Client::SweepNow() {
+  RIEC_UNARY_CALL(operations_, SweepNow, v1::SweepNowRequest(), v1::SweepNowResponse);
 }
 
 #undef RIEC_UNARY_CALL

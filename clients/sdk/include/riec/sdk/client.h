@@ -17,7 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
+#include "riec/v1/operations.grpc.pb.h"
 #include "riec/v1/inquiry.grpc.pb.h"
 #include "riec/v1/pseudonymiser.grpc.pb.h"
 #include "riec/v1/signals.grpc.pb.h"
@@ -90,6 +92,17 @@ class Client {
   absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
       const v1::CheckSubjectsRequest& request);
 
+  // Events after `after_sequence` (what was missed while offline).
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence, uint32_t limit = 0);
+  // Calls `on_event` for each event after `after_sequence`, stored and new,
+  // until `on_event` returns false or the stream ends. No deadline applies.
+  absl::Status Subscribe(uint64_t after_sequence,
+                         const std::function<bool(const v1::Event&)>& on_event);
+
+  absl::StatusOr<v1::PolicyInfo> GetPolicy();
+  absl::StatusOr<v1::ReloadPolicyResponse> ReloadPolicy();
+  absl::StatusOr<v1::SweepNowResponse> SweepNow();
+
   // Raw evaluation of blinded elements (for tests and other clients).
   absl::StatusOr<v1::EvaluateResponse> Evaluate(const v1::EvaluateRequest& request);
 
@@ -105,6 +118,8 @@ class Client {
   std::unique_ptr<v1::Index::Stub> index_;
   std::unique_ptr<v1::Signals::Stub> signals_;
   std::unique_ptr<v1::Inquiry::Stub> inquiry_;
+  std::unique_ptr<v1::Events::Stub> events_;
+  std::unique_ptr<v1::Operations::Stub> operations_;
 };
 
 }  // namespace riec::sdk

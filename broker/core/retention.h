@@ -1,0 +1,54 @@
+// Retention: erasing what the policy's periods say has expired (DESIGN.md
+// §5; docs/policy.md "retention"). Each batch of erasures is one atomic
+// write with its RETENTION_SWEEP log record, which counts per kind and
+// names no pseudonym.
+//
+// What is erased, and from when its period runs:
+//   index-entries   entries whose valid_until has passed, or not published
+//                   again within retention.index_entries
+//   signals         signals closed or expired more than
+//                   retention.signals_without_case ago (and no case)
+//   events          events older than retention.events
+//   quota-counters  counters of periods that ended more than two days ago
+//
+// Thread-safety: Sweep may run concurrently with every other operation; a
+// second concurrent Sweep waits for the first.
+#ifndef RIEC_BROKER_CORE_RETENTION_H_
+#define RIEC_BROKER_CORE_RETENTION_H_
+
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "broker/core/env.h"
+#include "broker/core/index.h"
+#include "broker/core/quota.h"
+#include "broker/core/signals.h"
+#include "riec/v1/operations.pb.h"
+
+namespace riec::core {
+
+class Sweeper {
+ public:
+  // Ownership: none of the pointers is owned.
+  Sweeper(const Env& env, Index* index, Signals* signals, QuotaCounter* quota)
+      : env_(env), index_(index), signals_(signals), quota_(quota) {}
+
+  // Erases what has expired at the clock's now. `call` is who asked (the
+  // operator's call, or the broker's own schedule). PERMISSION_DENIED unless
+  // the caller may operate (the schedule passes `trusted`).
+  absl::StatusOr<v1::SweepNowResponse> Sweep(const Call& call, bool trusted = false);
+
+  // Erasures per log record.
+  static constexpr size_t kBatch = 10000;
+
+ private:
+  Env env_;
+  Index* index_;
+  Signals* signals_;
+  QuotaCounter* quota_;
+  std::mutex mu_;
+};
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_RETENTION_H_

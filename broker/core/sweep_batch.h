@@ -1,0 +1,29 @@
+// One batch of retention erasures: the deletions and a count per kind. See
+// retention.h.
+//
+// Thread-safety: a value type.
+#ifndef RIEC_BROKER_CORE_SWEEP_BATCH_H_
+#define RIEC_BROKER_CORE_SWEEP_BATCH_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "broker/storage/store.h"
+
+namespace riec::core {
+
+struct SweepBatch {
+  std::vector<storage::Mutation> deletes;
+  std::map<std::string, uint64_t> counts;  // kind -> erased
+};
+
+// Writes one batch atomically with its RETENTION_SWEEP record.
+using SweepCommit = std::function<absl::Status(SweepBatch)>;
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_SWEEP_BATCH_H_
