@@ -32,6 +32,11 @@ std::vector<absl::string_view> RolesFor(Action action) {
               kRoleOperator};
     case Action::kOperate:
       return {kRoleOperator};
+    case Action::kVerifyLog:
+      return {kRolePartnerSystem, kRoleChair, kRoleCoordinator, kRolePrivacyOfficer,
+              kRoleOperator};
+    case Action::kAudit:
+      return {kRolePrivacyOfficer};
   }
   return {};
 }
@@ -59,6 +64,8 @@ absl::string_view ActionName(Action action) {
     case Action::kAsk: return "ask";
     case Action::kReadEvents: return "read-events";
     case Action::kOperate: return "operate";
+    case Action::kVerifyLog: return "verify-log";
+    case Action::kAudit: return "audit";
   }
   return "unknown";
 }
@@ -67,7 +74,8 @@ std::vector<Action> AllActions() {
   return {Action::kConnect,      Action::kEvaluateOprf,   Action::kPublish,
           Action::kWithdraw,     Action::kReadOwnIndex,   Action::kRegisterSignal,
           Action::kReadSignal,   Action::kCloseSignal,    Action::kAsk,
-          Action::kReadEvents,   Action::kOperate};
+          Action::kReadEvents,   Action::kOperate,        Action::kVerifyLog,
+          Action::kAudit};
 }
 
 std::optional<Action> ActionFromName(absl::string_view name) {

@@ -79,6 +79,9 @@ struct Retention {
   absl::Duration index_entries = absl::Hours(24 * 400);  // since last published
   absl::Duration signals_without_case = absl::Hours(24 * 180);  // since closed or expired
   absl::Duration events = absl::Hours(24 * 90);  // since the event
+  // Log records: their content is erased (leaf hash kept) this long after
+  // the decision they record.
+  absl::Duration log_records = absl::Hours(24 * 365 * 5);
 };
 
 // One problem found in a policy file.
@@ -104,6 +107,8 @@ enum class Action {
   kAsk,             // Inquiry.CheckSubjects
   kReadEvents,      // Events.*
   kOperate,         // Operations.* (reload the policy, sweep now)
+  kVerifyLog,       // Log.GetLogInfo/GetLatestTreeHead/Get*Proof
+  kAudit,           // Log.GetRecords, Audit.*
 };
 
 // All actions, for `riec policy explain` and its tests.

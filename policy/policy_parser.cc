@@ -281,16 +281,18 @@ class PolicyParser {
   void ParseRetention(const Node& n) {
     if (!n.IsDefined() || n.IsNull()) return;
     if (!n.IsMap()) {
-      Error(n, "retention", "must be a mapping (index_entries, signals_without_case, events)");
+      Error(n, "retention",
+            "must be a mapping (index_entries, signals_without_case, events, log_records)");
       return;
     }
-    CheckKeys(n, "retention", {"index_entries", "signals_without_case", "events"});
+    CheckKeys(n, "retention", {"index_entries", "signals_without_case", "events", "log_records"});
     Retention& r = p_->retention_;
     if (auto d = Period(n["index_entries"], "retention.index_entries")) r.index_entries = *d;
     if (auto d = Period(n["signals_without_case"], "retention.signals_without_case")) {
       r.signals_without_case = *d;
     }
     if (auto d = Period(n["events"], "retention.events")) r.events = *d;
+    if (auto d = Period(n["log_records"], "retention.log_records")) r.log_records = *d;
   }
 
   void ParsePartners(const Node& n) {

@@ -315,6 +315,8 @@ purposes:
       {Action::kAsk, "PK", "", ""},
       {Action::kReadEvents, "PCKVO", "PCKVO", "PCKVO"},
       {Action::kOperate, "O", "O", "O"},
+      {Action::kVerifyLog, "PCKVO", "PCKVO", "PCKVO"},
+      {Action::kAudit, "V", "V", "V"},
   };
   ASSERT_EQ(table.size(), AllActions().size());
   for (const Row& row : table) {

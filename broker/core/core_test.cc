@@ -10,6 +10,9 @@
 #include "broker/core/inquiry.h"
 #include "broker/core/events.h"
 #include "broker/core/key_store.h"
+#include "broker/core/log_access.h"
+#include "broker/crypto/signing.h"
+#include "broker/merkle/tree_head.h"
 #include "broker/core/policy_admin.h"
 #include "broker/core/retention.h"
 #include "broker/core/pseudonymiser.h"
@@ -640,6 +643,140 @@ TEST_F(CoreTest, ReloadReplacesAValidPolicyAndKeepsTheOldOneOtherwise) {
   std::ofstream(file) << other;
   auto foreign = admin.Reload(CallAs("riec", "operator"));
   EXPECT_THAT(foreign.status().message(), HasSubstr("the file is for convenant 'other'"));
+}
+
+class AuditTest : public CoreTest {
+ protected:
+  void SetUp() override {
+    CoreTest::SetUp();
+    auto signer = log::TreeHeadSigner::Create(store_.get(), log_.get(),
+                                              crypto::SigningKey::Generate(), &clock_);
+    ASSERT_TRUE(signer.ok());
+    signer_ = *std::move(signer);
+    access_ = std::make_unique<LogAccess>(env_, signer_.get());
+  }
+  void TearDown() override {
+    access_.reset();
+    signer_.reset();
+    CoreTest::TearDown();
+  }
+  std::vector<uint64_t> Listed(const std::string& partner, v1::RecordFilter f = {}) {
+    v1::ListRecordsRequest req;
+    *req.mutable_filter() = f;
+    req.set_page_size(1000);
+    auto r = access_->ListRecords(CallAs(partner, "privacy-officer"), req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<uint64_t> out;
+    if (r.ok()) {
+      for (const auto& rec : r->records()) out.push_back(rec.index());
+    }
+    return out;
+  }
+  std::unique_ptr<log::TreeHeadSigner> signer_;
+  std::unique_ptr<LogAccess> access_;
+};
+
+TEST_F(AuditTest, PrivacyOfficersSeeTheirPartnersRecordsAndTheRiecSeesAll) {
+  Publish("politie", Subject('a'));                                  // 0: politie
+  Publish("uwv", Subject('b'));                                      // 1: uwv
+  const std::string sig = Register("gemeente", "holders", {Subject('a'), Subject('b')});  // 2
+  ASSERT_TRUE(Ask("gemeente", sig).ok());  // 3: gemeente asks; politie and uwv are holders
+  const uint64_t before_reads = log_->Size();
+
+  EXPECT_THAT(Listed("politie"), ElementsAre(0, 3));
+  EXPECT_THAT(Listed("uwv"), ElementsAre(1, 3));
+  EXPECT_THAT(Listed("gemeente"), ElementsAre(2, 3));
+  // Each list was itself logged, and its LOG_READ record is the reader's.
+  v1::LogRecord read = LastRecord();
+  EXPECT_EQ(read.kind(), v1::LOG_READ);
+  EXPECT_EQ(read.actor().partner(), "gemeente");
+  EXPECT_EQ(read.count(), 2u);
+  EXPECT_EQ(log_->Size(), before_reads + 3);
+  // The RIEC's privacy officer (the secretariat) reads everything.
+  const uint64_t size_before = log_->Size();
+  EXPECT_EQ(Listed("riec").size(), size_before);
+
+  // Filters: by pseudonym (the basis of an access request), by kind.
+  v1::RecordFilter about_a;
+  about_a.set_pseudonym(Subject('a').pseudonym());
+  EXPECT_THAT(Listed("riec", about_a), ElementsAre(2, 3)) << "publications are not disclosures";
+  v1::RecordFilter answers;
+  answers.add_kinds(v1::STAGE1_ANSWERED);
+  EXPECT_THAT(Listed("politie", answers), ElementsAre(3));
+  v1::RecordFilter later;
+  *later.mutable_from() = ToProtoTime(clock_.Now() + absl::Seconds(1));
+  EXPECT_TRUE(Listed("riec", later).empty());
+
+  // Other roles may not audit.
+  EXPECT_EQ(access_->ListRecords(CallAs("politie"), {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(AuditTest, RecordsOutsideTheScopeAreWithheldButTheirLeavesAreGiven) {
+  Publish("politie", Subject('a'));
+  Publish("uwv", Subject('b'));
+  v1::GetRecordsRequest req;
+  req.set_start(0);
+  req.set_count(2);
+  auto r = access_->Records(CallAs("politie", "privacy-officer"), req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->entries_size(), 2);
+  EXPECT_EQ(r->entries(0).status(), v1::PRESENT);
+  EXPECT_EQ(merkle::LeafHash(r->entries(0).record()), r->entries(0).leaf_hash());
+  EXPECT_EQ(r->entries(1).status(), v1::WITHHELD);
+  EXPECT_TRUE(r->entries(1).record().empty());
+  EXPECT_EQ(r->entries(1).leaf_hash(), *log_->LeafHash(1));
+  // The head covers the read itself and verifies.
+  const v1::SignedTreeHead& head = r->tree_head();
+  EXPECT_EQ(head.tree_size(), log_->Size());
+  EXPECT_TRUE(merkle::VerifyTreeHead(signer_->public_key(), head.log_id(), head.tree_size(),
+                                     head.timestamp_millis(), head.root_hash(), head.signature()));
+}
+
+TEST_F(AuditTest, PagesCoverEverythingOnce) {
+  for (int i = 0; i < 25; ++i) Publish("politie", Subject(static_cast<char>('a' + i)));
+  v1::ListRecordsRequest req;
+  req.set_page_size(10);
+  std::vector<uint64_t> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto r = access_->ListRecords(CallAs("politie", "privacy-officer"), req);
+    ASSERT_TRUE(r.ok());
+    for (const auto& rec : r->records()) {
+      if (rec.record().kind() == v1::INDEX_PUBLISHED) seen.push_back(rec.index());
+    }
+    if (r->next_page_token().empty()) break;
+    req.set_page_token(r->next_page_token());
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  for (uint64_t i = 0; i < 25; ++i) EXPECT_EQ(seen[i], i);
+  req.set_page_token("not-a-token");
+  EXPECT_EQ(access_->ListRecords(CallAs("politie", "privacy-officer"), req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AuditTest, LogRecordsPastRetentionAreRedactedAndTheTreeStillVerifies) {
+  Publish("politie", Subject('a'));
+  const std::string sig = Register("gemeente", "holders", {Subject('a')});
+  ASSERT_TRUE(Ask("gemeente", sig).ok());
+  const uint64_t size = log_->Size();
+  const std::string root = *log_->RootAt(size);
+
+  // The test policy keeps log records five years (the default).
+  clock_.Advance(absl::Hours(24 * 365 * 5 + 24));
+  auto swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  std::map<std::string, uint64_t> erased;
+  for (const auto& e : swept->erased()) erased[e.kind()] = e.count();
+  EXPECT_EQ(erased["log-records"], size);
+  EXPECT_EQ(*log_->RootAt(size), root) << "leaf hashes stay";
+  for (uint64_t i = 0; i < size; ++i) EXPECT_EQ(*log_->ReadRecord(i), "");
+  v1::RecordFilter about_a;
+  about_a.set_pseudonym(Subject('a').pseudonym());
+  EXPECT_TRUE(Listed("riec", about_a).empty()) << "no pseudonym index stays behind";
+  v1::AuditStatisticsRequest stats;
+  auto s = access_->Statistics(CallAs("riec", "privacy-officer"), stats);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->redacted(), size);
 }
 
 }  // namespace

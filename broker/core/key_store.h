@@ -1,7 +1,9 @@
-// The broker's key directory. The OPRF key lives in <dir>/oprf.key: 32 raw
-// bytes, the secret scalar skS, mode 0600 in a directory of mode 0700. It is
-// created on first start and reused afterwards; a key file that others may
-// read is refused (like ssh does), so a misconfigured host fails loudly.
+// The broker's key directory (mode 0700), with a mode-0600 file per key:
+//   oprf.key         32 bytes, the OPRF secret scalar skS (Pseudonymiser)
+//   log-signing.key  32 bytes, the Ed25519 seed that signs tree heads
+// Keys are created on first start and reused afterwards; a key file that
+// others may read is refused (like ssh does), so a misconfigured host fails
+// loudly.
 //
 // Thread-safety: functions only; call at start-up.
 #ifndef RIEC_BROKER_CORE_KEY_STORE_H_
@@ -11,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/crypto/oprf.h"
+#include "broker/crypto/signing.h"
 
 namespace riec::core {
 
@@ -23,6 +26,14 @@ struct LoadedKey {
 // FAILED_PRECONDITION if the file has the wrong size or permissions that let
 // group or others read it.
 absl::StatusOr<LoadedKey> LoadOrCreateOprfKey(const std::string& dir);
+
+struct LoadedSigningKey {
+  crypto::SigningKey key;
+  bool created = false;
+};
+
+// Loads <dir>/log-signing.key, creating it if absent; the same rules.
+absl::StatusOr<LoadedSigningKey> LoadOrCreateSigningKey(const std::string& dir);
 
 }  // namespace riec::core
 

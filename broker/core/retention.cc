@@ -4,6 +4,7 @@
 #include "broker/common/status_macros.h"
 #include "broker/common/time_util.h"
 #include "broker/core/records.h"
+#include "broker/log/record_index.h"
 
 namespace riec::core {
 
@@ -70,6 +71,20 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
     RETURN_IF_ERROR(flush_if_full());
   }
   RETURN_IF_ERROR(storage::FromRocks(q->status(), "quota scan"));
+  // Log records: content erased, leaf hash kept, audit indexes removed. The
+  // time index is in time order; stop at the first record still kept.
+  const uint64_t keep_after = static_cast<uint64_t>(absl::ToUnixMicros(now - r.log_records));
+  auto t = env_.store->NewIterator(storage::Family::kLogByTime);
+  for (t->SeekToFirst(); t->Valid(); t->Next()) {
+    if (storage::DecodeBE64(absl::string_view(t->key().data(), 8)) >= keep_after) break;
+    ASSIGN_OR_RETURN(auto erase, env_.log->RedactionOf(
+                                     log::IndexOfKey(absl::string_view(t->key().data(), t->key().size()))));
+    if (erase.empty()) continue;
+    for (auto& m : erase) batch.deletes.push_back(std::move(m));
+    ++batch.counts["log-records"];
+    RETURN_IF_ERROR(flush_if_full());
+  }
+  RETURN_IF_ERROR(storage::FromRocks(t->status(), "log scan"));
   RETURN_IF_ERROR(commit(std::move(batch)));
   quota_->ForgetBefore(quota_cutoff);
 

@@ -10,6 +10,9 @@
 //                   retention.signals_without_case ago (and no case)
 //   events          events older than retention.events
 //   quota-counters  counters of periods that ended more than two days ago
+//   log-records     the content of log records older than
+//                   retention.log_records (the leaf hash stays, so the tree
+//                   still verifies; docs/log-format.md)
 //
 // Thread-safety: Sweep may run concurrently with every other operation; a
 // second concurrent Sweep waits for the first.

@@ -5,6 +5,21 @@
 namespace riec::log {
 namespace {
 constexpr char kSizeKey[] = "log/size";
+
+std::string NodeKey(int level, uint64_t index) {
+  return std::string(1, static_cast<char>(level)) + storage::EncodeBE64(index);
+}
+
+merkle::NodeReader ReaderOf(const storage::Store* store) {
+  return [store](int level, uint64_t index) -> absl::StatusOr<std::string> {
+    auto v = store->Get(storage::Family::kLogTree, NodeKey(level, index));
+    if (!v.ok()) return v.status();
+    if (!v->has_value()) {
+      return absl::DataLossError(absl::StrCat("log tree node ", level, "/", index, " is missing"));
+    }
+    return **v;
+  };
+}
 }  // namespace
 
 std::string EncodeRecord(const v1::LogRecord& record) {
@@ -34,13 +49,28 @@ absl::StatusOr<std::unique_ptr<DisclosureLog>> DisclosureLog::Open(
           "disclosure log: record ", size - 1, " is missing"));
     }
   }
-  return std::unique_ptr<DisclosureLog>(new DisclosureLog(store, size));
+  auto range = merkle::CompactRange::Load(size, ReaderOf(store));
+  if (!range.ok()) {
+    return absl::DataLossError(absl::StrCat("disclosure log tree: ", range.status().message()));
+  }
+  if (size > 0) {
+    // The last record must be the last leaf: a cheap check at every start.
+    auto last = store->Get(storage::Family::kLog, storage::EncodeBE64(size - 1));
+    auto leaf = ReaderOf(store)(0, size - 1);
+    if (!leaf.ok()) return leaf.status();
+    if (last.ok() && last->has_value() && !(*last)->empty() && merkle::LeafHash(**last) != *leaf) {
+      return absl::DataLossError(absl::StrCat(
+          "disclosure log: record ", size - 1, " does not match its leaf hash (altered?)"));
+    }
+  }
+  return std::unique_ptr<DisclosureLog>(new DisclosureLog(store, size, *std::move(range)));
 }
 
 absl::StatusOr<uint64_t> DisclosureLog::Append(
     const v1::LogRecord& record, std::vector<storage::Mutation> mutations,
     IndexedMutations indexed) {
-  Pending self{EncodeRecord(record), std::move(mutations), std::move(indexed)};
+  Pending self{EncodeRecord(record), std::move(mutations), std::move(indexed),
+               AuditIndexPrefixes(record)};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&self);
   cv_.wait(lock, [&] { return self.done || !leader_active_; });
@@ -58,18 +88,30 @@ absl::StatusOr<uint64_t> DisclosureLog::Append(
 
   rocksdb::WriteBatch batch;
   uint64_t index = first;
+  merkle::CompactRange range = range_;  // adopted only if the write succeeds
+  std::vector<merkle::CompactRange::Node> nodes;
   for (Pending* p : group) {
     if (p->indexed) p->indexed(index, &p->mutations);
     for (const auto& m : p->mutations) store_->AddTo(&batch, m);
     p->index = index;
-    batch.Put(store_->cf(storage::Family::kLog), storage::EncodeBE64(index), p->bytes);
+    const std::string key = storage::EncodeBE64(index);
+    batch.Put(store_->cf(storage::Family::kLog), key, p->bytes);
+    for (const auto& [family, prefix] : p->audit) batch.Put(store_->cf(family), prefix + key, "");
+    nodes.clear();
+    range.Append(merkle::LeafHash(p->bytes), &nodes);
+    for (const auto& n : nodes) {
+      batch.Put(store_->cf(storage::Family::kLogTree), NodeKey(n.level, n.index), n.hash);
+    }
     ++index;
   }
   batch.Put(store_->cf(storage::Family::kMeta), kSizeKey, storage::EncodeBE64(index));
   absl::Status status = store_->Write(&batch, /*sync=*/true);
 
   lock.lock();
-  if (status.ok()) size_ = index;
+  if (status.ok()) {
+    size_ = index;
+    range_ = std::move(range);
+  }
   for (Pending* p : group) {
     p->status = status;
     p->done = true;
@@ -101,6 +143,55 @@ void DisclosureLog::Interrupt() {
 uint64_t DisclosureLog::Size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return size_;
+}
+
+merkle::NodeReader DisclosureLog::Nodes() const { return ReaderOf(store_); }
+
+absl::StatusOr<std::string> DisclosureLog::LeafHash(uint64_t index) const {
+  if (index >= Size()) {
+    return absl::OutOfRangeError(absl::StrCat("record ", index, ": the log has ", Size(), " records"));
+  }
+  return Nodes()(0, index);
+}
+
+absl::StatusOr<std::string> DisclosureLog::RootAt(uint64_t size) const {
+  if (size > Size()) {
+    return absl::OutOfRangeError(absl::StrCat("tree size ", size, ": the log has ", Size(), " records"));
+  }
+  return merkle::RootAt(size, Nodes());
+}
+
+absl::StatusOr<std::vector<std::string>> DisclosureLog::InclusionProof(uint64_t index,
+                                                                      uint64_t size) const {
+  if (size > Size()) {
+    return absl::OutOfRangeError(absl::StrCat("tree_size: ", size, "; the log has ", Size(), " records"));
+  }
+  return merkle::InclusionProof(index, size, Nodes());
+}
+
+absl::StatusOr<std::vector<std::string>> DisclosureLog::ConsistencyProof(uint64_t first,
+                                                                        uint64_t size) const {
+  if (size > Size()) {
+    return absl::OutOfRangeError(absl::StrCat("second_size: ", size, "; the log has ", Size(), " records"));
+  }
+  return merkle::ConsistencyProof(first, size, Nodes());
+}
+
+absl::StatusOr<std::vector<storage::Mutation>> DisclosureLog::RedactionOf(uint64_t index) const {
+  auto bytes = ReadRecord(index);
+  if (!bytes.ok()) return bytes.status();
+  std::vector<storage::Mutation> out;
+  if (bytes->empty()) return out;
+  v1::LogRecord record;
+  if (!record.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("record ", index, " is unreadable"));
+  }
+  const std::string key = storage::EncodeBE64(index);
+  for (const auto& [family, prefix] : AuditIndexPrefixes(record)) {
+    out.push_back({family, prefix + key, std::nullopt});
+  }
+  out.push_back({storage::Family::kLog, key, std::string()});
+  return out;
 }
 
 absl::StatusOr<std::string> DisclosureLog::ReadRecord(uint64_t index) const {

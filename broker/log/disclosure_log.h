@@ -1,6 +1,9 @@
 // The disclosure log: an append-only sequence of records (docs/log-format.md),
 // each written durably, together with the state change it accounts for,
-// before the broker answers ("no answer without its log record").
+// before the broker answers ("no answer without its log record"). The
+// records are the leaves of an RFC 6962 Merkle tree whose nodes are written
+// in the same batch, so proofs for any size up to Size() need only stored
+// nodes (O(log n) reads).
 //
 // Appends from many threads are group-committed: one thread at a time (the
 // leader) takes every queued append, gives the records consecutive indices,
@@ -24,6 +27,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "broker/log/record_index.h"
+#include "broker/merkle/merkle.h"
 #include "broker/storage/store.h"
 #include "riec/v1/log.pb.h"
 
@@ -60,21 +65,36 @@ class DisclosureLog {
   // Number of records.
   uint64_t Size() const;
 
-  // The stored bytes of record `index`. OUT_OF_RANGE past the end.
+  // The stored bytes of record `index`; empty if its content was erased at
+  // the end of its retention (its leaf hash stays). OUT_OF_RANGE past the
+  // end.
   absl::StatusOr<std::string> ReadRecord(uint64_t index) const;
+
+  // The leaf hash of record `index`.
+  absl::StatusOr<std::string> LeafHash(uint64_t index) const;
+  // The tree's root at `size` (<= Size()), and RFC 6962 proofs.
+  absl::StatusOr<std::string> RootAt(uint64_t size) const;
+  absl::StatusOr<std::vector<std::string>> InclusionProof(uint64_t index, uint64_t size) const;
+  absl::StatusOr<std::vector<std::string>> ConsistencyProof(uint64_t first, uint64_t size) const;
+  merkle::NodeReader Nodes() const;
+
+  // The mutations that erase record `index`'s content and its audit index
+  // entries, keeping its leaf hash (retention). Empty if already erased.
+  absl::StatusOr<std::vector<storage::Mutation>> RedactionOf(uint64_t index) const;
 
  private:
   struct Pending {
     std::string bytes;
     std::vector<storage::Mutation> mutations;
     IndexedMutations indexed;
+    IndexPrefixes audit;
     bool done = false;
     absl::Status status;
     uint64_t index = 0;
   };
 
-  DisclosureLog(storage::Store* store, uint64_t size)
-      : store_(store), size_(size) {}
+  DisclosureLog(storage::Store* store, uint64_t size, merkle::CompactRange range)
+      : store_(store), size_(size), range_(std::move(range)) {}
 
   storage::Store* const store_;
   mutable std::mutex mu_;
@@ -83,6 +103,7 @@ class DisclosureLog {
   bool leader_active_ = false;  // guarded by mu_
   uint64_t size_;               // guarded by mu_
   uint64_t interrupts_ = 0;     // guarded by mu_
+  merkle::CompactRange range_;  // the tree's right border; used by the leader only
   std::condition_variable grown_;
 };
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace riec::log {
@@ -92,6 +93,70 @@ TEST_F(DisclosureLogTest, RemovedLastRecordIsDetectedAtOpen) {
   auto store = storage::Store::Open(dir_, {});
   auto log = DisclosureLog::Open(store->get());
   EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
+}
+
+TEST_F(DisclosureLogTest, TreeRootEqualsAnIndependentRecomputationAndProofsVerify) {
+  auto store = storage::Store::Open(dir_, {});
+  auto log = DisclosureLog::Open(store->get());
+  std::vector<std::string> leaves;
+  for (int i = 0; i < 37; ++i) {
+    ASSERT_TRUE((*log)->Append(Record("S-" + std::to_string(i))).ok());
+    leaves.push_back(merkle::LeafHash(*(*log)->ReadRecord(i)));
+  }
+  for (uint64_t n = 1; n <= leaves.size(); ++n) {
+    const std::string root = *(*log)->RootAt(n);
+    ASSERT_EQ(root, merkle::RootOf({leaves.begin(), leaves.begin() + n})) << n;
+    for (uint64_t i = 0; i < n; i += 5) {
+      EXPECT_TRUE(merkle::VerifyInclusion(i, n, leaves[i], *(*log)->InclusionProof(i, n), root));
+    }
+    EXPECT_TRUE(merkle::VerifyConsistency(n / 2, n, *(*log)->RootAt(n / 2), root,
+                                          *(*log)->ConsistencyProof(n / 2, n)));
+  }
+  EXPECT_EQ((*log)->InclusionProof(0, 38).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST_F(DisclosureLogTest, RedactionErasesContentAndIndexesButKeepsTheRoot) {
+  auto store = storage::Store::Open(dir_, {});
+  auto log = DisclosureLog::Open(store->get());
+  v1::LogRecord r = Record("S-1");
+  r.set_kind(v1::SIGNAL_REGISTERED);
+  r.mutable_actor()->set_partner("politie");
+  auto* s = r.add_subjects();
+  s->set_kind(v1::PERSON_BSN);
+  s->set_pseudonym(std::string(32, 'p'));
+  ASSERT_TRUE((*log)->Append(r).ok());
+  ASSERT_TRUE((*log)->Append(Record("S-2")).ok());
+  const std::string root = *(*log)->RootAt(2);
+  auto by_pseudonym = (*store)->NewIterator(storage::Family::kLogByPseudonym);
+  by_pseudonym->SeekToFirst();
+  ASSERT_TRUE(by_pseudonym->Valid()) << "the pseudonym is indexed";
+
+  auto redaction = (*log)->RedactionOf(0);
+  ASSERT_TRUE(redaction.ok());
+  ASSERT_TRUE((*store)->Apply(*redaction, true).ok());
+  EXPECT_EQ(*(*log)->ReadRecord(0), "");
+  EXPECT_EQ(*(*log)->RootAt(2), root);
+  by_pseudonym = (*store)->NewIterator(storage::Family::kLogByPseudonym);
+  by_pseudonym->SeekToFirst();
+  EXPECT_FALSE(by_pseudonym->Valid()) << "no pseudonym stays behind";
+  auto by_partner = (*store)->NewIterator(storage::Family::kLogByPartner);
+  by_partner->Seek(PartnerPrefix("politie"));
+  EXPECT_FALSE(by_partner->Valid() && by_partner->key().starts_with(PartnerPrefix("politie")));
+  EXPECT_TRUE((*log)->RedactionOf(0)->empty()) << "erasing twice changes nothing";
+}
+
+TEST_F(DisclosureLogTest, AnAlteredLastRecordIsDetectedAtOpen) {
+  {
+    auto store = storage::Store::Open(dir_, {});
+    auto log = DisclosureLog::Open(store->get());
+    ASSERT_TRUE((*log)->Append(Record("S-A")).ok());
+    ASSERT_TRUE((*store)->Apply({{storage::Family::kLog, storage::EncodeBE64(0),
+                                  EncodeRecord(Record("S-B"))}}, true).ok());
+  }
+  auto store = storage::Store::Open(dir_, {});
+  auto log = DisclosureLog::Open(store->get());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(log.status().message()), ::testing::HasSubstr("does not match its leaf hash"));
 }
 
 }  // namespace

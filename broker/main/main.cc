@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "broker/server/broker.h"
 #include "broker/server/config.h"
+#include "policy/policy.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -28,7 +29,9 @@ int main(int argc, char** argv) {
   app.add_option("--key-dir", key_dir, "key directory; the OPRF key is created there on first start");
   app.add_option("--services", services, "services to host: all (default), pseudonymiser, index");
   app.add_option("--ready-file", ready_file, "write host:port to this file once listening");
-  std::string sweep_interval;
+  std::string sweep_interval, tree_head_interval;
+  app.add_option("--tree-head-interval", tree_head_interval,
+                 "how often a tree head is signed while records arrive (default 2s)");
   app.add_option("--sweep-interval", sweep_interval,
                  "how often the retention sweeper runs, e.g. 1h (default); 0 or off: only on request");
   CLI11_PARSE(app, argc, argv);
@@ -59,6 +62,14 @@ int main(int argc, char** argv) {
       std::cerr << "riec-broker: --sweep-interval: " << s.message() << "\n";
       return 2;
     }
+  }
+  if (!tree_head_interval.empty()) {
+    auto d = riec::policy::ParseDuration(tree_head_interval);
+    if (!d.ok()) {
+      std::cerr << "riec-broker: --tree-head-interval: " << d.status().message() << "\n";
+      return 2;
+    }
+    config.tree_head_interval = *d;
   }
   if (!services.empty()) {
     if (absl::Status s = riec::server::SetServices(services, &config); !s.ok()) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "broker/common/file.h"
+#include "broker/common/hex.h"
 #include "broker/crypto/sodium.h"
 
 namespace riec::server {
@@ -44,6 +45,13 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   builder.SetMaxReceiveMessageSize(32 << 20);
   builder.SetMaxSendMessageSize(32 << 20);
 
+  auto log_key = core::LoadOrCreateSigningKey(config.key_dir);
+  if (!log_key.ok()) return log_key.status();
+  auto signer = log::TreeHeadSigner::Create(b->store_.get(), b->log_.get(),
+                                            std::move(log_key->key), &b->clock_);
+  if (!signer.ok()) return signer.status();
+  b->signer_ = *std::move(signer);
+  b->log_access_ = std::make_unique<core::LogAccess>(b->env_, b->signer_.get());
   b->quota_ = std::make_unique<core::QuotaCounter>(b->store_.get());
   b->events_ = std::make_unique<core::Events>(b->env_);
   b->policy_admin_ = std::make_unique<core::PolicyAdmin>(b->env_, b->policy_.get(), config.policy);
@@ -68,6 +76,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     b->services_.push_back(std::make_unique<InquiryService>(b->gate_.get(), b->inquiry_.get()));
   }
   b->services_.push_back(std::make_unique<EventsService>(b->gate_.get(), b->events_.get()));
+  b->services_.push_back(std::make_unique<LogService>(b->gate_.get(), b->log_access_.get()));
+  b->services_.push_back(std::make_unique<AuditService>(b->gate_.get(), b->log_access_.get()));
   b->services_.push_back(std::make_unique<OperationsService>(
       b->gate_.get(), b->policy_admin_.get(), b->sweeper_.get()));
   for (auto& s : b->services_) builder.RegisterService(s.get());
@@ -79,21 +89,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   }
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
-  if (b->sweeper_ && config.sweep_interval > absl::ZeroDuration()) {
-    Broker* self = b.get();
-    b->sweep_thread_ = std::thread([self] {
-      const core::Call schedule{
-          Caller{Identity{"", "", "broker", "retention-schedule"}, "", ""}, "retention schedule"};
-      std::unique_lock<std::mutex> lock(self->sweep_mu_);
-      while (!self->sweep_cv_.wait_for(lock, absl::ToChronoNanoseconds(self->config_.sweep_interval),
-                                       [self] { return self->stopping_; })) {
-        lock.unlock();
-        auto swept = self->sweeper_->Sweep(schedule, /*trusted=*/true);
-        if (!swept.ok()) std::cerr << "riec-broker: retention sweep failed: " << swept.status() << "\n";
-        lock.lock();
-      }
-    });
-  }
+  b->maintenance_ = std::thread([self = b.get()] { self->Maintain(); });
   if (!config.ready_file.empty()) {
     if (absl::Status s = WriteFileAtomically(config.ready_file, b->address_ + "\n", 0644);
         !s.ok()) {
@@ -118,11 +114,32 @@ std::string Broker::Summary() const {
     absl::StrAppend(&s, "; OPRF key ", key_->key.KeyId(),
                     key_->created ? " (created now)" : "");
   }
+  absl::StrAppend(&s, "; log key ", ToHex(signer_->public_key()));
   return s;
 }
 
 void Broker::Wait() {
   if (server_) server_->Wait();
+}
+
+void Broker::Maintain() {
+  const core::Call schedule{
+      Caller{Identity{"", "", "broker", "retention-schedule"}, "", ""}, "retention schedule"};
+  absl::Time next_sweep = absl::Now() + config_.sweep_interval;
+  std::unique_lock<std::mutex> lock(maintenance_mu_);
+  while (!maintenance_cv_.wait_for(lock, absl::ToChronoNanoseconds(config_.tree_head_interval),
+                                   [this] { return stopping_; })) {
+    lock.unlock();
+    if (absl::Status s = signer_->SignIfGrown(); !s.ok()) {
+      std::cerr << "riec-broker: signing a tree head failed: " << s << "\n";
+    }
+    if (sweeper_ && config_.sweep_interval > absl::ZeroDuration() && absl::Now() >= next_sweep) {
+      auto swept = sweeper_->Sweep(schedule, /*trusted=*/true);
+      if (!swept.ok()) std::cerr << "riec-broker: retention sweep failed: " << swept.status() << "\n";
+      next_sweep = absl::Now() + config_.sweep_interval;
+    }
+    lock.lock();
+  }
 }
 
 std::string Broker::ReloadFromSignal() {
@@ -138,13 +155,13 @@ std::string Broker::ReloadFromSignal() {
 }
 
 void Broker::Shutdown() {
-  if (sweep_thread_.joinable()) {
+  if (maintenance_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(sweep_mu_);
+      std::lock_guard<std::mutex> lock(maintenance_mu_);
       stopping_ = true;
     }
-    sweep_cv_.notify_all();
-    sweep_thread_.join();
+    maintenance_cv_.notify_all();
+    maintenance_.join();
   }
   if (!server_) return;
   // Drain first: health says NOT_SERVING, new calls are refused, calls in
@@ -160,6 +177,10 @@ void Broker::Shutdown() {
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   server_->Wait();
   server_.reset();
+  // A last head covering every record, so that nothing waits for the next start.
+  if (absl::Status s = signer_->SignIfGrown(); !s.ok()) {
+    std::cerr << "riec-broker: signing the last tree head failed: " << s << "\n";
+  }
 }
 
 }  // namespace riec::server

@@ -25,6 +25,7 @@
 #include "broker/core/pseudonymiser.h"
 #include "broker/core/quota.h"
 #include "broker/core/signals.h"
+#include "broker/log/tree_heads.h"
 #include "broker/server/config.h"
 #include "broker/server/services.h"
 
@@ -70,12 +71,15 @@ class Broker {
   std::unique_ptr<core::Events> events_;
   std::unique_ptr<core::PolicyAdmin> policy_admin_;
   std::unique_ptr<core::Sweeper> sweeper_;
+  std::unique_ptr<log::TreeHeadSigner> signer_;
+  std::unique_ptr<core::LogAccess> log_access_;
   std::unique_ptr<Gate> gate_;
-  // The scheduled sweeper.
-  std::thread sweep_thread_;
-  std::mutex sweep_mu_;
-  std::condition_variable sweep_cv_;
-  bool stopping_ = false;  // guarded by sweep_mu_
+  // Maintenance: signing tree heads and the scheduled sweeper.
+  void Maintain();
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;  // guarded by maintenance_mu_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

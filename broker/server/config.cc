@@ -86,6 +86,13 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(where(v, "sweep_interval") + ": " +
                                             std::string(s.message()));
         }
+      } else if (key == "tree_head_interval") {
+        auto d = policy::ParseDuration(v.as<std::string>());
+        if (!d.ok()) {
+          return absl::InvalidArgumentError(where(v, "tree_head_interval") + ": " +
+                                            std::string(d.status().message()));
+        }
+        c.tree_head_interval = *d;
       } else if (key == "services") {
         std::string list;
         if (v.IsSequence()) {
@@ -108,7 +115,7 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file, sweep_interval)");
+              "ready_file, sweep_interval, tree_head_interval)");
         }
         *target = v.as<std::string>();
       }
@@ -128,7 +135,7 @@ absl::Status ValidateBrokerConfig(const BrokerConfig& c) {
   if (c.tls.client_ca.empty()) missing.push_back("tls.client_ca (--tls-client-ca)");
   if (c.policy.empty()) missing.push_back("policy (--policy)");
   if (c.data_dir.empty()) missing.push_back("data_dir (--data-dir)");
-  if (c.pseudonymiser && c.key_dir.empty()) missing.push_back("key_dir (--key-dir)");
+  if (c.key_dir.empty()) missing.push_back("key_dir (--key-dir)");
   if (missing.empty()) return absl::OkStatus();
   std::string msg = "missing configuration:";
   for (const auto& m : missing) absl::StrAppend(&msg, " ", m, ";");

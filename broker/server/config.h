@@ -31,6 +31,8 @@ struct BrokerConfig {
   std::string ready_file;
   // How often the retention sweeper runs; zero: only when an operator asks.
   absl::Duration sweep_interval = absl::Hours(1);
+  // How often a tree head is signed while records arrive.
+  absl::Duration tree_head_interval = absl::Seconds(2);
 };
 
 // Reads a config file over the defaults. INVALID_ARGUMENT naming the file,

@@ -25,12 +25,16 @@ data_dir: /d
 policy: /p.yaml
 key_dir: /k
 services: [index]
+tree_head_interval: 5s
+sweep_interval: off
 )"));
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->listen, "0.0.0.0:9443");
   EXPECT_EQ(c->tls.crl_dir, "crl");
   EXPECT_FALSE(c->pseudonymiser);
   EXPECT_TRUE(c->index);
+  EXPECT_EQ(c->tree_head_interval, absl::Seconds(5));
+  EXPECT_EQ(c->sweep_interval, absl::ZeroDuration());
   EXPECT_TRUE(ValidateBrokerConfig(*c).ok());
 }
 

@@ -189,3 +189,53 @@ grpc::Status OperationsService::SweepNow(grpc::ServerContext* ctx, const v1::Swe
 }
 
 }  // namespace riec::server
+
+namespace riec::server {
+
+grpc::Status LogService::GetLogInfo(grpc::ServerContext* ctx, const v1::GetLogInfoRequest*,
+                                    v1::LogInfo* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Log/GetLogInfo", resp,
+               [&](const core::Call& c) { return core_->Info(c); });
+}
+
+grpc::Status LogService::GetLatestTreeHead(grpc::ServerContext* ctx,
+                                           const v1::GetLatestTreeHeadRequest* req,
+                                           v1::SignedTreeHead* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Log/GetLatestTreeHead", resp,
+               [&](const core::Call& c) { return core_->LatestTreeHead(c, *req); });
+}
+
+grpc::Status LogService::GetInclusionProof(grpc::ServerContext* ctx,
+                                           const v1::GetInclusionProofRequest* req,
+                                           v1::InclusionProofResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Log/GetInclusionProof", resp,
+               [&](const core::Call& c) { return core_->InclusionProof(c, *req); });
+}
+
+grpc::Status LogService::GetConsistencyProof(grpc::ServerContext* ctx,
+                                             const v1::GetConsistencyProofRequest* req,
+                                             v1::ConsistencyProofResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Log/GetConsistencyProof", resp,
+               [&](const core::Call& c) { return core_->ConsistencyProof(c, *req); });
+}
+
+grpc::Status LogService::GetRecords(grpc::ServerContext* ctx, const v1::GetRecordsRequest* req,
+                                    v1::GetRecordsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Log/GetRecords", resp,
+               [&](const core::Call& c) { return core_->Records(c, *req); });
+}
+
+grpc::Status AuditService::ListRecords(grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,
+                                       v1::ListRecordsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Audit/ListRecords", resp,
+               [&](const core::Call& c) { return core_->ListRecords(c, *req); });
+}
+
+grpc::Status AuditService::GetAuditStatistics(grpc::ServerContext* ctx,
+                                              const v1::AuditStatisticsRequest* req,
+                                              v1::AuditStatistics* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Audit/GetAuditStatistics", resp,
+               [&](const core::Call& c) { return core_->Statistics(c, *req); });
+}
+
+}  // namespace riec::server

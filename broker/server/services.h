@@ -12,17 +12,20 @@
 #include "broker/core/env.h"
 #include "broker/core/events.h"
 #include "broker/core/index.h"
+#include "broker/core/log_access.h"
 #include "broker/core/inquiry.h"
 #include "broker/core/pseudonymiser.h"
 #include "broker/core/policy_admin.h"
 #include "broker/core/retention.h"
 #include "broker/core/signals.h"
+#include "riec/v1/audit.grpc.pb.h"
 #include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
 #include "riec/v1/operations.grpc.pb.h"
 #include "riec/v1/inquiry.grpc.pb.h"
 #include "riec/v1/pseudonymiser.grpc.pb.h"
 #include "riec/v1/signals.grpc.pb.h"
+#include "riec/v1/transparency.grpc.pb.h"
 
 namespace riec::server {
 
@@ -158,6 +161,42 @@ class OperationsService final : public v1::Operations::Service {
   Gate* gate_;
   core::PolicyAdmin* admin_;
   core::Sweeper* sweeper_;  // null when this process hosts no index
+};
+
+class LogService final : public v1::Log::Service {
+ public:
+  LogService(Gate* gate, core::LogAccess* core) : gate_(gate), core_(core) {}
+  grpc::Status GetLogInfo(grpc::ServerContext* ctx, const v1::GetLogInfoRequest* req,
+                          v1::LogInfo* resp) override;
+  grpc::Status GetLatestTreeHead(grpc::ServerContext* ctx,
+                                 const v1::GetLatestTreeHeadRequest* req,
+                                 v1::SignedTreeHead* resp) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* ctx,
+                                 const v1::GetInclusionProofRequest* req,
+                                 v1::InclusionProofResponse* resp) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* ctx,
+                                   const v1::GetConsistencyProofRequest* req,
+                                   v1::ConsistencyProofResponse* resp) override;
+  grpc::Status GetRecords(grpc::ServerContext* ctx, const v1::GetRecordsRequest* req,
+                          v1::GetRecordsResponse* resp) override;
+
+ private:
+  Gate* gate_;
+  core::LogAccess* core_;
+};
+
+class AuditService final : public v1::Audit::Service {
+ public:
+  AuditService(Gate* gate, core::LogAccess* core) : gate_(gate), core_(core) {}
+  grpc::Status ListRecords(grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,
+                           v1::ListRecordsResponse* resp) override;
+  grpc::Status GetAuditStatistics(grpc::ServerContext* ctx,
+                                  const v1::AuditStatisticsRequest* req,
+                                  v1::AuditStatistics* resp) override;
+
+ private:
+  Gate* gate_;
+  core::LogAccess* core_;
 };
 
 }  // namespace riec::server

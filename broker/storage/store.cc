@@ -15,7 +15,7 @@ namespace {
 // Format version of the store as a whole; bumped on an incompatible change
 // of any layout in docs/storage.md.
 constexpr absl::string_view kFormatKey = "store/format";
-constexpr absl::string_view kFormat = "riec-store-1";
+constexpr absl::string_view kFormat = "riec-store-2";
 
 // Index keys begin with pseudonym (32) + kind (1): "who holds S?" is one
 // prefix seek, and the prefix bloom filter makes a no-hit cheap.
@@ -35,7 +35,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
     o.memtable_prefix_bloom_size_ratio = 0.05;
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
-  o.write_buffer_size = f == Family::kIndex || f == Family::kIndexByHolder || f == Family::kLog
+  o.write_buffer_size = f == Family::kIndex || f == Family::kIndexByHolder ||
+                                f == Family::kLog || f == Family::kLogTree
                             ? 32 << 20
                             : 4 << 20;
   o.compression = rocksdb::kLZ4Compression;
@@ -54,6 +55,12 @@ const char* FamilyName(Family f) {
     case Family::kLog: return "log";
     case Family::kQuota: return "quota";
     case Family::kEvents: return "events";
+    case Family::kLogTree: return "log_tree";
+    case Family::kLogByPartner: return "log_by_partner";
+    case Family::kLogByPseudonym: return "log_by_pseudonym";
+    case Family::kLogBySignal: return "log_by_signal";
+    case Family::kLogByTime: return "log_by_time";
+    case Family::kTreeHeads: return "tree_heads";
   }
   return "?";
 }

@@ -31,8 +31,14 @@ enum class Family {
   kLog,             // leaf index (be64) -> log record bytes
   kQuota,           // quota name|0|partner|0|period -> be64 count
   kEvents,          // recipient partner|0|sequence(be64) -> riec.v1.Event
+  kLogTree,         // level(1)|index(be64) -> 32-byte hash of a perfect subtree
+  kLogByPartner,    // partner|0|record index(be64) -> ""
+  kLogByPseudonym,  // pseudonym(32)|record index(be64) -> ""
+  kLogBySignal,     // signal id|0|record index(be64) -> ""
+  kLogByTime,       // time µs(be64)|record index(be64) -> ""
+  kTreeHeads,       // tree size(be64) -> riec.v1.SignedTreeHead
 };
-inline constexpr int kFamilyCount = 8;
+inline constexpr int kFamilyCount = 14;
 
 // The RocksDB name of a family ("index", ...).
 const char* FamilyName(Family f);

@@ -98,6 +98,35 @@ struct ExplainArgs {
 // denied (2 for wrong usage).
 int PolicyExplain(const ExplainArgs& args, std::ostream& out);
 
+// riec audit (privacy officers).
+struct AuditFilterArgs {
+  std::string from, to, partner, purpose, signal, pseudonym_hex, subject;
+  std::vector<std::string> kinds;
+};
+struct AuditListArgs {
+  AuditFilterArgs filter;
+  int limit = 100;
+  std::string format = "table";  // table, csv, json
+  bool verify = false;
+};
+int AuditList(sdk::Client& client, const AuditListArgs& args, std::ostream& out);
+int AuditSubject(sdk::Client& client, const std::string& kind, const std::string& value,
+                 const std::string& format, std::ostream& out);
+int AuditStats(sdk::Client& client, const AuditFilterArgs& args, bool json, std::ostream& out);
+int AuditExport(sdk::Client& client, const std::string& path, const std::string& cert_file,
+                std::ostream& out);
+struct AuditVerifyArgs {
+  std::string state;    // trusted-head file (default per log)
+  std::string log_key;  // pinned public key, hex
+  std::string export_file;
+  bool full = false;
+  int sample = 64;
+};
+// Exit 0: verified; 1: could not verify (connection, usage); 3: the log
+// failed verification (tampering, rollback, rewritten history) — said
+// loudly on stderr.
+int AuditVerify(sdk::Client* client, const AuditVerifyArgs& args, std::ostream& out);
+
 }  // namespace riec::cli
 
 #endif  // RIEC_CLI_COMMANDS_H_

@@ -135,6 +135,69 @@ int main(int argc, char** argv) {
   auto* sweep = retention->add_subcommand("sweep", "erase now what the policy's retention periods say has expired");
   sweep->callback([&] { online = [&](auto& c) { return riec::cli::RetentionSweep(c, std::cout); }; });
 
+  // riec audit ... (privacy officers)
+  auto* audit = app.add_subcommand("audit", "audit the disclosure log (privacy officers)");
+  audit->require_subcommand(1);
+  auto add_filter = [](CLI::App* cmd, riec::cli::AuditFilterArgs& f) {
+    cmd->add_option("--from", f.from, "records at or after this date (YYYY-MM-DD) or time (RFC 3339)");
+    cmd->add_option("--to", f.to, "records before this time, or through this date");
+    cmd->add_option("--partner", f.partner, "records in which this partner is actor, holder or recipient");
+    cmd->add_option("--purpose", f.purpose, "records of this purpose");
+    cmd->add_option("--signal", f.signal, "records of this signal");
+    cmd->add_option("--kind", f.kinds, "record kinds (repeatable), e.g. stage1-answered, request-denied");
+    cmd->add_option("--subject", f.subject, "records about this subject, kind:value (pseudonymised first)");
+    cmd->add_option("--pseudonym", f.pseudonym_hex, "records about this pseudonym (hex)");
+  };
+  riec::cli::AuditListArgs audit_list;
+  auto* alist = audit->add_subcommand("list", "records matching the filters, oldest first");
+  add_filter(alist, audit_list.filter);
+  alist->add_option("--limit", audit_list.limit, "at most this many records (default 100)");
+  alist->add_option("--format", audit_list.format, "table (default), csv or json");
+  alist->add_flag("--verify", audit_list.verify, "check each record's inclusion in the signed tree head");
+  alist->callback([&] { online = [&](auto& c) { return riec::cli::AuditList(c, audit_list, std::cout); }; });
+
+  std::string as_kind, as_value, as_format = "table";
+  auto* asubject = audit->add_subcommand(
+      "subject", "every disclosure concerning a person, company, address or vehicle (access requests)");
+  asubject->add_option("--kind", as_kind, "subject kind")->required();
+  asubject->add_option("value", as_value, "the identifier")->required();
+  asubject->add_option("--format", as_format, "table (default) or json");
+  asubject->callback([&] {
+    online = [&](auto& c) { return riec::cli::AuditSubject(c, as_kind, as_value, as_format, std::cout); };
+  });
+
+  riec::cli::AuditFilterArgs stats_filter;
+  bool astats_json = false;
+  auto* astats = audit->add_subcommand("stats", "disclosures per partner, purpose and week; refusals; hit rate");
+  add_filter(astats, stats_filter);
+  astats->add_flag("--json", astats_json, "print JSON");
+  astats->callback([&] {
+    online = [&](auto& c) { return riec::cli::AuditStats(c, stats_filter, astats_json, std::cout); };
+  });
+
+  std::string export_file;
+  auto* aexport = audit->add_subcommand("export", "write the log (in your scope) to a file an auditor verifies offline");
+  aexport->add_option("--out", export_file, "export file (JSON lines)")->required();
+  aexport->callback([&] {
+    online = [&](auto& c) { return riec::cli::AuditExport(c, export_file, conn.cert, std::cout); };
+  });
+
+  riec::cli::AuditVerifyArgs verify;
+  auto* averify = audit->add_subcommand(
+      "verify", "check the log: signature, consistency with the head you trusted, inclusion of what it reads");
+  averify->add_option("--state", verify.state, "file with the tree head this client trusts (default per log)");
+  averify->add_option("--log-key", verify.log_key, "the log's public key (hex) as the RIEC publishes it");
+  averify->add_option("--export", verify.export_file, "verify an export file offline instead");
+  averify->add_flag("--full", verify.full, "read every leaf and recompute the root");
+  averify->add_option("--sample", verify.sample, "records to check for inclusion (default 64, newest and a random block)");
+  averify->callback([&] {
+    if (!verify.export_file.empty()) {
+      offline = [&] { return riec::cli::AuditVerify(nullptr, verify, std::cout); };
+    } else {
+      online = [&](auto& c) { return riec::cli::AuditVerify(&c, verify, std::cout); };
+    }
+  });
+
   auto* health = app.add_subcommand("health", "ask the broker's health service");
   health->callback([&] { online = [&](auto& c) { return riec::cli::Health(c, std::cout); }; });
 
@@ -174,7 +237,7 @@ int main(int argc, char** argv) {
   exp->add_option("--as", explain.as, "partner/role, e.g. politie/partner-system")->required();
   exp->add_option("--action", explain.action,
                   "pseudonymise, publish, withdraw, read-own-index, register-signal, read-signal, "
-                  "close-signal, ask, read-events, operate, connect")->required();
+                  "close-signal, ask, read-events, operate, verify-log, audit, connect")->required();
   exp->add_option("--purpose", explain.purpose, "purpose of the convenant");
   exp->add_option("--subject-kind", explain.subject_kind, "subject kind concerned");
   exp->add_option("--theme", explain.theme, "theme of the signal (register-signal)");

@@ -117,6 +117,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   c->inquiry_ = v1::Inquiry::NewStub(c->broker_channel_);
   c->events_ = v1::Events::NewStub(c->broker_channel_);
   c->operations_ = v1::Operations::NewStub(c->broker_channel_);
+  c->log_ = v1::Log::NewStub(c->broker_channel_);
+  c->audit_ = v1::Audit::NewStub(c->broker_channel_);
   return c;
 }
 
@@ -343,6 +345,48 @@ absl::StatusOr<v1::ReloadPolicyResponse> Client::ReloadPolicy() {
 
 absl::StatusOr<v1::SweepNowResponse> Client::SweepNow() {
   RIEC_UNARY_CALL(operations_, SweepNow, v1::SweepNowRequest(), v1::SweepNowResponse);
+}
+
+absl::StatusOr<v1::LogInfo> Client::GetLogInfo() {
+  RIEC_UNARY_CALL(log_, GetLogInfo, v1::GetLogInfoRequest(), v1::LogInfo);
+}
+
+absl::StatusOr<v1::SignedTreeHead> Client::GetLatestTreeHead(bool fresh) {
+  v1::GetLatestTreeHeadRequest req;
+  req.set_fresh(fresh);
+  RIEC_UNARY_CALL(log_, GetLatestTreeHead, req, v1::SignedTreeHead);
+}
+
+absl::StatusOr<v1::InclusionProofResponse> Client::GetInclusionProof(uint64_t index,
+                                                                     uint64_t tree_size) {
+  v1::GetInclusionProofRequest req;
+  req.set_leaf_index(index);
+  req.set_tree_size(tree_size);
+  RIEC_UNARY_CALL(log_, GetInclusionProof, req, v1::InclusionProofResponse);
+}
+
+absl::StatusOr<v1::ConsistencyProofResponse> Client::GetConsistencyProof(uint64_t first,
+                                                                         uint64_t second) {
+  v1::GetConsistencyProofRequest req;
+  req.set_first_size(first);
+  req.set_second_size(second);
+  RIEC_UNARY_CALL(log_, GetConsistencyProof, req, v1::ConsistencyProofResponse);
+}
+
+absl::StatusOr<v1::GetRecordsResponse> Client::GetRecords(uint64_t start, uint32_t count) {
+  v1::GetRecordsRequest req;
+  req.set_start(start);
+  req.set_count(count);
+  RIEC_UNARY_CALL(log_, GetRecords, req, v1::GetRecordsResponse);
+}
+
+absl::StatusOr<v1::ListRecordsResponse> Client::ListRecords(const v1::ListRecordsRequest& request) {
+  RIEC_UNARY_CALL(audit_, ListRecords, request, v1::ListRecordsResponse);
+}
+
+absl::StatusOr<v1::AuditStatistics> Client::GetAuditStatistics(
+    const v1::AuditStatisticsRequest& request) {
+  RIEC_UNARY_CALL(audit_, GetAuditStatistics, request, v1::AuditStatistics);
 }
 
 #undef RIEC_UNARY_CALL

@@ -7,7 +7,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "absl/strings/str_cat.h"
 #include "broker/common/subject_kind.h"
+#include "broker/merkle/tree_head.h"
 #include "gtest/gtest.h"
 #include "riec/sdk/normalise.h"
 #include "riec/v1/log.pb.h"
@@ -69,6 +71,35 @@ TEST(LogFormatDocTest, RecordKindsAreDocumented) {
     const std::string row = "| " + std::to_string(e->value(i)->number()) + " | `" + e->value(i)->name() + "` |";
     EXPECT_NE(doc.find(row), std::string::npos) << row;
   }
+}
+
+TEST(LogFormatDocTest, TheSignedTreeHeadBytesAreTheDocumentedOnes) {
+  const std::string doc = Doc("log-format.md");
+  const size_t at = doc.find("## 5. Signed tree heads");
+  ASSERT_NE(at, std::string::npos);
+  static const std::regex kRow(R"(^\| (\d+) \| (.+) \|$)");
+  std::istringstream lines(doc.substr(at, doc.find("## 6.") - at));
+  std::string line;
+  size_t total = 0;
+  std::vector<std::string> parts;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kRow)) {
+      total += std::stoul(m[1]);
+      parts.push_back(m[2]);
+    }
+  }
+  const std::string log_id(32, 'i'), root(32, 'r');
+  const std::string bytes = merkle::TreeHeadSignedBytes(log_id, 0x0102030405060708ULL, 0x1112131415161718ULL, root);
+  EXPECT_EQ(total, bytes.size());
+  EXPECT_NE(doc.find(absl::StrCat("(", bytes.size(), " bytes.)")), std::string::npos);
+  ASSERT_EQ(parts.size(), 6u);
+  EXPECT_NE(parts[0].find(std::string(merkle::kTreeHeadDomain)), std::string::npos);
+  EXPECT_EQ(bytes.substr(0, 12), std::string("RIEC-STH-v1") + std::string(1, '\0'));
+  EXPECT_EQ(bytes.substr(12, 32), log_id);
+  EXPECT_EQ(bytes.substr(44, 8), std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8)) << "size, big-endian";
+  EXPECT_EQ(bytes.substr(52, 8), std::string("\x11\x12\x13\x14\x15\x16\x17\x18", 8)) << "time, big-endian";
+  EXPECT_EQ(bytes.substr(60), root);
 }
 
 TEST(PseudonymDocTest, EveryExampleOfTheSingleStringNotationNormalises) {

@@ -17,12 +17,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "riec/v1/audit.grpc.pb.h"
 #include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
 #include "riec/v1/operations.grpc.pb.h"
 #include "riec/v1/inquiry.grpc.pb.h"
 #include "riec/v1/pseudonymiser.grpc.pb.h"
 #include "riec/v1/signals.grpc.pb.h"
+#include "riec/v1/transparency.grpc.pb.h"
 
 namespace riec::sdk {
 
@@ -103,6 +105,16 @@ class Client {
   absl::StatusOr<v1::ReloadPolicyResponse> ReloadPolicy();
   absl::StatusOr<v1::SweepNowResponse> SweepNow();
 
+  // The verifiable log.
+  absl::StatusOr<v1::LogInfo> GetLogInfo();
+  absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool fresh);
+  absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index, uint64_t tree_size);
+  absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t first, uint64_t second);
+  absl::StatusOr<v1::GetRecordsResponse> GetRecords(uint64_t start, uint32_t count);
+  // Audit queries (privacy officers).
+  absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request);
+  absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(const v1::AuditStatisticsRequest& request);
+
   // Raw evaluation of blinded elements (for tests and other clients).
   absl::StatusOr<v1::EvaluateResponse> Evaluate(const v1::EvaluateRequest& request);
 
@@ -120,6 +132,8 @@ class Client {
   std::unique_ptr<v1::Inquiry::Stub> inquiry_;
   std::unique_ptr<v1::Events::Stub> events_;
   std::unique_ptr<v1::Operations::Stub> operations_;
+  std::unique_ptr<v1::Log::Stub> log_;
+  std::unique_ptr<v1::Audit::Stub> audit_;
 };
 
 }  // namespace riec::sdk

@@ -1,0 +1,38 @@
+// The audit indexes of the disclosure log (docs/storage.md): for each
+// record, keys by partner (actor, recipient or holder), by pseudonym (every
+// kind but publications and withdrawals, which disclose nothing), by
+// signal and by time, each ending in the record's index.
+//
+// Thread-safety: pure functions.
+#ifndef RIEC_BROKER_LOG_RECORD_INDEX_H_
+#define RIEC_BROKER_LOG_RECORD_INDEX_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/storage/store.h"
+#include "riec/v1/log.pb.h"
+
+namespace riec::log {
+
+// (family, key prefix) pairs; the full key is the prefix and the record's
+// index as 8 bytes big-endian.
+using IndexPrefixes = std::vector<std::pair<storage::Family, std::string>>;
+
+IndexPrefixes AuditIndexPrefixes(const v1::LogRecord& record);
+
+// Every partner a record concerns: its actor, its recipients, the holders
+// of its subjects.
+std::set<std::string> PartnersOf(const v1::LogRecord& record);
+
+std::string PartnerPrefix(absl::string_view partner);
+std::string SignalPrefix(absl::string_view signal_id);
+// The record index at the end of an audit index key.
+uint64_t IndexOfKey(absl::string_view key);
+
+}  // namespace riec::log
+
+#endif  // RIEC_BROKER_LOG_RECORD_INDEX_H_

@@ -1,0 +1,63 @@
+#include "broker/log/tree_heads.h"
+
+#include <algorithm>
+
+#include "broker/merkle/tree_head.h"
+
+namespace riec::log {
+
+TreeHeadSigner::TreeHeadSigner(storage::Store* store, DisclosureLog* log, crypto::SigningKey key,
+                               const Clock* clock)
+    : store_(store), log_(log), key_(std::move(key)), clock_(clock),
+      log_id_(merkle::LogId(key_.public_key())) {}
+
+absl::StatusOr<std::unique_ptr<TreeHeadSigner>> TreeHeadSigner::Create(storage::Store* store,
+                                                                       DisclosureLog* log,
+                                                                       crypto::SigningKey key,
+                                                                       const Clock* clock) {
+  std::unique_ptr<TreeHeadSigner> s(new TreeHeadSigner(store, log, std::move(key), clock));
+  auto it = store->NewIterator(storage::Family::kTreeHeads);
+  it->SeekToLast();
+  if (it->Valid()) {
+    v1::SignedTreeHead head;
+    if (!head.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("latest signed tree head unreadable");
+    }
+    if (head.log_id() != s->log_id_) {
+      return absl::FailedPreconditionError(
+          "the log signing key in the key directory is not the key that signed this log's "
+          "tree heads; restore the right log-signing.key");
+    }
+    if (head.tree_size() > log->Size()) {
+      return absl::DataLossError("a signed tree head covers more records than the log has "
+                                 "(the store was rolled back)");
+    }
+    s->latest_ = head;
+  }
+  return s;
+}
+
+absl::StatusOr<v1::SignedTreeHead> TreeHeadSigner::Latest(bool fresh) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t size = log_->Size();
+  if (latest_ && (!fresh || latest_->tree_size() == size)) return *latest_;
+  auto root = log_->RootAt(size);
+  if (!root.ok()) return root.status();
+  uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(clock_->Now()));
+  if (latest_) millis = std::max(millis, latest_->timestamp_millis());
+  v1::SignedTreeHead head;
+  head.set_log_id(log_id_);
+  head.set_tree_size(size);
+  head.set_timestamp_millis(millis);
+  head.set_root_hash(*root);
+  head.set_signature(key_.Sign(merkle::TreeHeadSignedBytes(log_id_, size, millis, *root)));
+  std::string bytes;
+  head.SerializeToString(&bytes);
+  absl::Status s =
+      store_->Apply({{storage::Family::kTreeHeads, storage::EncodeBE64(size), bytes}}, true);
+  if (!s.ok()) return s;
+  latest_ = head;
+  return head;
+}
+
+}  // namespace riec::log

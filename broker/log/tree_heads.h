@@ -1,0 +1,54 @@
+// Signed tree heads of the disclosure log (docs/log-format.md §5).
+//
+// A head is signed when asked for with `fresh` and the log has grown, and
+// by the broker every few seconds while records arrive (SignIfGrown). Every
+// head is kept (column family tree_heads), so an auditor can be given the
+// head for any size that was signed. Timestamps never go backwards.
+//
+// Thread-safety: safe for concurrent use.
+// Ownership: the store, log and clock are not owned.
+#ifndef RIEC_BROKER_LOG_TREE_HEADS_H_
+#define RIEC_BROKER_LOG_TREE_HEADS_H_
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "broker/common/clock.h"
+#include "broker/crypto/signing.h"
+#include "broker/log/disclosure_log.h"
+
+namespace riec::log {
+
+class TreeHeadSigner {
+ public:
+  static absl::StatusOr<std::unique_ptr<TreeHeadSigner>> Create(storage::Store* store,
+                                                                DisclosureLog* log,
+                                                                crypto::SigningKey key,
+                                                                const Clock* clock);
+
+  // The latest signed head. With `fresh`, signs the current size first if
+  // the log has grown since the latest head (or none exists).
+  absl::StatusOr<v1::SignedTreeHead> Latest(bool fresh);
+  // Signs the current size if the log has grown since the latest head.
+  absl::Status SignIfGrown() { return Latest(true).status(); }
+
+  const std::string& public_key() const { return key_.public_key(); }
+  const std::string& log_id() const { return log_id_; }
+
+ private:
+  TreeHeadSigner(storage::Store* store, DisclosureLog* log, crypto::SigningKey key,
+                 const Clock* clock);
+  storage::Store* store_;
+  DisclosureLog* log_;
+  crypto::SigningKey key_;
+  const Clock* clock_;
+  std::string log_id_;
+  std::mutex mu_;
+  std::optional<v1::SignedTreeHead> latest_;  // guarded by mu_
+};
+
+}  // namespace riec::log
+
+#endif  // RIEC_BROKER_LOG_TREE_HEADS_H_

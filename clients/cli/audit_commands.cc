@@ -1,0 +1,537 @@
+// riec audit: the privacy officer's tools over the verifiable log.
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "broker/common/file.h"
+#include "broker/common/hex.h"
+#include "broker/common/subject_kind.h"
+#include "broker/common/time_util.h"
+#include "broker/merkle/merkle.h"
+#include "clients/cli/commands.h"
+#include "clients/cli/output.h"
+#include "clients/cli/subjects_input.h"
+#include "google/protobuf/util/json_util.h"
+#include "policy/policy.h"
+#include "riec/sdk/log_verify.h"
+#include "riec/sdk/normalise.h"
+
+namespace riec::cli {
+namespace {
+
+constexpr int kAlert = 3;
+
+int Alert(const std::string& what) {
+  std::cerr << "riec: ALERT: " << what << "\n";
+  return kAlert;
+}
+
+std::string Time(int64_t micros) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMicros(micros), absl::UTCTimeZone());
+}
+
+std::string KindName(v1::RecordKind k) {
+  std::string s = v1::RecordKind_Name(k);
+  absl::AsciiStrToLower(&s);
+  return absl::StrReplaceAll(s, {{"_", "-"}});
+}
+
+absl::StatusOr<v1::RecordKind> ParseRecordKind(std::string name) {
+  absl::AsciiStrToUpper(&name);
+  name = absl::StrReplaceAll(name, {{"-", "_"}});
+  v1::RecordKind k;
+  if (!v1::RecordKind_Parse(name, &k) || k == v1::RECORD_KIND_UNSPECIFIED) {
+    std::vector<std::string> all;
+    for (int i = 1; i < v1::RecordKind_descriptor()->value_count(); ++i) {
+      all.push_back(KindName(static_cast<v1::RecordKind>(v1::RecordKind_descriptor()->value(i)->number())));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("--kind '", name, "' is not a record kind (", absl::StrJoin(all, ", "), ")"));
+  }
+  return k;
+}
+
+absl::StatusOr<absl::Time> ParseWhen(const std::string& text, const char* flag) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &err)) return t;
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return t;
+  return absl::InvalidArgumentError(absl::StrCat(flag, " '", text, "': want YYYY-MM-DD or an RFC 3339 time"));
+}
+
+// One line saying what a record records.
+std::string Summary(const v1::LogRecord& r) {
+  switch (r.kind()) {
+    case v1::INDEX_PUBLISHED:
+      return absl::StrCat("published ", r.count(), " index entries");
+    case v1::INDEX_WITHDRAWN:
+      return absl::StrCat("withdrew ", r.count(), " index entries");
+    case v1::SIGNAL_REGISTERED:
+      return absl::StrCat("registered a signal about ", r.subjects_size(), " subjects");
+    case v1::SIGNAL_CLOSED:
+      return "closed the signal";
+    case v1::STAGE1_ANSWERED: {
+      int hits = 0;
+      for (const auto& s : r.subjects()) hits += s.hit();
+      return absl::StrCat("stage-1 answer about ", r.subjects_size(), " subjects (", hits,
+                          " hits) at level ", policy::Stage1LevelName(r.stage1_level()), " to ",
+                          absl::StrJoin(r.recipients(), ", "));
+    }
+    case v1::REQUEST_DENIED:
+      return absl::StrCat("refused (", r.decision().rule(), "): ", r.decision().explanation());
+    case v1::POLICY_RELOADED:
+      return absl::StrCat("policy v", r.policy_version(), " replaced v", r.previous_policy_version());
+    case v1::RETENTION_SWEEP: {
+      std::vector<std::string> parts;
+      for (const auto& e : r.erased()) parts.push_back(absl::StrCat(e.count(), " ", e.kind()));
+      return absl::StrCat("erased ", absl::StrJoin(parts, ", "));
+    }
+    case v1::LOG_READ:
+      return absl::StrCat("read the log: ", r.audit_query(), " (", r.count(), " records)");
+    default:
+      return "?";
+  }
+}
+
+std::string Actor(const v1::LogRecord& r) {
+  std::string a = r.actor().partner().empty() ? r.actor().role()
+                                              : absl::StrCat(r.actor().partner(), "/", r.actor().role());
+  if (!r.actor().on_behalf_of().empty()) absl::StrAppend(&a, " for ", r.actor().on_behalf_of());
+  return a;
+}
+
+std::string CsvCell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  return "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\"";
+}
+
+absl::StatusOr<v1::RecordFilter> BuildFilter(sdk::Client& client, const AuditFilterArgs& a) {
+  v1::RecordFilter f;
+  if (!a.from.empty()) {
+    auto t = ParseWhen(a.from, "--from");
+    if (!t.ok()) return t.status();
+    *f.mutable_from() = ToProtoTime(*t);
+  }
+  if (!a.to.empty()) {
+    auto t = ParseWhen(a.to, "--to");
+    if (!t.ok()) return t.status();
+    // A date means through that day.
+    *f.mutable_to() = ToProtoTime(*t + (a.to.size() == 10 ? absl::Hours(24) : absl::ZeroDuration()));
+  }
+  f.set_partner(a.partner);
+  f.set_purpose(a.purpose);
+  f.set_signal_id(a.signal);
+  for (const auto& k : a.kinds) {
+    auto kind = ParseRecordKind(k);
+    if (!kind.ok()) return kind.status();
+    f.add_kinds(*kind);
+  }
+  if (!a.pseudonym_hex.empty()) {
+    auto p = FromHex(a.pseudonym_hex);
+    if (!p.ok() || p->size() != 32) return absl::InvalidArgumentError("--pseudonym: want 64 hex digits");
+    f.set_pseudonym(*p);
+  }
+  if (!a.subject.empty()) {
+    auto v = ParseSubjectArg(a.subject);
+    if (!v.ok()) return v.status();
+    auto s = client.Subjects({*v});
+    if (!s.ok()) return s.status();
+    f.set_pseudonym((*s)[0].pseudonym());
+  }
+  return f;
+}
+
+// Checks that each listed record is in the log: its bytes hash to its leaf,
+// and the leaf is in the signed head.
+absl::Status VerifyListed(sdk::Client& client, const std::vector<v1::AuditedRecord>& records,
+                          const v1::SignedTreeHead& head) {
+  auto info = client.GetLogInfo();
+  if (!info.ok()) return info.status();
+  if (absl::Status s = sdk::VerifyTreeHead(head, info->public_key()); !s.ok()) return s;
+  for (const auto& r : records) {
+    if (merkle::LeafHash(r.record_bytes()) != r.leaf_hash()) {
+      return absl::DataLossError(absl::StrCat("record ", r.index(), " does not match its leaf hash"));
+    }
+    auto proof = client.GetInclusionProof(r.index(), head.tree_size());
+    if (!proof.ok()) return proof.status();
+    std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
+    if (!merkle::VerifyInclusion(r.index(), head.tree_size(), r.leaf_hash(), hashes, head.root_hash())) {
+      return absl::DataLossError(absl::StrCat("record ", r.index(), " is not in the signed tree of size ",
+                                              head.tree_size()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::AuditedRecord>> Fetch(sdk::Client& client, const v1::RecordFilter& f,
+                                                     int limit, v1::SignedTreeHead* head) {
+  std::vector<v1::AuditedRecord> out;
+  v1::ListRecordsRequest req;
+  *req.mutable_filter() = f;
+  while (static_cast<int>(out.size()) < limit) {
+    req.set_page_size(std::min(1000, limit - static_cast<int>(out.size())));
+    auto page = client.ListRecords(req);
+    if (!page.ok()) return page.status();
+    for (const auto& r : page->records()) out.push_back(r);
+    *head = page->tree_head();
+    if (page->next_page_token().empty()) break;
+    req.set_page_token(page->next_page_token());
+  }
+  return out;
+}
+
+std::string CertificateIdentity(const std::string& cert_file) {
+  auto pem = ReadFile(cert_file);
+  if (!pem.ok()) return "";
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) return "";
+  std::string out;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_URI) {
+      out.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.uniformResourceIdentifier)),
+                 ASN1_STRING_length(n->d.uniformResourceIdentifier));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+}  // namespace
+
+int AuditList(sdk::Client& client, const AuditListArgs& a, std::ostream& out) {
+  auto filter = BuildFilter(client, a.filter);
+  if (!filter.ok()) return Fail(filter.status());
+  if (a.format != "table" && a.format != "csv" && a.format != "json") {
+    return Fail(absl::InvalidArgumentError("--format: want table, csv or json"));
+  }
+  v1::SignedTreeHead head;
+  auto records = Fetch(client, *filter, a.limit, &head);
+  if (!records.ok()) return Fail(records.status());
+  if (a.verify) {
+    if (absl::Status s = VerifyListed(client, *records, head); !s.ok()) return Alert(std::string(s.message()));
+  }
+  if (a.format == "json") {
+    std::vector<std::string> items;
+    for (const auto& r : *records) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(r.record(), &json);
+      items.push_back(absl::StrCat("{\"index\":", r.index(), ",\"leaf_hash\":", JsonString(ToHex(r.leaf_hash())),
+                                   ",\"record\":", json, "}"));
+    }
+    out << "[" << absl::StrJoin(items, ",\n") << "]\n";
+  } else if (a.format == "csv") {
+    out << "index,time_utc,kind,actor,purpose,signal,summary,rule,legal_basis,policy_version\n";
+    for (const auto& ar : *records) {
+      const auto& r = ar.record();
+      out << ar.index() << "," << Time(r.time_unix_micros()) << "," << KindName(r.kind()) << ","
+          << CsvCell(Actor(r)) << "," << r.purpose() << "," << r.signal_id() << "," << CsvCell(Summary(r))
+          << "," << r.decision().rule() << "," << CsvCell(r.decision().legal_basis()) << ","
+          << CsvCell(r.policy_version()) << "\n";
+    }
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& ar : *records) {
+      const auto& r = ar.record();
+      rows.push_back({absl::StrCat(ar.index()), Time(r.time_unix_micros()), KindName(r.kind()), Actor(r),
+                      r.purpose(), r.signal_id(), Summary(r)});
+    }
+    PrintTable(out, {"INDEX", "TIME (UTC)", "KIND", "ACTOR", "PURPOSE", "SIGNAL", "WHAT"}, rows);
+    out << "\n" << records->size() << " records; tree head of size " << head.tree_size() << " signed "
+        << Rfc3339(absl::FromUnixMillis(head.timestamp_millis()))
+        << (a.verify ? "; inclusion of every record verified" : "") << "\n";
+  }
+  return 0;
+}
+
+int AuditSubject(sdk::Client& client, const std::string& kind_tag, const std::string& value,
+                 const std::string& format, std::ostream& out) {
+  auto kind = ParseKind(kind_tag);
+  if (!kind.ok()) return Fail(kind.status());
+  auto subjects = client.Subjects({{*kind, value}});
+  if (!subjects.ok()) return Fail(subjects.status());
+  const std::string pseudonym = (*subjects)[0].pseudonym();
+  v1::RecordFilter f;
+  f.set_pseudonym(pseudonym);
+  v1::SignedTreeHead head;
+  auto records = Fetch(client, f, 100000, &head);
+  if (!records.ok()) return Fail(records.status());
+  if (absl::Status s = VerifyListed(client, *records, head); !s.ok()) return Alert(std::string(s.message()));
+  if (format == "json") {
+    std::vector<std::string> items;
+    for (const auto& r : *records) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(r.record(), &json);
+      items.push_back(absl::StrCat("{\"index\":", r.index(), ",\"record\":", json, "}"));
+    }
+    out << "{\"kind\":" << JsonString(kind_tag) << ",\"pseudonym\":" << JsonString(ToHex(pseudonym))
+        << ",\"records\":[" << absl::StrJoin(items, ",") << "]}\n";
+    return 0;
+  }
+  out << "Disclosures concerning " << kind_tag << " " << value << " (pseudonym "
+      << ToHex(pseudonym).substr(0, 16) << "…), from the disclosure log\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& ar : *records) {
+    const auto& r = ar.record();
+    std::string what = Summary(r);
+    for (const auto& s : r.subjects()) {
+      if (s.pseudonym() != pseudonym || r.kind() != v1::STAGE1_ANSWERED) continue;
+      std::vector<std::string> holders;
+      for (const auto& h : s.holders()) holders.push_back(h.partner());
+      what = absl::StrCat("stage-1 answer to ", absl::StrJoin(r.recipients(), ", "), ": ",
+                          s.hit() ? "hit" : "no hit",
+                          holders.empty() ? "" : absl::StrCat(" (holders: ", absl::StrJoin(holders, ", "), ")"),
+                          ", level ", policy::Stage1LevelName(r.stage1_level()));
+    }
+    rows.push_back({Time(r.time_unix_micros()), what, Actor(r), r.purpose(), r.signal_id(),
+                    r.decision().legal_basis()});
+  }
+  PrintTable(out, {"TIME (UTC)", "WHAT", "BY", "PURPOSE", "SIGNAL", "LEGAL BASIS"}, rows);
+  out << "\n" << records->size() << " records, each verified against the signed tree head of size "
+      << head.tree_size() << ". This query is itself logged.\n";
+  return 0;
+}
+
+int AuditStats(sdk::Client& client, const AuditFilterArgs& a, bool json, std::ostream& out) {
+  auto filter = BuildFilter(client, a);
+  if (!filter.ok()) return Fail(filter.status());
+  v1::AuditStatisticsRequest req;
+  *req.mutable_filter() = *filter;
+  auto s = client.GetAuditStatistics(req);
+  if (!s.ok()) return Fail(s.status());
+  if (json) {
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(*s, &text);
+    out << text << "\n";
+    return 0;
+  }
+  out << "records: " << Count(s->records()) << "; stage-1 subjects answered: " << Count(s->subjects_answered())
+      << "; hits: " << Count(s->hits());
+  if (s->subjects_answered() > 0) {
+    out << absl::StrFormat(" (hit rate %.1f %%)", 100.0 * s->hits() / s->subjects_answered());
+  }
+  if (s->redacted() > 0) out << "; " << Count(s->redacted()) << " records erased at the end of retention";
+  out << "\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : s->disclosures()) {
+    rows.push_back({d.week(), d.partner(), d.purpose(), Count(d.answers()), Count(d.subjects()), Count(d.hits())});
+  }
+  if (rows.empty()) {
+    out << "no stage-1 answers\n";
+  } else {
+    PrintTable(out, {"WEEK", "RECIPIENT", "PURPOSE", "ANSWERS", "SUBJECTS", "HITS"}, rows);
+  }
+  out << "\n";
+  rows.clear();
+  for (const auto& d : s->denials()) rows.push_back({d.rule(), Count(d.count())});
+  if (rows.empty()) {
+    out << "no refusals\n";
+  } else {
+    PrintTable(out, {"REFUSED BY RULE", "COUNT"}, rows);
+  }
+  return 0;
+}
+
+int AuditExport(sdk::Client& client, const std::string& path, const std::string& cert_file,
+                std::ostream& out) {
+  auto info = client.GetLogInfo();
+  if (!info.ok()) return Fail(info.status());
+  auto head = client.GetLatestTreeHead(true);
+  if (!head.ok()) return Fail(head.status());
+  std::ofstream file(path);
+  if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
+  v1::ExportHeader header;
+  header.set_format("riec-log-export-1");
+  header.set_public_key(info->public_key());
+  *header.mutable_head() = *head;
+  header.set_exported_by(CertificateIdentity(cert_file));
+  header.set_exported_millis(absl::ToUnixMillis(absl::Now()));
+  file << sdk::ExportHeaderLine(header) << "\n";
+  ProgressBar bar("exporting", ::isatty(2) == 1);
+  uint64_t present = 0, redacted = 0, withheld = 0;
+  for (uint64_t start = 0; start < head->tree_size(); start += 1000) {
+    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(1000, head->tree_size() - start));
+    auto page = client.GetRecords(start, count);
+    if (!page.ok()) return Fail(page.status());
+    for (const auto& e : page->entries()) {
+      file << sdk::ExportEntryLine({e.index(), e.leaf_hash(), e.status(), e.record()}) << "\n";
+      present += e.status() == v1::PRESENT;
+      redacted += e.status() == v1::REDACTED;
+      withheld += e.status() == v1::WITHHELD;
+    }
+    bar.Update(start + count, head->tree_size());
+  }
+  bar.Finish();
+  file.close();
+  if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
+  out << "exported " << Count(head->tree_size()) << " records to " << path << ": " << Count(present)
+      << " with content, " << Count(withheld) << " outside your scope (leaf hash only), " << Count(redacted)
+      << " erased at the end of retention; tree head of size " << head->tree_size()
+      << ". Verify offline: riec audit verify --export " << path << " --log-key "
+      << ToHex(info->public_key()) << "\n";
+  return 0;
+}
+
+int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out) {
+  std::string pinned;
+  if (!a.log_key.empty()) {
+    auto k = FromHex(a.log_key);
+    if (!k.ok() || k->size() != 32) return Fail(absl::InvalidArgumentError("--log-key: want 64 hex digits"));
+    pinned = *k;
+  }
+  if (!a.export_file.empty()) {
+    auto report = sdk::VerifyExportFile(a.export_file, pinned);
+    if (!report.ok()) {
+      if (report.status().code() == absl::StatusCode::kDataLoss) return Alert(std::string(report.status().message()));
+      return Fail(report.status());
+    }
+    out << "export " << a.export_file << " verified: " << Count(report->records)
+        << " records recompute the signed root of the tree head of size "
+        << report->header.head().tree_size() << " (signed "
+        << Rfc3339(absl::FromUnixMillis(report->header.head().timestamp_millis())) << "); "
+        << Count(report->present) << " with content, each matching its leaf hash; "
+        << Count(report->withheld) << " outside the exporter's scope; " << Count(report->redacted)
+        << " redacted at the end of retention\n";
+    if (report->key_from_file) {
+      out << "note: the signature was checked with the key in the file itself ("
+          << ToHex(report->header.public_key()) << "); pass --log-key with the key the RIEC publishes\n";
+    }
+    return 0;
+  }
+
+  auto info = client->GetLogInfo();
+  if (!info.ok()) return Fail(info.status());
+  const std::string state = a.state.empty() ? sdk::DefaultTrustedHeadPath(info->log_id()) : a.state;
+  auto trusted = sdk::LoadTrustedHead(state);
+  if (!trusted.ok()) return Fail(trusted.status());
+  if (pinned.empty() && trusted->has_value()) pinned = (*trusted)->public_key();
+  bool first_use = false;
+  if (pinned.empty()) {
+    pinned = info->public_key();
+    first_use = true;
+  }
+  if (pinned != info->public_key()) {
+    return Alert(absl::StrCat("the broker signs with log key ", ToHex(info->public_key()),
+                              " but you trust ", ToHex(pinned), ": a different log"));
+  }
+  auto head = client->GetLatestTreeHead(true);
+  if (!head.ok()) return Fail(head.status());
+  if (absl::Status s = sdk::VerifyTreeHead(*head, pinned); !s.ok()) return Alert(std::string(s.message()));
+
+  std::string consistency = "first use: no earlier tree head to compare with";
+  if (trusted->has_value()) {
+    const v1::SignedTreeHead& old = (*trusted)->head();
+    if (head->tree_size() < old.tree_size()) {
+      return Alert(absl::StrCat("ROLLBACK: the log now has ", head->tree_size(), " records; on ",
+                                Rfc3339(absl::FromUnixMillis(old.timestamp_millis())),
+                                " it had ", old.tree_size(), " (signed). Records were removed."));
+    }
+    if (head->tree_size() == old.tree_size()) {
+      if (head->root_hash() != old.root_hash()) {
+        return Alert(absl::StrCat("REWRITTEN HISTORY: the log of ", old.tree_size(),
+                                  " records has another root than the one you trusted"));
+      }
+    } else {
+      auto proof = client->GetConsistencyProof(old.tree_size(), head->tree_size());
+      if (!proof.ok()) return Fail(proof.status());
+      std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
+      if (!merkle::VerifyConsistency(old.tree_size(), head->tree_size(), old.root_hash(),
+                                     head->root_hash(), hashes)) {
+        return Alert(absl::StrCat("REWRITTEN HISTORY: the log of ", head->tree_size(),
+                                  " records is not an extension of the ", old.tree_size(),
+                                  " records you trusted on ",
+                                  Rfc3339(absl::FromUnixMillis(old.timestamp_millis()))));
+      }
+    }
+    consistency = absl::StrCat("consistent with the tree head of size ", old.tree_size(),
+                               " you trusted since ", Rfc3339(absl::FromUnixMillis(old.timestamp_millis())));
+  }
+
+  // Inclusion of what this run reads: every record (--full), or the newest
+  // ones and a random block.
+  const uint64_t size = head->tree_size();
+  uint64_t checked = 0, redacted = 0, withheld = 0;
+  auto check_block = [&](uint64_t start, uint64_t count, merkle::CompactRange* range) -> int {
+    auto page = client->GetRecords(start, static_cast<uint32_t>(count));
+    if (!page.ok()) {
+      if (page.status().code() == absl::StatusCode::kDataLoss) {
+        return Alert(absl::StrCat("the broker cannot produce records ", start, "..", start + count - 1,
+                                  ": ", page.status().message()));
+      }
+      return Fail(page.status());
+    }
+    for (const auto& e : page->entries()) {
+      if (e.status() == v1::PRESENT && merkle::LeafHash(e.record()) != e.leaf_hash()) {
+        return Alert(absl::StrCat("ALTERED RECORD: record ", e.index(),
+                                  " does not match its leaf hash; it was changed after it was logged"));
+      }
+      redacted += e.status() == v1::REDACTED;
+      withheld += e.status() == v1::WITHHELD;
+      if (range != nullptr) {
+        std::vector<merkle::CompactRange::Node> ignored;
+        range->Append(e.leaf_hash(), &ignored);
+      } else {
+        auto proof = client->GetInclusionProof(e.index(), size);
+        if (!proof.ok()) return Fail(proof.status());
+        std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
+        if (!merkle::VerifyInclusion(e.index(), size, e.leaf_hash(), hashes, head->root_hash())) {
+          return Alert(absl::StrCat("record ", e.index(), " is not in the signed tree of size ", size));
+        }
+      }
+      ++checked;
+    }
+    return 0;
+  };
+  if (a.full) {
+    merkle::CompactRange range;
+    ProgressBar bar("verifying", ::isatty(2) == 1);
+    for (uint64_t start = 0; start < size; start += 1000) {
+      if (int rc = check_block(start, std::min<uint64_t>(1000, size - start), &range); rc != 0) return rc;
+      bar.Update(std::min<uint64_t>(size, start + 1000), size);
+    }
+    bar.Finish();
+    if (range.Root() != head->root_hash()) {
+      return Alert("the root recomputed from every leaf differs from the signed root");
+    }
+  } else if (size > 0) {
+    const uint64_t n = std::min<uint64_t>(a.sample, size);
+    if (int rc = check_block(size - n, n, nullptr); rc != 0) return rc;
+    if (size > 2 * n) {
+      std::mt19937_64 rng(std::random_device{}());
+      const uint64_t start = std::uniform_int_distribution<uint64_t>(0, size - 2 * n)(rng);
+      if (int rc = check_block(start, n, nullptr); rc != 0) return rc;
+    }
+  }
+
+  v1::TrustedTreeHead next;
+  next.set_public_key(pinned);
+  *next.mutable_head() = *head;
+  next.set_verified_millis(absl::ToUnixMillis(absl::Now()));
+  if (absl::Status s = sdk::SaveTrustedHead(state, next); !s.ok()) return Fail(s);
+  out << "log " << ToHex(info->log_id()).substr(0, 16) << " verified: " << Count(size)
+      << " records, tree head signed " << Rfc3339(absl::FromUnixMillis(head->timestamp_millis())) << "\n  "
+      << consistency << "\n  " << (a.full ? "every leaf read and the root recomputed; " : "")
+      << Count(checked) << " records read and checked against their leaf hashes and the tree ("
+      << Count(withheld) << " outside your scope, " << Count(redacted) << " redacted at the end of retention)\n"
+      << "  trusted tree head saved in " << state << "\n";
+  if (first_use) {
+    out << "first use: trusting log key " << ToHex(pinned)
+        << "; compare it with the key the RIEC publishes (or pass --log-key)\n";
+  }
+  return 0;
+}
+
+}  // namespace riec::cli
