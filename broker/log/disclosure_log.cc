@@ -71,15 +71,31 @@ absl::StatusOr<uint64_t> DisclosureLog::Append(
     IndexedMutations indexed) {
   Pending self{EncodeRecord(record), std::move(mutations), std::move(indexed),
                AuditIndexPrefixes(record)};
-  std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&self);
-  cv_.wait(lock, [&] { return self.done || !leader_active_; });
-  if (self.done) {
-    if (!self.status.ok()) return self.status;
-    return self.index;
-  }
+  if (absl::Status s = Commit({&self}); !s.ok()) return s;
+  return self.index;
+}
 
-  // This thread leads: it commits everything queued so far, itself included.
+absl::StatusOr<uint64_t> DisclosureLog::AppendBatch(const std::vector<v1::LogRecord>& records) {
+  if (records.empty()) return absl::InvalidArgumentError("no records");
+  std::vector<Pending> pending(records.size());
+  std::vector<Pending*> ptrs;
+  for (size_t i = 0; i < records.size(); ++i) {
+    pending[i].bytes = EncodeRecord(records[i]);
+    pending[i].audit = AuditIndexPrefixes(records[i]);
+    ptrs.push_back(&pending[i]);
+  }
+  if (absl::Status s = Commit(ptrs); !s.ok()) return s;
+  return pending[0].index;
+}
+
+absl::Status DisclosureLog::Commit(const std::vector<Pending*>& mine) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (Pending* p : mine) queue_.push_back(p);
+  Pending* last = mine.back();
+  cv_.wait(lock, [&] { return last->done || !leader_active_; });
+  if (last->done) return last->status;
+
+  // This thread leads: it commits everything queued so far, its own included.
   leader_active_ = true;
   std::vector<Pending*> group(queue_.begin(), queue_.end());
   queue_.clear();
@@ -120,8 +136,7 @@ absl::StatusOr<uint64_t> DisclosureLog::Append(
   lock.unlock();
   cv_.notify_all();
   if (status.ok()) grown_.notify_all();
-  if (!status.ok()) return status;
-  return self.index;
+  return last->status;
 }
 
 uint64_t DisclosureLog::WaitForGrowth(uint64_t size, absl::Duration timeout) {

@@ -56,6 +56,10 @@ class DisclosureLog {
                                   std::vector<storage::Mutation> mutations = {},
                                   IndexedMutations indexed = nullptr);
 
+  // Appends several records at once (bulk loads, benchmarks): one group,
+  // one fsync. Returns the index of the first.
+  absl::StatusOr<uint64_t> AppendBatch(const std::vector<v1::LogRecord>& records);
+
   // Blocks until the log has more than `size` records, `timeout` passes, or
   // Interrupt() is called; returns the size then.
   uint64_t WaitForGrowth(uint64_t size, absl::Duration timeout);
@@ -92,6 +96,10 @@ class DisclosureLog {
     absl::Status status;
     uint64_t index = 0;
   };
+
+  // Queues `pending` and waits until they are committed (leading the
+  // commit if no other thread does).
+  absl::Status Commit(const std::vector<Pending*>& pending);
 
   DisclosureLog(storage::Store* store, uint64_t size, merkle::CompactRange range)
       : store_(store), size_(size), range_(std::move(range)) {}

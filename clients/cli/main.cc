@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   AddConnectionFlags(app, conn);
   std::function<int(riec::sdk::Client&)> online;
   std::function<int()> offline;
+  riec::sdk::ConnectionOptions resolved;  // filled before `online` runs
 
   // riec index ...
   auto* index = app.add_subcommand("index", "publish, withdraw and count your index entries");
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
   auto* aexport = audit->add_subcommand("export", "write the log (in your scope) to a file an auditor verifies offline");
   aexport->add_option("--out", export_file, "export file (JSON lines)")->required();
   aexport->callback([&] {
-    online = [&](auto& c) { return riec::cli::AuditExport(c, export_file, conn.cert, std::cout); };
+    online = [&](auto& c) { return riec::cli::AuditExport(c, export_file, resolved.cert_file, std::cout); };
   });
 
   riec::cli::AuditVerifyArgs verify;
@@ -255,7 +256,8 @@ int main(int argc, char** argv) {
   if (offline) return offline();
   auto options = riec::cli::ResolveConnection(conn);
   if (!options.ok()) return riec::cli::Fail(options.status());
-  auto client = riec::sdk::Client::Connect(*options);
+  resolved = *options;
+  auto client = riec::sdk::Client::Connect(resolved);
   if (!client.ok()) return riec::cli::Fail(client.status());
   return online(**client);
 }

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <iostream>
 #include <thread>
 
@@ -23,8 +24,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "broker/crypto/oprf.h"
+#include "broker/crypto/signing.h"
 #include "broker/crypto/sodium.h"
+#include "broker/log/disclosure_log.h"
+#include "broker/merkle/tree_head.h"
 #include "broker/storage/store.h"
+#include "riec/sdk/log_verify.h"
 #include "tests/support/support.h"
 
 namespace riec::bench {
@@ -36,11 +41,15 @@ using testing::TempDir;
 
 struct Args {
   bool smoke = false;
+  std::string only;  // "", "broker" or "log"
   uint64_t entries = 1'000'000;
   uint64_t subjects = 200'000;
   uint64_t oprf = 262'144;
   int latency = 2000;
   int threads = 4;
+  uint64_t log_records = 200'000;    // durable appends timed
+  uint64_t log_leaves = 10'000'000;  // tree size for the proof timings
+  uint64_t export_records = 1'000'000;
 };
 
 struct Row {
@@ -111,8 +120,164 @@ void AddEntry(rocksdb::WriteBatch* b, const storage::Store& s, const std::string
          absl::StrCat(holder, std::string(1, '\0'), subject), value);
 }
 
+void Print(const Args& a, const std::vector<Row>& rows) {
+  size_t w[5] = {6, 8, 7, 5, 6};
+  for (const auto& r : rows) {
+    w[0] = std::max(w[0], r.figure.size());
+    w[1] = std::max(w[1], r.measured.size());
+    w[2] = std::max(w[2], r.ceiling.size());
+    w[3] = std::max(w[3], r.ratio.size());
+    w[4] = std::max(w[4], r.target.size());
+  }
+  auto line = [&](const std::string& a0, const std::string& a1, const std::string& a2,
+                  const std::string& a3, const std::string& a4, const std::string& a5) {
+    std::cout << absl::StrFormat("%-*s  %*s  %-*s  %*s  %-*s  %s\n", w[0], a0, w[1], a1, w[2], a2,
+                                 w[3], a3, w[4], a4, a5);
+  };
+  std::cout << "\nriec-bench" << (a.smoke ? " (smoke run: sizes too small for real figures)" : "")
+            << ": " << std::thread::hardware_concurrency() << " cores\n\n";
+  line("figure", "measured", "ceiling (same run)", "ratio", "target", "");
+  for (const auto& r : rows) line(r.figure, r.measured, r.ceiling, r.ratio, r.target, r.verdict);
+}
+
+// A stage-1 answer record of typical size (three subjects, one holder each).
+v1::LogRecord AnswerRecord() {
+  v1::LogRecord r;
+  r.set_format(1);
+  r.set_kind(v1::STAGE1_ANSWERED);
+  r.set_time_unix_micros(absl::ToUnixMicros(absl::Now()));
+  r.mutable_actor()->set_partner("gemeente-eindhoven");
+  r.mutable_actor()->set_role("partner-system");
+  r.mutable_actor()->set_certificate_sha256(crypto::RandomBytes(32));
+  r.set_method("/riec.v1.Inquiry/CheckSubjects");
+  r.set_convenant_id("riec-oost-brabant");
+  r.set_policy_version("2026-01");
+  r.set_policy_sha256(crypto::RandomBytes(32));
+  r.set_purpose("ondermijning");
+  r.set_signal_id("S-7KQ2M9XD4F");
+  r.mutable_decision()->set_allowed(true);
+  r.mutable_decision()->set_rule("purpose.participants");
+  r.mutable_decision()->set_explanation(
+      "partner 'gemeente-eindhoven' (partner-system) takes part in purpose 'ondermijning'");
+  for (int i = 0; i < 3; ++i) {
+    auto* s = r.add_subjects();
+    s->set_kind(v1::PERSON_BSN);
+    s->set_pseudonym(crypto::RandomBytes(32));
+    s->set_hit(true);
+    s->add_holders()->set_partner("politie");
+  }
+  r.add_recipients("gemeente-eindhoven");
+  r.set_stage1_level(v1::HOLDERS);
+  return r;
+}
+
+// The disclosure log itself, in process: durable appends beside raw synced
+// RocksDB writes, proofs at a large tree, and verifying an export.
+int RunLog(const Args& a, std::vector<Row>* rows) {
+  TempDir dir("bench-log");
+  auto store = storage::Store::Open(dir / "log", {});
+  auto raw = storage::Store::Open(dir / "raw", {});
+  if (!store.ok() || !raw.ok()) return 1;
+  auto log = log::DisclosureLog::Open(store->get());
+  if (!log.ok()) return 1;
+  constexpr int kWriters = 64;  // concurrent requests, as gRPC handlers are
+  const v1::LogRecord record = AnswerRecord();
+  const std::string bytes = log::EncodeRecord(record);
+  std::cerr << "riec-bench: log: " << a.log_records << " durable appends by " << kWriters << " writers\n";
+  const absl::Duration raw_time = Parallel(kWriters, a.log_records, [&](int, uint64_t i) {
+    rocksdb::WriteBatch b;
+    b.Put((*raw)->cf(storage::Family::kLog), storage::EncodeBE64(i), bytes);
+    (void)(*raw)->Write(&b, /*sync=*/true);
+  });
+  const absl::Duration log_time = Parallel(kWriters, a.log_records, [&](int, uint64_t) {
+    (void)(*log)->Append(record);
+  });
+  const double got = a.log_records / absl::ToDoubleSeconds(log_time);
+  const double ceil = a.log_records / absl::ToDoubleSeconds(raw_time);
+  rows->push_back({"log records appended per second, durable (in process)", Rate(got),
+                   Rate(ceil) + " raw synced writes", absl::StrFormat("%.0f %%", 100 * got / ceil),
+                   ">= 20 000/s and >= 25 %", got >= 20000 && got >= 0.25 * ceil ? "met" : "not met"});
+
+  // Grow the tree to log_leaves with bulk appends, then time proofs.
+  v1::LogRecord small;
+  small.set_format(1);
+  small.set_kind(v1::INDEX_PUBLISHED);
+  small.mutable_actor()->set_partner("politie");
+  small.set_count(1);
+  std::vector<v1::LogRecord> batch(10000, small);
+  const absl::Time grow = absl::Now();
+  while ((*log)->Size() < a.log_leaves) {
+    batch.resize(std::min<uint64_t>(10000, a.log_leaves - (*log)->Size()), small);
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].set_time_unix_micros(static_cast<int64_t>((*log)->Size() + i));
+    if (!(*log)->AppendBatch(batch).ok()) return 1;
+    if ((*log)->Size() % 1'000'000 < 10000) {
+      std::cerr << "riec-bench: log: " << (*log)->Size() << " leaves ("
+                << static_cast<int>(absl::ToDoubleSeconds(absl::Now() - grow)) << " s)\n";
+    }
+  }
+  const uint64_t n = (*log)->Size();
+  std::mt19937_64 rng(7);
+  auto time_proofs = [&](auto&& prove) {
+    std::vector<double> ms;
+    for (int i = 0; i < 1000; ++i) {
+      const absl::Time t0 = absl::Now();
+      if (!prove().ok()) return std::make_pair(-1.0, -1.0);
+      ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+    }
+    std::sort(ms.begin(), ms.end());
+    return std::make_pair(ms[500], ms[990]);
+  };
+  const auto inclusion = time_proofs([&] { return (*log)->InclusionProof(rng() % n, n).status(); });
+  const auto consistency = time_proofs([&] { return (*log)->ConsistencyProof(1 + rng() % (n - 1), n).status(); });
+  for (const auto& [name, t] : {std::pair{"inclusion", inclusion}, std::pair{"consistency", consistency}}) {
+    rows->push_back({absl::StrCat(name, " proof at ", n, " leaves, p50 / p99"),
+                     absl::StrFormat("%.3f / %.3f ms", t.first, t.second), "-", "-", "<= 1 ms",
+                     t.second >= 0 && t.first <= 1 ? (n >= 10'000'000 ? "met" : "met (smaller tree)") : "not met"});
+  }
+
+  // An export of the first export_records records, then its full verification.
+  const uint64_t e = std::min(a.export_records, n);
+  crypto::SigningKey key = crypto::SigningKey::Generate();
+  v1::ExportHeader header;
+  header.set_format("riec-log-export-1");
+  header.set_public_key(key.public_key());
+  auto* head = header.mutable_head();
+  head->set_log_id(merkle::LogId(key.public_key()));
+  head->set_tree_size(e);
+  head->set_timestamp_millis(absl::ToUnixMillis(absl::Now()));
+  head->set_root_hash(*(*log)->RootAt(e));
+  head->set_signature(key.Sign(merkle::TreeHeadSignedBytes(head->log_id(), e, head->timestamp_millis(),
+                                                           head->root_hash())));
+  {
+    std::ofstream out(dir / "export.jsonl");
+    out << sdk::ExportHeaderLine(header) << "\n";
+    for (uint64_t i = 0; i < e; ++i) {
+      out << sdk::ExportEntryLine({i, *(*log)->LeafHash(i), v1::PRESENT, *(*log)->ReadRecord(i)}) << "\n";
+    }
+  }
+  const absl::Time t0 = absl::Now();
+  auto report = sdk::VerifyExportFile(dir / "export.jsonl", key.public_key());
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+  if (!report.ok()) {
+    std::cerr << "riec-bench: export did not verify: " << report.status() << "\n";
+    return 1;
+  }
+  rows->push_back({absl::StrCat("full verification of an export of ", e, " records"),
+                   absl::StrFormat("%.2f s", seconds), "-", "-", "<= 10 s at 1 000 000",
+                   seconds <= 10 ? (e >= 1'000'000 ? "met" : "met (smaller export)") : "not met"});
+  return 0;
+}
+
 int Run(const Args& a) {
   if (!crypto::InitCrypto().ok()) return 1;
+  std::vector<Row> rows;
+  if (a.only != "broker") {
+    if (int rc = RunLog(a, &rows); rc != 0) return rc;
+  }
+  if (a.only == "log") {
+    Print(a, rows);
+    return 0;
+  }
   TempDir dir("bench");
   Pki pki(dir / "pki", "riec-bench");
   if (auto s = pki.Create(); !s.ok()) {
@@ -136,7 +301,6 @@ int Run(const Args& a) {
     partner.push_back(testing::Connect(pki, address, absl::StrCat("p", i), "partner-system"));
     if (!partner.back()) return 1;
   }
-  std::vector<Row> rows;
   std::cerr << "riec-bench: broker at " << address << ", " << a.threads << " client threads\n";
 
   // 1. OPRF evaluations.
@@ -294,24 +458,7 @@ int Run(const Args& a) {
                   a.entries >= 10'000'000 ? (rss <= 512 * 1024 ? "met" : "not met") : "run --entries 10000000"});
   (*broker)->Stop();
 
-  size_t w[5] = {6, 8, 7, 5, 6};
-  for (const auto& r : rows) {
-    w[0] = std::max(w[0], r.figure.size());
-    w[1] = std::max(w[1], r.measured.size());
-    w[2] = std::max(w[2], r.ceiling.size());
-    w[3] = std::max(w[3], r.ratio.size());
-    w[4] = std::max(w[4], r.target.size());
-  }
-  auto line = [&](const std::string& a0, const std::string& a1, const std::string& a2,
-                  const std::string& a3, const std::string& a4, const std::string& a5) {
-    std::cout << absl::StrFormat("%-*s  %*s  %-*s  %*s  %-*s  %s\n", w[0], a0, w[1], a1, w[2], a2,
-                                 w[3], a3, w[4], a4, a5);
-  };
-  std::cout << "\nriec-bench" << (a.smoke ? " (smoke run: sizes too small for real figures)" : "")
-            << ": " << a.entries << " entries, " << a.subjects << " subjects, " << a.threads
-            << " client threads, " << std::thread::hardware_concurrency() << " cores\n\n";
-  line("figure", "measured", "ceiling (same run)", "ratio", "target", "");
-  for (const auto& r : rows) line(r.figure, r.measured, r.ceiling, r.ratio, r.target, r.verdict);
+  Print(a, rows);
   return 0;
 }
 
@@ -329,12 +476,19 @@ int main(int argc, char** argv) {
   app.add_option("--oprf", a.oprf, "OPRF evaluations (default 262 144)");
   app.add_option("--latency-samples", a.latency, "single-subject questions timed (default 2000)");
   app.add_option("--threads", a.threads, "client threads (default 4)")->check(CLI::Range(1, 64));
+  app.add_option("--only", a.only, "run only 'broker' (over mTLS) or 'log' (the disclosure log in process)");
+  app.add_option("--log-records", a.log_records, "durable log appends timed (default 200 000)");
+  app.add_option("--log-leaves", a.log_leaves, "tree size for the proof timings (default 10 000 000)");
+  app.add_option("--export-records", a.export_records, "records in the verified export (default 1 000 000)");
   CLI11_PARSE(app, argc, argv);
   if (a.smoke) {
     a.entries = 20000;
     a.subjects = 4000;
     a.oprf = 8192;
     a.latency = 100;
+    a.log_records = 2000;
+    a.log_leaves = 20000;
+    a.export_records = 5000;
   }
   return riec::bench::Run(a);
 }
