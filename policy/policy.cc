@@ -37,6 +37,22 @@ std::vector<absl::string_view> RolesFor(Action action) {
               kRoleOperator};
     case Action::kAudit:
       return {kRolePrivacyOfficer};
+    case Action::kRequestAssessments:
+      return {kRolePartnerSystem, kRoleCoordinator};
+    case Action::kAssess:
+    case Action::kRegisterKey:
+    case Action::kRequestContent:
+    case Action::kProvideContent:
+    case Action::kFetchContent:
+      return {kRolePartnerSystem};
+    case Action::kProposeCase:
+    case Action::kUnlockCase:
+    case Action::kChangeCase:
+      return {kRoleChair};
+    case Action::kConfirmCase:
+      return {kRolePrivacyOfficer, kRolePartnerSystem};
+    case Action::kReadCase:
+      return {kRoleChair, kRoleCoordinator, kRolePartnerSystem, kRolePrivacyOfficer};
   }
   return {};
 }
@@ -66,6 +82,17 @@ absl::string_view ActionName(Action action) {
     case Action::kOperate: return "operate";
     case Action::kVerifyLog: return "verify-log";
     case Action::kAudit: return "audit";
+    case Action::kRequestAssessments: return "request-assessments";
+    case Action::kAssess: return "assess";
+    case Action::kProposeCase: return "propose-case";
+    case Action::kUnlockCase: return "unlock-case";
+    case Action::kConfirmCase: return "confirm-case";
+    case Action::kChangeCase: return "change-case";
+    case Action::kReadCase: return "read-case";
+    case Action::kRegisterKey: return "register-key";
+    case Action::kRequestContent: return "request-content";
+    case Action::kProvideContent: return "provide-content";
+    case Action::kFetchContent: return "fetch-content";
   }
   return "unknown";
 }
@@ -75,7 +102,10 @@ std::vector<Action> AllActions() {
           Action::kWithdraw,     Action::kReadOwnIndex,   Action::kRegisterSignal,
           Action::kReadSignal,   Action::kCloseSignal,    Action::kAsk,
           Action::kReadEvents,   Action::kOperate,        Action::kVerifyLog,
-          Action::kAudit};
+          Action::kAudit,        Action::kRequestAssessments, Action::kAssess,
+          Action::kProposeCase,  Action::kUnlockCase,     Action::kConfirmCase,
+          Action::kChangeCase,   Action::kReadCase,       Action::kRegisterKey,
+          Action::kRequestContent, Action::kProvideContent, Action::kFetchContent};
 }
 
 std::optional<Action> ActionFromName(absl::string_view name) {
@@ -97,6 +127,21 @@ absl::string_view ParticipationName(Participation p) {
 absl::Status Decision::ToStatus() const {
   if (allowed) return absl::OkStatus();
   return absl::Status(code, explanation);
+}
+
+bool Stage1Options::Excluded(const std::string& pseudonym) const {
+  return std::find(excluded_addresses.begin(), excluded_addresses.end(), pseudonym) !=
+         excluded_addresses.end();
+}
+
+std::string UnlockRule::Describe() const {
+  switch (kind) {
+    case Kind::kChair: return "chair";
+    case Kind::kFourEyes: return "four-eyes";
+    case Kind::kQuorum:
+      return quorum == 0 ? "quorum of a majority" : quorum < 0 ? "quorum of all" : absl::StrCat("quorum of ", quorum);
+  }
+  return "?";
 }
 
 bool Purpose::HasParticipant(absl::string_view partner) const {
@@ -132,6 +177,54 @@ const Purpose* Policy::FindPurpose(absl::string_view id) const {
 Quotas Policy::QuotasFor(absl::string_view partner) const {
   auto it = partner_quotas_.find(std::string(partner));
   return it != partner_quotas_.end() ? it->second : default_quotas_;
+}
+
+Decision Policy::DecideUnlock(const Purpose& purpose, const UnlockFacts& f,
+                              const std::string& case_id) const {
+  using absl::StatusCode;
+  auto has = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  std::vector<std::string> missing;
+  if (!f.chair_asked) missing.push_back("the chair's unlock");
+  switch (purpose.unlock.kind) {
+    case UnlockRule::Kind::kChair:
+      break;
+    case UnlockRule::Kind::kFourEyes: {
+      bool ok = false;
+      for (const auto& p : f.privacy_officer_confirmations) {
+        ok |= p == secretariat_ || has(f.partners_concerned, p);
+      }
+      if (!ok) missing.push_back("a privacy officer's confirmation (of the RIEC or a partner concerned)");
+      break;
+    }
+    case UnlockRule::Kind::kQuorum: {
+      const int n = static_cast<int>(f.partners_concerned.size());
+      const int need = purpose.unlock.quorum == 0 ? n / 2 + 1
+                       : purpose.unlock.quorum < 0 ? n
+                                                   : std::min(purpose.unlock.quorum, n);
+      std::vector<std::string> confirmed;
+      for (const auto& p : f.partners_concerned) {
+        if (has(f.partner_confirmations, p)) confirmed.push_back(p);
+      }
+      if (static_cast<int>(confirmed.size()) < need) {
+        missing.push_back(absl::StrCat("confirmations of ", need, " of the ", n,
+                                       " partners concerned (so far ", confirmed.size(),
+                                       confirmed.empty() ? "" : ": " + absl::StrJoin(confirmed, ", "), ")"));
+      }
+      break;
+    }
+  }
+  if (!missing.empty()) {
+    return Deny(StatusCode::kFailedPrecondition, "purpose.unlock",
+                absl::StrCat("case ", case_id, " is not unlocked: rule ", purpose.unlock.Describe(),
+                             " of purpose '", purpose.id, "' still needs ",
+                             absl::StrJoin(missing, " and ")));
+  }
+  return Decision{true, StatusCode::kOk, "purpose.unlock",
+                  absl::StrCat("case ", case_id, " is unlocked: rule ", purpose.unlock.Describe(),
+                               " of purpose '", purpose.id, "' holds"),
+                  ""};
 }
 
 Decision Policy::DecideCaller(const Request& r) const {
@@ -210,13 +303,15 @@ Decision Policy::Decide(const Request& r) const {
   const Partner* partner = FindPartner(who.partner);
   if (partner->participation == Participation::kRespondOnly &&
       (r.action == Action::kRegisterSignal || r.action == Action::kAsk ||
-       r.action == Action::kCloseSignal)) {
+       r.action == Action::kCloseSignal || r.action == Action::kRequestAssessments ||
+       r.action == Action::kRequestContent)) {
     return Deny(StatusCode::kPermissionDenied, "participation.respond-only",
                 absl::StrCat("partner '", who.partner, "' takes part respond-only under convenant ",
                              convenant, ": it holds and answers, but does not bring signals or ask"));
   }
   if (partner->participation == Participation::kSignalOnly &&
-      (r.action == Action::kPublish || r.action == Action::kAsk)) {
+      (r.action == Action::kPublish || r.action == Action::kAsk || r.action == Action::kAssess ||
+       r.action == Action::kProvideContent || r.action == Action::kRequestContent)) {
     return Deny(StatusCode::kPermissionDenied, "participation.signal-only",
                 absl::StrCat("partner '", who.partner, "' takes part signal-only under convenant ",
                              convenant, ": it brings signals, but holds nothing and asks nothing"));
@@ -224,9 +319,9 @@ Decision Policy::Decide(const Request& r) const {
 
   // 4. Actions on an existing signal: its owner, or a coordinator (and, to
   // read it, a chair).
-  const bool on_signal = r.action == Action::kAsk ||
-                         r.action == Action::kCloseSignal ||
-                         r.action == Action::kReadSignal;
+  const bool on_signal = r.action == Action::kAsk || r.action == Action::kCloseSignal ||
+                         r.action == Action::kReadSignal ||
+                         r.action == Action::kRequestAssessments;
   if (on_signal && who.partner != r.signal_owner && who.role != kRoleCoordinator &&
       !(r.action == Action::kReadSignal && who.role == kRoleChair)) {
     return Deny(StatusCode::kPermissionDenied, "signal.owner",
@@ -235,15 +330,77 @@ Decision Policy::Decide(const Request& r) const {
                              ActionName(r.action), " in it"));
   }
 
-  // 5. Purpose-bound actions: the purpose exists, the partner takes part in
+  // 5. Actions on a case: its chair acts on it; content moves only inside
+  // an unlocked case, between partners, on subjects and categories the
+  // decision names.
+  if (r.case_facts) {
+    const CaseFacts& c = *r.case_facts;
+    const bool chair_action = r.action == Action::kUnlockCase || r.action == Action::kChangeCase;
+    if (chair_action && (who.partner != c.chair_partner || who.name != c.chair_name)) {
+      return Deny(StatusCode::kPermissionDenied, "case.chair",
+                  absl::StrCat("only the chair of case ", c.id, " (", c.chair_partner, "/chair",
+                               c.chair_name.empty() ? "" : "/" + c.chair_name,
+                               ") may change it; a chair can hand the case over"));
+    }
+    const bool content = r.action == Action::kRequestContent ||
+                         r.action == Action::kProvideContent ||
+                         r.action == Action::kFetchContent;
+    if (r.action == Action::kReadCase && who.role != kRoleChair && who.role != kRoleCoordinator &&
+        !c.caller_concerned && !(who.role == kRolePrivacyOfficer && who.partner == secretariat_)) {
+      return Deny(StatusCode::kPermissionDenied, "case.participants",
+                  absl::StrCat("partner '", who.partner, "' is not concerned in case ", c.id));
+    }
+    if (r.action == Action::kConfirmCase && !c.caller_concerned &&
+        !(who.role == kRolePrivacyOfficer && who.partner == secretariat_)) {
+      return Deny(StatusCode::kPermissionDenied, "case.participants",
+                  absl::StrCat("partner '", who.partner, "' is not concerned in case ", c.id,
+                               " and cannot confirm it"));
+    }
+    if (content) {
+      if (c.state != v1::CASE_STATE_UNLOCKED) {
+        const char* what = c.state == v1::CASE_STATE_PROPOSED  ? "is not unlocked"
+                           : c.state == v1::CASE_STATE_CLOSED  ? "is closed"
+                           : c.state == v1::CASE_STATE_EXPIRED ? "has ended (its end date passed)"
+                                                               : "is not open";
+        return Deny(StatusCode::kFailedPrecondition, "case.state",
+                    absl::StrCat("case ", c.id, " ", what, "; content moves only in an unlocked case"));
+      }
+      if (!c.caller_concerned) {
+        return Deny(StatusCode::kPermissionDenied, "case.participants",
+                    absl::StrCat("partner '", who.partner, "' is not in case ", c.id));
+      }
+      if (!c.subject_in_scope) {
+        return Deny(StatusCode::kPermissionDenied, "case.subjects",
+                    absl::StrCat("the subject is not in the scope of case ", c.id));
+      }
+      if (!c.flow_allowed) {
+        return Deny(StatusCode::kPermissionDenied, "case.flows",
+                    absl::StrCat("case ", c.id, " does not let '", c.holder, "' provide to '",
+                                 c.requester, "'"));
+      }
+      if (!c.category_in_scope) {
+        return Deny(StatusCode::kPermissionDenied, "case.categories",
+                    absl::StrCat("category '", c.category, "' is not in the scope of case ", c.id));
+      }
+    }
+    if (chair_action && (c.state == v1::CASE_STATE_CLOSED ||
+                         (c.state == v1::CASE_STATE_EXPIRED && !c.closing))) {
+      return Deny(StatusCode::kFailedPrecondition, "case.state",
+                  absl::StrCat("case ", c.id, " is ",
+                               c.state == v1::CASE_STATE_CLOSED ? "closed" : "past its end date"));
+    }
+  }
+
+  // 6. Purpose-bound actions: the purpose exists, the partner takes part in
   // it and it covers the subject kind.
-  if (r.action == Action::kRegisterSignal || r.action == Action::kAsk) {
+  if (r.action == Action::kRegisterSignal || r.action == Action::kAsk ||
+      r.action == Action::kAssess || r.action == Action::kProposeCase) {
     const Purpose* purpose = FindPurpose(r.purpose);
     if (purpose == nullptr) {
       std::vector<std::string> ids;
       for (const auto& p : purposes_) ids.push_back(p.id);
-      return Deny(r.action == Action::kAsk ? StatusCode::kFailedPrecondition
-                                           : StatusCode::kInvalidArgument,
+      return Deny(r.action == Action::kRegisterSignal ? StatusCode::kInvalidArgument
+                                                      : StatusCode::kFailedPrecondition,
                   "purpose.exists",
                   absl::StrCat("purpose '", r.purpose, "' is not a purpose of convenant ",
                                convenant, " (purposes: ", absl::StrJoin(ids, ", "), ")"));
@@ -288,8 +445,18 @@ Decision Policy::Decide(const Request& r) const {
     return d;
   }
 
-  // 6. A partner publishes only kinds that some purpose it takes part in
-  // covers: anything else could never be asked about (data minimisation).
+  // 7. A partner publishes only kinds that some purpose it takes part in
+  // covers: anything else could never be asked about (data minimisation);
+  // and silent entries only if such a purpose allows them.
+  if (r.action == Action::kPublish && r.silent) {
+    bool allowed = false;
+    for (const auto& p : purposes_) allowed |= p.HasParticipant(who.partner) && p.stage1.silent_entries;
+    if (!allowed) {
+      return Deny(StatusCode::kPermissionDenied, "publish.silent",
+                  absl::StrCat("no purpose of convenant ", convenant, " that partner '",
+                               who.partner, "' takes part in allows silent entries"));
+    }
+  }
   if (r.action == Action::kPublish && r.subject_kind) {
     bool covered = false;
     for (const auto& p : purposes_) {

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "broker/common/identity.h"
 #include "broker/common/subject_kind.h"
+#include "riec/v1/cases.pb.h"
 #include "riec/v1/common.pb.h"
 
 namespace riec::policy {
@@ -47,6 +48,21 @@ struct Partner {
 
 struct Stage1Options {
   v1::Stage1Level level = v1::HOLDERS;
+  bool notify_holders = false;  // holders get a MATCH event for each hit
+  bool silent_entries = false;  // participants may publish silent entries
+  bool deconfliction = false;   // partners asking about one subject are told
+  std::vector<std::string> excluded_addresses;  // 32-byte pseudonyms that never match
+  bool Excluded(const std::string& pseudonym) const;
+};
+
+// What unlocks a case of the purpose (DESIGN.md §6).
+struct UnlockRule {
+  enum class Kind { kChair, kFourEyes, kQuorum };
+  Kind kind = Kind::kChair;
+  // kQuorum: the number of partners concerned that must confirm; 0 means
+  // a majority, -1 all of them.
+  int quorum = 0;
+  std::string Describe() const;  // "chair", "four-eyes", "quorum of 2", ...
 };
 
 struct Purpose {
@@ -60,6 +76,8 @@ struct Purpose {
   Stage1Options stage1;
   uint32_t max_subjects_per_signal = 25;
   absl::Duration signal_lifetime = absl::Hours(24 * 90);
+  UnlockRule unlock;
+  absl::Duration max_case_duration = absl::Hours(24 * 180);
 
   bool HasParticipant(absl::string_view partner) const;
   bool AllowsKind(SubjectKind kind) const;
@@ -82,6 +100,11 @@ struct Retention {
   // Log records: their content is erased (leaf hash kept) this long after
   // the decision they record.
   absl::Duration log_records = absl::Hours(24 * 365 * 5);
+  // Cases: erased this long after they were closed or expired.
+  absl::Duration cases_after_closing = absl::Hours(24 * 365 * 2);
+  // Stage-2 payloads not fetched: deleted this long after they were
+  // provided (and always when the case ends).
+  absl::Duration payloads = absl::Hours(24 * 30);
 };
 
 // One problem found in a policy file.
@@ -109,6 +132,35 @@ enum class Action {
   kOperate,         // Operations.* (reload the policy, sweep now)
   kVerifyLog,       // Log.GetLogInfo/GetLatestTreeHead/Get*Proof
   kAudit,           // Log.GetRecords, Audit.*
+  kRequestAssessments,  // Signals.RequestAssessments
+  kAssess,              // Signals.Assess
+  kProposeCase,         // Cases.ProposeCase
+  kUnlockCase,          // Cases.UnlockCase
+  kConfirmCase,         // Cases.ConfirmCase
+  kChangeCase,          // Cases.Extend/Narrow/Close/HandOver
+  kReadCase,            // Cases.GetCase/ListCases
+  kRegisterKey,         // Content.RegisterKey
+  kRequestContent,      // Content.RequestContent
+  kProvideContent,      // Content.ProvideContent / RefuseRequest
+  kFetchContent,        // Content.FetchContent
+};
+
+// What the engine needs to know of a case to decide on it. The core reads
+// the case; the rules are here.
+struct CaseFacts {
+  std::string id;
+  v1::CaseState state = v1::CASE_STATE_UNSPECIFIED;  // effective (EXPIRED past its end)
+  std::string chair_partner, chair_name;
+  bool caller_concerned = false;  // the caller's partner is in a flow of the case
+  // For content actions: is the subject in scope, the flow holder ->
+  // requester allowed, the category in scope?
+  bool subject_in_scope = true;
+  bool flow_allowed = true;
+  bool category_in_scope = true;
+  std::string holder, requester, category;
+  // kChangeCase: the change closes the case (allowed past its end date, to
+  // record the outcome).
+  bool closing = false;
 };
 
 // All actions, for `riec policy explain` and its tests.
@@ -133,6 +185,19 @@ struct Request {
   // For actions on an existing signal: its id and owning partner.
   std::string signal_id;
   std::string signal_owner;
+  // Actions on a case.
+  std::optional<CaseFacts> case_facts;
+  // Publish: the entries are silent.
+  bool silent = false;
+};
+
+// Whether a case's unlock rule holds: the chair asked for the unlock, and
+// the confirmations the rule needs were given.
+struct UnlockFacts {
+  bool chair_asked = false;
+  std::vector<std::string> privacy_officer_confirmations;  // partners
+  std::vector<std::string> partner_confirmations;          // partners
+  std::vector<std::string> partners_concerned;
 };
 
 // The outcome of a check: allowed or not, the rule that decided, a sentence
@@ -188,6 +253,11 @@ class Policy {
 
   // The one decision function. Deterministic, no I/O.
   Decision Decide(const Request& request) const;
+
+  // Whether a case of `purpose` may be unlocked now. Allowed: the rule
+  // holds; otherwise FAILED_PRECONDITION with what is still needed.
+  Decision DecideUnlock(const Purpose& purpose, const UnlockFacts& facts,
+                        const std::string& case_id) const;
 
   // The caller-level part of Decide: the identity exists, the convenant is in
   // force, and the role may take the action. Operations check this before

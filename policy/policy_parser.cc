@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "broker/common/file.h"
+#include "broker/common/hex.h"
 #include "broker/crypto/sodium.h"
 #include "policy/policy.h"
 
@@ -203,6 +204,15 @@ class PolicyParser {
     return v;
   }
 
+  std::optional<bool> Bool(const Node& n, const std::string& field) {
+    auto s = Scalar(n, field);
+    if (!s) return std::nullopt;
+    if (*s == "true" || *s == "yes") return true;
+    if (*s == "false" || *s == "no") return false;
+    Error(n, field, absl::StrCat("'", *s, "' is not true or false"));
+    return std::nullopt;
+  }
+
   // Calls `each(item, field)` for every element of a sequence.
   void Sequence(const Node& n, const std::string& field,
                 const std::function<void(const Node&, const std::string&)>& each) {
@@ -282,10 +292,12 @@ class PolicyParser {
     if (!n.IsDefined() || n.IsNull()) return;
     if (!n.IsMap()) {
       Error(n, "retention",
-            "must be a mapping (index_entries, signals_without_case, events, log_records)");
+            "must be a mapping (index_entries, signals_without_case, events, log_records, "
+            "cases_after_closing, payloads)");
       return;
     }
-    CheckKeys(n, "retention", {"index_entries", "signals_without_case", "events", "log_records"});
+    CheckKeys(n, "retention", {"index_entries", "signals_without_case", "events", "log_records",
+                               "cases_after_closing", "payloads"});
     Retention& r = p_->retention_;
     if (auto d = Period(n["index_entries"], "retention.index_entries")) r.index_entries = *d;
     if (auto d = Period(n["signals_without_case"], "retention.signals_without_case")) {
@@ -293,6 +305,10 @@ class PolicyParser {
     }
     if (auto d = Period(n["events"], "retention.events")) r.events = *d;
     if (auto d = Period(n["log_records"], "retention.log_records")) r.log_records = *d;
+    if (auto d = Period(n["cases_after_closing"], "retention.cases_after_closing")) {
+      r.cases_after_closing = *d;
+    }
+    if (auto d = Period(n["payloads"], "retention.payloads")) r.payloads = *d;
   }
 
   void ParsePartners(const Node& n) {
@@ -388,7 +404,8 @@ class PolicyParser {
       }
       CheckKeys(item, field,
                 {"id", "description", "themes", "exclusions", "subject_kinds", "participants",
-                 "legal_basis", "stage1", "max_subjects_per_signal", "signal_lifetime"});
+                 "legal_basis", "stage1", "max_subjects_per_signal", "signal_lifetime", "unlock",
+                 "max_case_duration"});
       Purpose purpose;
       if (auto id = Id(Required(item, field, "id"), field + ".id")) {
         purpose.id = *id;
@@ -478,10 +495,14 @@ class PolicyParser {
       const Node stage1 = item["stage1"];
       if (stage1.IsDefined() && !stage1.IsNull()) {
         if (!stage1.IsMap()) {
-          Error(stage1, field + ".stage1", "must be a mapping (level)");
+          Error(stage1, field + ".stage1",
+                "must be a mapping (level, notify_holders, silent_entries, deconfliction, "
+                "excluded_addresses)");
         } else {
-          CheckKeys(stage1, field + ".stage1", {"level"});
-          if (auto level = Scalar(stage1["level"], field + ".stage1.level")) {
+          const std::string sf = field + ".stage1";
+          CheckKeys(stage1, sf, {"level", "notify_holders", "silent_entries", "deconfliction",
+                                 "excluded_addresses"});
+          if (auto level = Scalar(stage1["level"], sf + ".level")) {
             if (*level == "hit-only") {
               purpose.stage1.level = v1::HIT_ONLY;
             } else if (*level == "holders") {
@@ -489,12 +510,68 @@ class PolicyParser {
             } else if (*level == "holders-and-category") {
               purpose.stage1.level = v1::HOLDERS_AND_CATEGORY;
             } else {
-              Error(stage1["level"], field + ".stage1.level",
+              Error(stage1["level"], sf + ".level",
                     absl::StrCat("unknown level '", *level,
                                  "' (levels: hit-only, holders, holders-and-category)"));
             }
           }
+          if (auto b = Bool(stage1["notify_holders"], sf + ".notify_holders")) purpose.stage1.notify_holders = *b;
+          if (auto b = Bool(stage1["silent_entries"], sf + ".silent_entries")) purpose.stage1.silent_entries = *b;
+          if (auto b = Bool(stage1["deconfliction"], sf + ".deconfliction")) purpose.stage1.deconfliction = *b;
+          Sequence(stage1["excluded_addresses"], sf + ".excluded_addresses",
+                   [&](const Node& a, const std::string& af) {
+                     auto hex = Scalar(a, af);
+                     if (!hex) return;
+                     auto bytes = FromHex(*hex);
+                     if (!bytes.ok() || bytes->size() != 32) {
+                       Error(a, af, "want the 64 hex digits of an address pseudonym "
+                                    "(riec pseudonym --kind address ...)");
+                       return;
+                     }
+                     purpose.stage1.excluded_addresses.push_back(*bytes);
+                   });
+          if (!purpose.stage1.excluded_addresses.empty() && !purpose.AllowsKind(v1::ADDRESS)) {
+            Error(stage1["excluded_addresses"], sf + ".excluded_addresses",
+                  "the purpose does not cover subject kind 'address'");
+          }
         }
+      }
+      const Node unlock = item["unlock"];
+      if (unlock.IsDefined() && !unlock.IsNull()) {
+        const std::string uf = field + ".unlock";
+        if (!unlock.IsMap()) {
+          Error(unlock, uf, "must be a mapping (rule, quorum)");
+        } else {
+          CheckKeys(unlock, uf, {"rule", "quorum"});
+          if (auto rule = Scalar(unlock["rule"], uf + ".rule")) {
+            if (*rule == "chair") {
+              purpose.unlock.kind = UnlockRule::Kind::kChair;
+            } else if (*rule == "four-eyes") {
+              purpose.unlock.kind = UnlockRule::Kind::kFourEyes;
+            } else if (*rule == "quorum") {
+              purpose.unlock.kind = UnlockRule::Kind::kQuorum;
+            } else {
+              Error(unlock["rule"], uf + ".rule",
+                    absl::StrCat("unknown rule '", *rule, "' (rules: chair, four-eyes, quorum)"));
+            }
+          }
+          if (unlock["quorum"].IsDefined()) {
+            if (purpose.unlock.kind != UnlockRule::Kind::kQuorum) {
+              Error(unlock["quorum"], uf + ".quorum", "only for rule quorum");
+            } else if (auto q = Scalar(unlock["quorum"], uf + ".quorum")) {
+              if (*q == "majority") {
+                purpose.unlock.quorum = 0;
+              } else if (*q == "all") {
+                purpose.unlock.quorum = -1;
+              } else if (auto n = Count(unlock["quorum"], uf + ".quorum", 100)) {
+                purpose.unlock.quorum = static_cast<int>(*n);
+              }
+            }
+          }
+        }
+      }
+      if (auto d = Period(item["max_case_duration"], field + ".max_case_duration")) {
+        purpose.max_case_duration = *d;
       }
       if (auto max = Count(item["max_subjects_per_signal"],
                            field + ".max_subjects_per_signal", 1000)) {

@@ -317,6 +317,17 @@ purposes:
       {Action::kOperate, "O", "O", "O"},
       {Action::kVerifyLog, "PCKVO", "PCKVO", "PCKVO"},
       {Action::kAudit, "V", "V", "V"},
+      {Action::kRequestAssessments, "PK", "", "PK"},
+      {Action::kAssess, "P", "P", ""},
+      {Action::kProposeCase, "C", "C", "C"},
+      {Action::kUnlockCase, "C", "C", "C"},
+      {Action::kConfirmCase, "PV", "PV", "PV"},
+      {Action::kChangeCase, "C", "C", "C"},
+      {Action::kReadCase, "PCKV", "PCKV", "PCKV"},
+      {Action::kRegisterKey, "P", "P", "P"},
+      {Action::kRequestContent, "P", "", ""},
+      {Action::kProvideContent, "P", "P", ""},
+      {Action::kFetchContent, "P", "P", "P"},
   };
   ASSERT_EQ(table.size(), AllActions().size());
   for (const Row& row : table) {
@@ -361,6 +372,85 @@ purposes:
   EXPECT_EQ(p->Decide(publish).explanation,
             "partner 'woningcorporatie' takes part signal-only under convenant riec-test v1: it "
             "brings signals, but holds nothing and asks nothing");
+}
+
+TEST(PolicyDecideTest, CaseRulesNameWhatForbids) {
+  auto p = MustParse(kGood);
+  Request r = Req(Action::kRequestContent, "gemeente-a", "partner-system");
+  CaseFacts c;
+  c.id = "C-1";
+  c.state = v1::CASE_STATE_UNLOCKED;
+  c.caller_concerned = true;
+  c.holder = "politie";
+  c.requester = "gemeente-a";
+  r.case_facts = c;
+  EXPECT_TRUE(p->Decide(r).allowed);
+  auto with = [&](auto change) {
+    Request q = r;
+    change(*q.case_facts);
+    return p->Decide(q);
+  };
+  Decision d = with([](CaseFacts& f) { f.state = v1::CASE_STATE_PROPOSED; });
+  EXPECT_EQ(d.rule, "case.state");
+  EXPECT_EQ(d.explanation, "case C-1 is not unlocked; content moves only in an unlocked case");
+  EXPECT_EQ(with([](CaseFacts& f) { f.state = v1::CASE_STATE_EXPIRED; }).explanation,
+            "case C-1 has ended (its end date passed); content moves only in an unlocked case");
+  EXPECT_EQ(with([](CaseFacts& f) { f.caller_concerned = false; }).rule, "case.participants");
+  EXPECT_EQ(with([](CaseFacts& f) { f.subject_in_scope = false; }).rule, "case.subjects");
+  d = with([](CaseFacts& f) { f.flow_allowed = false; });
+  EXPECT_EQ(d.explanation, "case C-1 does not let 'politie' provide to 'gemeente-a'");
+  EXPECT_EQ(with([](CaseFacts& f) { f.category_in_scope = false; }).rule, "case.categories");
+
+  Request unlock = Req(Action::kUnlockCase, "riec", "chair");
+  CaseFacts u;
+  u.id = "C-1";
+  u.state = v1::CASE_STATE_PROPOSED;
+  u.chair_partner = "riec";
+  u.chair_name = "j.devries";
+  unlock.case_facts = u;
+  d = p->Decide(unlock);
+  EXPECT_EQ(d.rule, "case.chair");
+  EXPECT_EQ(d.explanation, "only the chair of case C-1 (riec/chair/j.devries) may change it; a chair can hand the case over");
+  unlock.who.name = "j.devries";
+  EXPECT_TRUE(p->Decide(unlock).allowed);
+}
+
+TEST(PolicyDecideTest, UnlockRules) {
+  auto p = MustParse(Replace(kGood, "quotas:\n", R"(  - id: vier-ogen
+    subject_kinds: [address]
+    participants: [gemeente-a, politie]
+    unlock: {rule: four-eyes}
+  - id: quorum
+    subject_kinds: [address]
+    participants: [gemeente-a, politie, uwv]
+    unlock: {rule: quorum, quorum: majority}
+quotas:
+)"));
+  ASSERT_NE(p, nullptr);
+  UnlockFacts f;
+  f.partners_concerned = {"gemeente-a", "politie", "uwv"};
+  const Purpose& chair = *p->FindPurpose("bibob");
+  EXPECT_EQ(p->DecideUnlock(chair, f, "C-1").explanation,
+            "case C-1 is not unlocked: rule chair of purpose 'bibob' still needs the chair's unlock");
+  f.chair_asked = true;
+  EXPECT_TRUE(p->DecideUnlock(chair, f, "C-1").allowed);
+
+  const Purpose& four = *p->FindPurpose("vier-ogen");
+  Decision d = p->DecideUnlock(four, f, "C-2");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.explanation, HasSubstr("a privacy officer's confirmation"));
+  f.privacy_officer_confirmations = {"fiod"};  // not concerned, not the RIEC
+  EXPECT_FALSE(p->DecideUnlock(four, f, "C-2").allowed);
+  f.privacy_officer_confirmations = {"politie"};  // a partner concerned
+  EXPECT_TRUE(p->DecideUnlock(four, f, "C-2").allowed);
+
+  const Purpose& quorum = *p->FindPurpose("quorum");
+  f.partner_confirmations = {"politie"};
+  d = p->DecideUnlock(quorum, f, "C-3");
+  EXPECT_EQ(d.explanation, "case C-3 is not unlocked: rule quorum of a majority of purpose 'quorum' "
+                           "still needs confirmations of 2 of the 3 partners concerned (so far 1: politie)");
+  f.partner_confirmations = {"politie", "uwv"};
+  EXPECT_TRUE(p->DecideUnlock(quorum, f, "C-3").allowed);
 }
 
 TEST(DurationTest, ParsesAndFormats) {

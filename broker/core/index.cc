@@ -18,11 +18,13 @@ using storage::Family;
 constexpr char kValueVersion = 1;
 constexpr size_t kValueSize = 18;
 
-std::string EncodeValue(int64_t valid_until_micros, int64_t published_micros) {
+constexpr char kSilent = 1;  // flag bit: a silent entry
+
+std::string EncodeValue(int64_t valid_until_micros, int64_t published_micros, bool silent) {
   std::string v;
   v.reserve(kValueSize);
   v.push_back(kValueVersion);
-  v.push_back(0);  // flags: none defined yet
+  v.push_back(silent ? kSilent : 0);
   v += storage::EncodeBE64(static_cast<uint64_t>(valid_until_micros));
   v += storage::EncodeBE64(static_cast<uint64_t>(published_micros));
   return v;
@@ -32,6 +34,8 @@ int64_t ValidUntil(absl::string_view value) {
   if (value.size() < kValueSize) return 0;
   return static_cast<int64_t>(storage::DecodeBE64(value.substr(2, 8)));
 }
+
+bool Silent(absl::string_view value) { return value.size() >= 2 && (value[1] & kSilent) != 0; }
 
 int64_t PublishedAt(absl::string_view value) {
   if (value.size() < kValueSize) return 0;
@@ -81,6 +85,7 @@ absl::StatusOr<v1::PublishResponse> Index::Publish(const Call& call,
     return s;
   }
   std::set<v1::SubjectKind> kinds;
+  bool any_silent = false;
   for (int i = 0; i < request.entries_size(); ++i) {
     const v1::IndexEntry& e = request.entries(i);
     const std::string field = absl::StrCat("entries[", i, "]");
@@ -95,7 +100,9 @@ absl::StatusOr<v1::PublishResponse> Index::Publish(const Call& call,
           " is not in the future"));
     }
     kinds.insert(e.subject().kind());
+    any_silent |= e.silent();
   }
+  q.silent = any_silent;
   for (v1::SubjectKind kind : kinds) {
     q.subject_kind = kind;
     d = policy->Decide(q);
@@ -116,7 +123,7 @@ absl::StatusOr<v1::PublishResponse> Index::Publish(const Call& call,
     if (!distinct.insert(key).second) continue;
     const int64_t until =
         e.has_valid_until() ? absl::ToUnixMicros(FromProtoTime(e.valid_until())) : 0;
-    const std::string value = EncodeValue(until, published);
+    const std::string value = EncodeValue(until, published, e.silent());
     mutations.push_back({Family::kIndexByHolder, ByHolderKey(e.subject(), holder, e.category()), value});
     mutations.push_back({Family::kIndex, std::move(key), value});
     v1::LoggedSubject* ls = AddSubject(&record, e.subject());
@@ -287,7 +294,8 @@ absl::StatusOr<std::vector<Holding>> Index::Lookup(const v1::Subject& subject,
     absl::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     const size_t nul = rest.find('\0');
     if (nul == absl::string_view::npos) continue;
-    out.push_back({std::string(rest.substr(0, nul)), std::string(rest.substr(nul + 1))});
+    out.push_back({std::string(rest.substr(0, nul)), std::string(rest.substr(nul + 1)),
+                   Silent(absl::string_view(it->value().data(), it->value().size()))});
   }
   if (!it->status().ok()) return storage::FromRocks(it->status(), "index lookup");
   return out;

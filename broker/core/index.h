@@ -22,6 +22,7 @@ namespace riec::core {
 struct Holding {
   std::string holder;    // partner id
   std::string category;  // may be empty
+  bool silent = false;   // never disclosed; its holder is notified instead
 };
 
 class Index {

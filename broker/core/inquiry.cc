@@ -1,11 +1,13 @@
 #include "broker/core/inquiry.h"
 
 #include <map>
+#include <set>
 
 #include "absl/container/flat_hash_set.h"
 
 #include "absl/strings/str_cat.h"
 #include "broker/common/status_macros.h"
+#include "broker/common/time_util.h"
 #include "broker/core/records.h"
 #include "broker/core/validate.h"
 
@@ -118,12 +120,36 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
   record.set_stage1_level(level);
   record.add_recipients(requester);
 
+  const policy::Stage1Options& options = purpose->stage1;
+  std::vector<Outgoing> events;
+  std::vector<storage::Mutation> mutations;
+  auto event = [&](v1::EventKind kind, const std::string& to, const v1::Subject& subject,
+                   const std::string& about, std::string text) {
+    v1::Event e;
+    e.set_kind(kind);
+    *e.mutable_time() = ToProtoTime(now);
+    e.set_partner(about);
+    e.set_signal_id(signal->id());
+    e.set_purpose(signal->purpose());
+    *e.mutable_subject() = subject;
+    e.set_text(std::move(text));
+    events.push_back({to, "", std::move(e)});
+  };
   for (const v1::Subject& subject : asked) {
+    v1::SubjectAnswer* answer = response.add_answers();
+    *answer->mutable_subject() = subject;
+    v1::LoggedSubject* logged = AddSubject(&record, subject);
+    // Shelters and postal addresses on the purpose's list never match.
+    if (subject.kind() == v1::ADDRESS && options.Excluded(subject.pseudonym())) {
+      logged->set_excluded(true);
+      continue;
+    }
     auto holdings = index_->Lookup(subject, now);
     if (!holdings.ok()) return holdings.status();
     // Holders in partner order (the index key order), each with its
     // categories; only partners that take part in the purpose count.
     std::map<std::string, std::vector<std::string>> holders;
+    std::set<std::string> silent;
     bool own = false;
     for (const Holding& h : *holdings) {
       if (!purpose->HasParticipant(h.holder)) continue;
@@ -131,20 +157,26 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
         own = true;
         continue;
       }
+      if (h.silent) {
+        silent.insert(h.holder);
+        continue;
+      }
       auto& categories = holders[h.holder];
       if (!h.category.empty()) categories.push_back(h.category);
     }
-    v1::SubjectAnswer* answer = response.add_answers();
-    *answer->mutable_subject() = subject;
     answer->set_hit(!holders.empty());
     answer->set_held_by_requester(own);
-    v1::LoggedSubject* logged = AddSubject(&record, subject);
     logged->set_hit(!holders.empty());
     logged->set_held_by_requester(own);
     for (const auto& [holder, categories] : holders) {
       v1::LoggedHolder* lh = logged->add_holders();
       lh->set_partner(holder);
       for (const auto& c : categories) lh->add_categories(c);
+      if (options.notify_holders) {
+        event(v1::MATCH, holder, subject, requester,
+              absl::StrCat("your entry matched a question of partner '", requester, "' in signal ",
+                           signal->id(), " for purpose '", signal->purpose(), "'"));
+      }
       if (level == v1::HIT_ONLY) continue;
       v1::Holder* out = answer->add_holders();
       out->set_partner(holder);
@@ -152,11 +184,61 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
         for (const auto& c : categories) out->add_categories(c);
       }
     }
+    // A silent entry is never disclosed; its holder learns of the question.
+    for (const auto& holder : silent) {
+      logged->add_silent_holders(holder);
+      event(v1::SILENT_MATCH, holder, subject, requester,
+            absl::StrCat("your silent entry would have matched a question of partner '", requester,
+                         "' in signal ", signal->id(), " for purpose '", signal->purpose(),
+                         "'; it was not disclosed"));
+    }
+    if (options.deconfliction) {
+      RETURN_IF_ERROR(Deconflict(subject, *signal, requester, now, &mutations, event));
+    }
   }
-  auto index = env_.log->Append(record);
+  auto index = env_.log->Append(record, std::move(mutations), StoreEvents(std::move(events)));
   if (!index.ok()) return index.status();
   response.set_log_index(*index);
   return response;
+}
+
+absl::Status Inquiry::Deconflict(const v1::Subject& subject, const v1::Signal& signal,
+                                 const std::string& requester, absl::Time now,
+                                 std::vector<storage::Mutation>* mutations,
+                                 const EventSink& event) const {
+  // Other partners that asked about this subject in the same purpose, in a
+  // signal that is still open (purposes stay separated).
+  const std::string prefix = absl::StrCat(subject.pseudonym(), std::string(1, static_cast<char>(subject.kind())),
+                                          signal.purpose(), std::string(1, '\0'));
+  const int64_t now_us = absl::ToUnixMicros(now);
+  bool asked_before = false;
+  std::vector<std::pair<std::string, std::string>> others;  // partner, signal
+  auto it = env_.store->NewIterator(storage::Family::kAsked);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string partner = it->key().ToString().substr(prefix.size());
+    absl::string_view value(it->value().data(), it->value().size());
+    if (value.size() < 8 || static_cast<int64_t>(storage::DecodeBE64(value.substr(0, 8))) <= now_us) continue;
+    if (partner == requester) {
+      asked_before = true;
+    } else {
+      others.emplace_back(partner, std::string(value.substr(8)));
+    }
+  }
+  if (!it->status().ok()) return storage::FromRocks(it->status(), "asked scan");
+  if (!asked_before) {
+    for (const auto& [partner, other_signal] : others) {
+      event(v1::DECONFLICTION, requester, subject, partner,
+            absl::StrCat("partner '", partner, "' asked about this subject too (its signal ",
+                         other_signal, ", purpose '", signal.purpose(), "'): coordinate before you act"));
+      event(v1::DECONFLICTION, partner, subject, requester,
+            absl::StrCat("partner '", requester, "' asks about this subject too (signal ", signal.id(),
+                         ", purpose '", signal.purpose(), "'): coordinate before you act"));
+    }
+  }
+  mutations->push_back({storage::Family::kAsked, prefix + requester,
+                        storage::EncodeBE64(static_cast<uint64_t>(absl::ToUnixMicros(FromProtoTime(signal.expires())))) +
+                            signal.id()});
+  return absl::OkStatus();
 }
 
 }  // namespace riec::core

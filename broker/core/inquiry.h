@@ -7,11 +7,14 @@
 #ifndef RIEC_BROKER_CORE_INQUIRY_H_
 #define RIEC_BROKER_CORE_INQUIRY_H_
 
+#include <functional>
+
 #include "absl/status/statusor.h"
 #include "broker/core/env.h"
 #include "broker/core/index.h"
 #include "broker/core/quota.h"
 #include "broker/core/signals.h"
+#include "riec/v1/events.pb.h"
 #include "riec/v1/inquiry.pb.h"
 
 namespace riec::core {
@@ -29,6 +32,15 @@ class Inquiry {
       const Call& call, const v1::CheckSubjectsRequest& request);
 
  private:
+  using EventSink = std::function<void(v1::EventKind, const std::string& to, const v1::Subject&,
+                                       const std::string& about, std::string text)>;
+  // Deconfliction (purpose switch): tells the requester and the other
+  // partners that asked about `subject` in the same purpose, the first time
+  // the requester asks; records that the requester asked.
+  absl::Status Deconflict(const v1::Subject& subject, const v1::Signal& signal,
+                          const std::string& requester, absl::Time now,
+                          std::vector<storage::Mutation>* mutations, const EventSink& event) const;
+
   Env env_;
   const Index* index_;
   const Signals* signals_;

@@ -11,6 +11,7 @@
 #include "broker/common/status_macros.h"
 #include "broker/common/time_util.h"
 #include "broker/core/records.h"
+#include "broker/core/validate.h"
 #include "broker/log/record_index.h"
 
 namespace riec::core {
@@ -35,7 +36,7 @@ std::string IsoWeek(absl::Time t) {
 
 struct Filter {
   std::optional<int64_t> from_us, to_us;
-  std::string partner, purpose, signal, pseudonym;
+  std::string partner, purpose, signal, case_id, pseudonym;
   std::vector<v1::RecordKind> kinds;
 
   bool Matches(const v1::LogRecord& r) const {
@@ -43,6 +44,7 @@ struct Filter {
     if (to_us && r.time_unix_micros() >= *to_us) return false;
     if (!purpose.empty() && r.purpose() != purpose) return false;
     if (!signal.empty() && r.signal_id() != signal) return false;
+    if (!case_id.empty() && r.case_id() != case_id) return false;
     if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), r.kind()) == kinds.end()) {
       return false;
     }
@@ -62,6 +64,7 @@ struct Filter {
     if (!partner.empty()) parts.push_back("partner=" + partner);
     if (!purpose.empty()) parts.push_back("purpose=" + purpose);
     if (!signal.empty()) parts.push_back("signal=" + signal);
+    if (!case_id.empty()) parts.push_back("case=" + case_id);
     for (auto k : kinds) parts.push_back("kind=" + v1::RecordKind_Name(k));
     if (!pseudonym.empty()) parts.push_back("pseudonym=(see subjects)");
     return parts.empty() ? "all records" : absl::StrJoin(parts, " ");
@@ -82,6 +85,9 @@ absl::StatusOr<Filter> ParseFilter(const v1::RecordFilter& f) {
     return absl::InvalidArgumentError(
         absl::StrCat("filter.pseudonym: ", f.pseudonym().size(), " bytes, want 32"));
   }
+  if (!f.case_id().empty()) {
+    if (absl::Status s = ValidateId(f.case_id(), 'C', "filter.case_id", "case"); !s.ok()) return s;
+  }
   for (int i = 0; i < f.kinds_size(); ++i) {
     if (!v1::RecordKind_IsValid(f.kinds(i)) || f.kinds(i) == v1::RECORD_KIND_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat("filter.kinds[", i, "]: unknown record kind"));
@@ -91,6 +97,7 @@ absl::StatusOr<Filter> ParseFilter(const v1::RecordFilter& f) {
   out.partner = f.partner();
   out.purpose = f.purpose();
   out.signal = f.signal_id();
+  out.case_id = f.case_id();
   out.pseudonym = f.pseudonym();
   return out;
 }
@@ -103,6 +110,8 @@ class Candidates {
              uint64_t start) {
     if (!f.pseudonym.empty()) {
       Prefix(store, Family::kLogByPseudonym, f.pseudonym, start);
+    } else if (!f.case_id.empty()) {
+      Prefix(store, Family::kLogByCase, log::CasePrefix(f.case_id), start);
     } else if (!f.signal.empty()) {
       Prefix(store, Family::kLogBySignal, log::SignalPrefix(f.signal), start);
     } else if (!f.partner.empty() || !scope_partner.empty()) {

@@ -86,4 +86,12 @@ v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s) {
   return out;
 }
 
+std::string SubjectKey(const v1::Subject& s) {
+  return absl::StrCat(s.pseudonym(), std::string(1, static_cast<char>(s.kind())));
+}
+
+policy::Decision Denial(absl::StatusCode code, std::string rule, std::string explanation) {
+  return policy::Decision{false, code, std::move(rule), std::move(explanation), ""};
+}
+
 }  // namespace riec::core

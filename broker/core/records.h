@@ -43,6 +43,13 @@ absl::Status AdmitCaller(log::DisclosureLog* log, const Call& call,
 // Appends a subject (kind and pseudonym) to a record.
 v1::LoggedSubject* AddSubject(v1::LogRecord* record, const v1::Subject& s);
 
+// A subject as one string (pseudonym, then kind), for sets and keys.
+std::string SubjectKey(const v1::Subject& s);
+
+// A refusing decision that the core makes on facts the policy engine does
+// not see (a state, a duplicate): `rule` names what forbids it.
+policy::Decision Denial(absl::StatusCode code, std::string rule, std::string explanation);
+
 }  // namespace riec::core
 
 #endif  // RIEC_BROKER_CORE_RECORDS_H_

@@ -38,6 +38,8 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
   const policy::Retention& r = policy->retention();
   RETURN_IF_ERROR(index_->SweepExpired(now, r.index_entries, kBatch, commit));
   RETURN_IF_ERROR(signals_->SweepExpired(now, r.signals_without_case, kBatch, commit));
+  RETURN_IF_ERROR(content_->SweepPayloads(now, r.payloads, kBatch, commit));
+  RETURN_IF_ERROR(cases_->SweepExpired(now, r.cases_after_closing, kBatch, commit));
 
   // Events and quota counters: nobody changes them after they are written.
   SweepBatch batch;
@@ -59,6 +61,17 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
     RETURN_IF_ERROR(flush_if_full());
   }
   RETURN_IF_ERROR(storage::FromRocks(it->status(), "event scan"));
+
+  // Deconfliction marks: the value begins with when the mark expires.
+  const uint64_t now_us = static_cast<uint64_t>(absl::ToUnixMicros(now));
+  auto a = env_.store->NewIterator(storage::Family::kAsked);
+  for (a->SeekToFirst(); a->Valid(); a->Next()) {
+    if (a->value().size() >= 8 && storage::DecodeBE64(absl::string_view(a->value().data(), 8)) > now_us) continue;
+    batch.deletes.push_back({storage::Family::kAsked, a->key().ToString(), std::nullopt});
+    ++batch.counts["deconfliction-marks"];
+    RETURN_IF_ERROR(flush_if_full());
+  }
+  RETURN_IF_ERROR(storage::FromRocks(a->status(), "asked scan"));
 
   const absl::Time quota_cutoff = now - absl::Hours(48);
   const std::string before = absl::FormatTime("%Y-%m-%dT%H", quota_cutoff, absl::UTCTimeZone());

@@ -7,7 +7,16 @@
 //   index-entries   entries whose valid_until has passed, or not published
 //                   again within retention.index_entries
 //   signals         signals closed or expired more than
-//                   retention.signals_without_case ago (and no case)
+//                   retention.signals_without_case ago (and no case), with
+//                   their assessments
+//   cases           cases closed or expired more than
+//                   retention.cases_after_closing ago, with their signal,
+//                   assessments and content requests
+//   payloads        sealed content not fetched: provided more than
+//                   retention.payloads ago, or its case ended (the request
+//                   becomes LAPSED)
+//   deconfliction-marks  who asked about a subject, once the signal they
+//                   asked in has expired
 //   events          events older than retention.events
 //   quota-counters  counters of periods that ended more than two days ago
 //   log-records     the content of log records older than
@@ -22,6 +31,8 @@
 #include <mutex>
 
 #include "absl/status/statusor.h"
+#include "broker/core/cases.h"
+#include "broker/core/content.h"
 #include "broker/core/env.h"
 #include "broker/core/index.h"
 #include "broker/core/quota.h"
@@ -33,8 +44,10 @@ namespace riec::core {
 class Sweeper {
  public:
   // Ownership: none of the pointers is owned.
-  Sweeper(const Env& env, Index* index, Signals* signals, QuotaCounter* quota)
-      : env_(env), index_(index), signals_(signals), quota_(quota) {}
+  Sweeper(const Env& env, Index* index, Signals* signals, Cases* cases, Content* content,
+          QuotaCounter* quota)
+      : env_(env), index_(index), signals_(signals), cases_(cases), content_(content),
+        quota_(quota) {}
 
   // Erases what has expired at the clock's now. `call` is who asked (the
   // operator's call, or the broker's own schedule). PERMISSION_DENIED unless
@@ -48,6 +61,8 @@ class Sweeper {
   Env env_;
   Index* index_;
   Signals* signals_;
+  Cases* cases_;
+  Content* content_;
   QuotaCounter* quota_;
   std::mutex mu_;
 };

@@ -15,26 +15,6 @@ namespace {
 
 using storage::Family;
 
-// "S-" + 10 Crockford base32 characters (50 random bits).
-std::string NewSignalId() {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  const std::string r = crypto::RandomBytes(8);
-  uint64_t bits = 0;
-  for (char c : r) bits = (bits << 8) | static_cast<unsigned char>(c);
-  std::string id = "S-";
-  for (int i = 0; i < 10; ++i) {
-    id.push_back(kAlphabet[bits & 31]);
-    bits >>= 5;
-  }
-  return id;
-}
-
-std::string OwnerKey(const v1::Signal& s) {
-  return absl::StrCat(s.owner(), std::string(1, '\0'),
-                      storage::EncodeBE64(static_cast<uint64_t>(s.created().seconds())),
-                      s.id());
-}
-
 std::string Serialize(const v1::Signal& s) {
   std::string out;
   s.SerializeToString(&out);
@@ -42,6 +22,30 @@ std::string Serialize(const v1::Signal& s) {
 }
 
 }  // namespace
+
+std::string Signals::OwnerKey(const v1::Signal& s) {
+  return absl::StrCat(s.owner(), std::string(1, '\0'),
+                      storage::EncodeBE64(static_cast<uint64_t>(s.created().seconds())),
+                      s.id());
+}
+
+std::string Signals::AssessmentsPrefix(const std::string& signal_id) {
+  return absl::StrCat(signal_id, std::string(1, '\0'));
+}
+
+absl::Status Signals::EraseSignal(const storage::Store* store, const v1::Signal& s,
+                                  SweepBatch* batch) {
+  batch->deletes.push_back({Family::kSignals, s.id(), std::nullopt});
+  batch->deletes.push_back({Family::kSignalsByOwner, OwnerKey(s), std::nullopt});
+  ++batch->counts["signals"];
+  const std::string prefix = AssessmentsPrefix(s.id());
+  auto it = store->NewIterator(Family::kAssessments);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    batch->deletes.push_back({Family::kAssessments, it->key().ToString(), std::nullopt});
+    ++batch->counts["assessments"];
+  }
+  return storage::FromRocks(it->status(), "assessment scan");
+}
 
 absl::StatusOr<v1::Signal> Signals::Load(absl::string_view id, absl::Time now) const {
   auto stored = env_.store->Get(Family::kSignals, id);
@@ -78,13 +82,12 @@ absl::Status Signals::SweepExpired(absl::Time now, absl::Duration keep, size_t b
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     v1::Signal s;
     if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+    if (!s.case_id().empty()) continue;  // erased with its case
     const absl::Time ended =
         s.state() == v1::CLOSED ? FromProtoTime(s.closed()) : FromProtoTime(s.expires());
     if (now < ended + keep) continue;
-    batch.deletes.push_back({Family::kSignals, s.id(), std::nullopt});
-    batch.deletes.push_back({Family::kSignalsByOwner, OwnerKey(s), std::nullopt});
-    ++batch.counts["signals"];
-    if (batch.counts["signals"] * 2 >= batch_size) {
+    if (absl::Status st = EraseSignal(env_.store, s, &batch); !st.ok()) return st;
+    if (batch.deletes.size() >= batch_size) {
       if (absl::Status st = commit(std::move(batch)); !st.ok()) return st;
       batch = SweepBatch();
     }
@@ -164,7 +167,7 @@ absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
 
   const policy::Purpose* purpose = policy->FindPurpose(request.purpose());
   v1::Signal signal;
-  signal.set_id(NewSignalId());
+  signal.set_id(NewId('S'));
   signal.set_purpose(request.purpose());
   signal.set_theme(request.theme());
   *signal.mutable_subjects() = request.subjects();

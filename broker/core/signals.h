@@ -34,9 +34,23 @@ class Signals {
   absl::StatusOr<v1::Signal> Load(absl::string_view id, absl::Time now) const;
 
   // Retention: hands `commit` batches of at most `batch` erasures of the
-  // signals closed or expired more than `keep` before `now`.
+  // signals closed or expired more than `keep` before `now` that did not
+  // become a case (a case's signal goes with the case).
   absl::Status SweepExpired(absl::Time now, absl::Duration keep, size_t batch,
                             const SweepCommit& commit);
+
+  // Holds the lock that serialises changes of signals' state, for an
+  // operation elsewhere (a case made of a signal) that rewrites one.
+  std::unique_lock<std::mutex> LockState() { return std::unique_lock<std::mutex>(state_mu_); }
+
+  // Storage keys of a signal (for writers and erasers elsewhere): its entry
+  // in kSignalsByOwner, and the prefix of its assessments in kAssessments.
+  static std::string OwnerKey(const v1::Signal& s);
+  static std::string AssessmentsPrefix(const std::string& signal_id);
+  // Adds the erasure of a signal and its assessments to `batch` (counted as
+  // "signals" and "assessments").
+  static absl::Status EraseSignal(const storage::Store* store, const v1::Signal& s,
+                                  SweepBatch* batch);
 
   // The owner's signals that are open at `now`.
   absl::StatusOr<std::vector<v1::Signal>> OpenSignalsOf(const std::string& owner,

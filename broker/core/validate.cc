@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "broker/common/identity.h"
 #include "broker/common/subject_kind.h"
+#include "broker/crypto/sodium.h"
 
 namespace riec::core {
 
@@ -51,19 +52,39 @@ absl::Status ValidateCategory(absl::string_view category, absl::string_view fiel
   return absl::OkStatus();
 }
 
-absl::Status ValidateSignalId(absl::string_view id, absl::string_view field) {
+namespace {
+constexpr absl::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+}  // namespace
+
+std::string NewId(char prefix) {
+  const std::string r = crypto::RandomBytes(8);
+  uint64_t bits = 0;
+  for (char c : r) bits = (bits << 8) | static_cast<unsigned char>(c);
+  std::string id = {prefix, '-'};
+  for (int i = 0; i < 10; ++i) {
+    id.push_back(kCrockford[bits & 31]);
+    bits >>= 5;
+  }
+  return id;
+}
+
+absl::Status ValidateId(absl::string_view id, char prefix, absl::string_view field,
+                        absl::string_view noun) {
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  static constexpr absl::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  bool ok = id.size() == 12 && id[0] == 'S' && id[1] == '-';
+  bool ok = id.size() == 12 && id[0] == prefix && id[1] == '-';
   for (size_t i = 2; ok && i < id.size(); ++i) {
-    ok = kAlphabet.find(id[i]) != absl::string_view::npos;
+    ok = kCrockford.find(id[i]) != absl::string_view::npos;
   }
   if (!ok) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", id.substr(0, 40),
-        "' is not a signal id (S- and 10 characters of 0-9 A-Z without I, L, O, U)"));
+        field, ": '", id.substr(0, 40), "' is not a ", noun, " id (", std::string(1, prefix),
+        "- and 10 characters of 0-9 A-Z without I, L, O, U)"));
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateSignalId(absl::string_view id, absl::string_view field) {
+  return ValidateId(id, 'S', field, "signal");
 }
 
 absl::Status ValidateShortText(absl::string_view text, absl::string_view field,
@@ -76,6 +97,21 @@ absl::Status ValidateShortText(absl::string_view text, absl::string_view field,
     if (c < 0x20 || c == 0x7f) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ": control characters are not allowed"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max) {
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  if (text.size() > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", text.size(), " bytes, at most ", max));
+  }
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": control characters other than line breaks are not allowed"));
     }
   }
   return absl::OkStatus();

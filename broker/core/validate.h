@@ -29,8 +29,19 @@ absl::Status ValidateBatchSize(size_t n, absl::string_view field, size_t max);
 absl::Status ValidateCategory(absl::string_view category, absl::string_view field,
                               const policy::Policy& policy);
 
+// A new random id: `prefix`, '-' and 10 Crockford base32 characters (50
+// random bits): "S-..." signals, "C-..." cases, "R-..." content requests.
+std::string NewId(char prefix);
+
+// An id made by NewId(prefix); `noun` names it in the error ("case").
+absl::Status ValidateId(absl::string_view id, char prefix, absl::string_view field,
+                        absl::string_view noun);
 // A signal id: "S-" and 10 Crockford base32 characters.
 absl::Status ValidateSignalId(absl::string_view id, absl::string_view field);
+
+// Free text of a decision (justification): 1 to `max` bytes of UTF-8; line
+// breaks allowed, other control characters not.
+absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max);
 
 // Free text shown to others (signal reference, on-behalf-of): at most `max`
 // bytes of UTF-8 without control characters.

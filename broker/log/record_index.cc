@@ -10,8 +10,20 @@ std::set<std::string> PartnersOf(const v1::LogRecord& r) {
   for (const auto& p : r.recipients()) out.insert(p);
   for (const auto& s : r.subjects()) {
     for (const auto& h : s.holders()) out.insert(h.partner());
+    for (const auto& h : s.silent_holders()) out.insert(h);
   }
+  for (const auto& f : r.case_decision().flows()) {
+    out.insert(f.from());
+    out.insert(f.to());
+  }
+  if (!r.content().holder().empty()) out.insert(r.content().holder());
+  if (!r.content().requester().empty()) out.insert(r.content().requester());
+  for (const auto& a : r.assessments()) out.insert(a.holder());
   return out;
+}
+
+std::string CasePrefix(absl::string_view case_id) {
+  return absl::StrCat(case_id, std::string(1, '\0'));
 }
 
 std::string PartnerPrefix(absl::string_view partner) {
@@ -34,6 +46,7 @@ IndexPrefixes AuditIndexPrefixes(const v1::LogRecord& r) {
   if (!r.signal_id().empty()) {
     out.emplace_back(storage::Family::kLogBySignal, SignalPrefix(r.signal_id()));
   }
+  if (!r.case_id().empty()) out.emplace_back(storage::Family::kLogByCase, CasePrefix(r.case_id()));
   if (r.kind() != v1::INDEX_PUBLISHED && r.kind() != v1::INDEX_WITHDRAWN) {
     std::set<std::string> seen;
     for (const auto& s : r.subjects()) {

@@ -25,11 +25,13 @@ using IndexPrefixes = std::vector<std::pair<storage::Family, std::string>>;
 IndexPrefixes AuditIndexPrefixes(const v1::LogRecord& record);
 
 // Every partner a record concerns: its actor, its recipients, the holders
-// of its subjects.
+// of its subjects (silent ones too), the partners of a case decision's
+// flows, the holder and requester of content, the assessing holders.
 std::set<std::string> PartnersOf(const v1::LogRecord& record);
 
 std::string PartnerPrefix(absl::string_view partner);
 std::string SignalPrefix(absl::string_view signal_id);
+std::string CasePrefix(absl::string_view case_id);
 // The record index at the end of an audit index key.
 uint64_t IndexOfKey(absl::string_view key);
 

@@ -69,10 +69,18 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     b->signals_ = std::make_unique<core::Signals>(b->env_);
     b->inquiry_ = std::make_unique<core::Inquiry>(b->env_, b->index_.get(), b->signals_.get(),
                                                   b->quota_.get());
+    b->assessments_ =
+        std::make_unique<core::Assessments>(b->env_, b->index_.get(), b->signals_.get());
+    b->cases_ = std::make_unique<core::Cases>(b->env_, b->signals_.get(), b->assessments_.get());
+    b->content_ = std::make_unique<core::Content>(b->env_, b->cases_.get());
     b->sweeper_ = std::make_unique<core::Sweeper>(b->env_, b->index_.get(), b->signals_.get(),
+                                                  b->cases_.get(), b->content_.get(),
                                                   b->quota_.get());
     b->services_.push_back(std::make_unique<IndexService>(b->gate_.get(), b->index_.get()));
-    b->services_.push_back(std::make_unique<SignalsService>(b->gate_.get(), b->signals_.get()));
+    b->services_.push_back(std::make_unique<SignalsService>(b->gate_.get(), b->signals_.get(),
+                                                            b->assessments_.get()));
+    b->services_.push_back(std::make_unique<CasesService>(b->gate_.get(), b->cases_.get()));
+    b->services_.push_back(std::make_unique<ContentService>(b->gate_.get(), b->content_.get()));
     b->services_.push_back(std::make_unique<InquiryService>(b->gate_.get(), b->inquiry_.get()));
   }
   b->services_.push_back(std::make_unique<EventsService>(b->gate_.get(), b->events_.get()));

@@ -68,6 +68,9 @@ class Broker {
   std::unique_ptr<core::Index> index_;
   std::unique_ptr<core::Signals> signals_;
   std::unique_ptr<core::Inquiry> inquiry_;
+  std::unique_ptr<core::Assessments> assessments_;
+  std::unique_ptr<core::Cases> cases_;
+  std::unique_ptr<core::Content> content_;
   std::unique_ptr<core::Events> events_;
   std::unique_ptr<core::PolicyAdmin> policy_admin_;
   std::unique_ptr<core::Sweeper> sweeper_;

@@ -239,3 +239,127 @@ grpc::Status AuditService::GetAuditStatistics(grpc::ServerContext* ctx,
 }
 
 }  // namespace riec::server
+
+namespace riec::server {
+
+grpc::Status SignalsService::RequestAssessments(grpc::ServerContext* ctx, const v1::RequestAssessmentsRequest* req,
+                                                v1::RequestAssessmentsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/RequestAssessments", resp,
+               [&](const core::Call& c) { return assessments_->Request(c, *req); });
+}
+
+grpc::Status SignalsService::Assess(grpc::ServerContext* ctx, const v1::AssessRequest* req,
+                                    v1::AssessResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/Assess", resp,
+               [&](const core::Call& c) { return assessments_->Assess(c, *req); });
+}
+
+grpc::Status SignalsService::ListAssessments(grpc::ServerContext* ctx, const v1::ListAssessmentsRequest* req,
+                                             v1::ListAssessmentsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Signals/ListAssessments", resp,
+               [&](const core::Call& c) { return assessments_->List(c, *req); });
+}
+
+grpc::Status CasesService::ProposeCase(grpc::ServerContext* ctx, const v1::ProposeCaseRequest* req,
+                                       v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/ProposeCase", resp,
+               [&](const core::Call& c) { return core_->Propose(c, *req); });
+}
+
+grpc::Status CasesService::UnlockCase(grpc::ServerContext* ctx, const v1::CaseRequest* req,
+                                      v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/UnlockCase", resp,
+               [&](const core::Call& c) { return core_->Unlock(c, *req); });
+}
+
+grpc::Status CasesService::ConfirmCase(grpc::ServerContext* ctx, const v1::CaseRequest* req,
+                                       v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/ConfirmCase", resp,
+               [&](const core::Call& c) { return core_->Confirm(c, *req); });
+}
+
+grpc::Status CasesService::ExtendCase(grpc::ServerContext* ctx, const v1::ExtendCaseRequest* req,
+                                      v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/ExtendCase", resp,
+               [&](const core::Call& c) { return core_->Extend(c, *req); });
+}
+
+grpc::Status CasesService::NarrowCase(grpc::ServerContext* ctx, const v1::NarrowCaseRequest* req,
+                                      v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/NarrowCase", resp,
+               [&](const core::Call& c) { return core_->Narrow(c, *req); });
+}
+
+grpc::Status CasesService::CloseCase(grpc::ServerContext* ctx, const v1::CloseCaseRequest* req,
+                                     v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/CloseCase", resp,
+               [&](const core::Call& c) { return core_->Close(c, *req); });
+}
+
+grpc::Status CasesService::HandOverCase(grpc::ServerContext* ctx, const v1::HandOverCaseRequest* req,
+                                        v1::CaseResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/HandOverCase", resp,
+               [&](const core::Call& c) { return core_->HandOver(c, *req); });
+}
+
+grpc::Status CasesService::GetCase(grpc::ServerContext* ctx, const v1::CaseRequest* req,
+                                   v1::Case* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/GetCase", resp,
+               [&](const core::Call& c) { return core_->Get(c, *req); });
+}
+
+grpc::Status CasesService::ListCases(grpc::ServerContext* ctx, const v1::ListCasesRequest* req,
+                                     v1::ListCasesResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Cases/ListCases", resp,
+               [&](const core::Call& c) { return core_->List(c, *req); });
+}
+
+grpc::Status ContentService::RegisterKey(grpc::ServerContext* ctx, const v1::RegisterKeyRequest* req,
+                                         v1::EncryptionKey* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/RegisterKey", resp,
+               [&](const core::Call& c) { return core_->RegisterKey(c, *req); });
+}
+
+grpc::Status ContentService::GetKey(grpc::ServerContext* ctx, const v1::GetKeyRequest* req,
+                                    v1::EncryptionKey* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/GetKey", resp,
+               [&](const core::Call& c) { return core_->GetKey(c, *req); });
+}
+
+grpc::Status ContentService::RequestContent(grpc::ServerContext* ctx, const v1::RequestContentRequest* req,
+                                            v1::ContentRequest* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/RequestContent", resp,
+               [&](const core::Call& c) { return core_->Request(c, *req); });
+}
+
+grpc::Status ContentService::ListRequests(grpc::ServerContext* ctx, const v1::ListRequestsRequest* req,
+                                          v1::ListRequestsResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/ListRequests", resp,
+               [&](const core::Call& c) { return core_->List(c, *req); });
+}
+
+grpc::Status ContentService::GetRequest(grpc::ServerContext* ctx, const v1::GetRequestRequest* req,
+                                        v1::ContentRequest* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/GetRequest", resp,
+               [&](const core::Call& c) { return core_->Get(c, *req); });
+}
+
+grpc::Status ContentService::ProvideContent(grpc::ServerContext* ctx, const v1::ProvideContentRequest* req,
+                                            v1::ContentRequest* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/ProvideContent", resp,
+               [&](const core::Call& c) { return core_->Provide(c, *req); });
+}
+
+grpc::Status ContentService::RefuseRequest(grpc::ServerContext* ctx, const v1::RefuseRequestRequest* req,
+                                           v1::ContentRequest* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/RefuseRequest", resp,
+               [&](const core::Call& c) { return core_->Refuse(c, *req); });
+}
+
+grpc::Status ContentService::FetchContent(grpc::ServerContext* ctx, const v1::FetchContentRequest* req,
+                                          v1::FetchContentResponse* resp) {
+  return Serve(*gate_, ctx, "/riec.v1.Content/FetchContent", resp,
+               [&](const core::Call& c) { return core_->Fetch(c, *req); });
+}
+
+}  // namespace riec::server

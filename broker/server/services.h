@@ -9,6 +9,9 @@
 
 #include <atomic>
 
+#include "broker/core/assessments.h"
+#include "broker/core/cases.h"
+#include "broker/core/content.h"
 #include "broker/core/env.h"
 #include "broker/core/events.h"
 #include "broker/core/index.h"
@@ -19,6 +22,8 @@
 #include "broker/core/retention.h"
 #include "broker/core/signals.h"
 #include "riec/v1/audit.grpc.pb.h"
+#include "riec/v1/cases.grpc.pb.h"
+#include "riec/v1/content.grpc.pb.h"
 #include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
 #include "riec/v1/operations.grpc.pb.h"
@@ -107,7 +112,8 @@ class IndexService final : public v1::Index::Service {
 
 class SignalsService final : public v1::Signals::Service {
  public:
-  SignalsService(Gate* gate, core::Signals* core) : gate_(gate), core_(core) {}
+  SignalsService(Gate* gate, core::Signals* core, core::Assessments* assessments)
+      : gate_(gate), core_(core), assessments_(assessments) {}
   grpc::Status RegisterSignal(grpc::ServerContext* ctx, const v1::RegisterSignalRequest* req,
                               v1::RegisterSignalResponse* resp) override;
   grpc::Status GetSignal(grpc::ServerContext* ctx, const v1::GetSignalRequest* req,
@@ -116,10 +122,70 @@ class SignalsService final : public v1::Signals::Service {
                            v1::ListSignalsResponse* resp) override;
   grpc::Status CloseSignal(grpc::ServerContext* ctx, const v1::CloseSignalRequest* req,
                            v1::CloseSignalResponse* resp) override;
+  grpc::Status RequestAssessments(grpc::ServerContext* ctx,
+                                  const v1::RequestAssessmentsRequest* req,
+                                  v1::RequestAssessmentsResponse* resp) override;
+  grpc::Status Assess(grpc::ServerContext* ctx, const v1::AssessRequest* req,
+                      v1::AssessResponse* resp) override;
+  grpc::Status ListAssessments(grpc::ServerContext* ctx, const v1::ListAssessmentsRequest* req,
+                               v1::ListAssessmentsResponse* resp) override;
 
  private:
   Gate* gate_;
   core::Signals* core_;
+  core::Assessments* assessments_;
+};
+
+class CasesService final : public v1::Cases::Service {
+ public:
+  CasesService(Gate* gate, core::Cases* core) : gate_(gate), core_(core) {}
+  grpc::Status ProposeCase(grpc::ServerContext* ctx, const v1::ProposeCaseRequest* req,
+                           v1::CaseResponse* resp) override;
+  grpc::Status UnlockCase(grpc::ServerContext* ctx, const v1::CaseRequest* req,
+                          v1::CaseResponse* resp) override;
+  grpc::Status ConfirmCase(grpc::ServerContext* ctx, const v1::CaseRequest* req,
+                           v1::CaseResponse* resp) override;
+  grpc::Status ExtendCase(grpc::ServerContext* ctx, const v1::ExtendCaseRequest* req,
+                          v1::CaseResponse* resp) override;
+  grpc::Status NarrowCase(grpc::ServerContext* ctx, const v1::NarrowCaseRequest* req,
+                          v1::CaseResponse* resp) override;
+  grpc::Status CloseCase(grpc::ServerContext* ctx, const v1::CloseCaseRequest* req,
+                         v1::CaseResponse* resp) override;
+  grpc::Status HandOverCase(grpc::ServerContext* ctx, const v1::HandOverCaseRequest* req,
+                            v1::CaseResponse* resp) override;
+  grpc::Status GetCase(grpc::ServerContext* ctx, const v1::CaseRequest* req,
+                       v1::Case* resp) override;
+  grpc::Status ListCases(grpc::ServerContext* ctx, const v1::ListCasesRequest* req,
+                         v1::ListCasesResponse* resp) override;
+
+ private:
+  Gate* gate_;
+  core::Cases* core_;
+};
+
+class ContentService final : public v1::Content::Service {
+ public:
+  ContentService(Gate* gate, core::Content* core) : gate_(gate), core_(core) {}
+  grpc::Status RegisterKey(grpc::ServerContext* ctx, const v1::RegisterKeyRequest* req,
+                           v1::EncryptionKey* resp) override;
+  grpc::Status GetKey(grpc::ServerContext* ctx, const v1::GetKeyRequest* req,
+                      v1::EncryptionKey* resp) override;
+  grpc::Status RequestContent(grpc::ServerContext* ctx, const v1::RequestContentRequest* req,
+                              v1::ContentRequest* resp) override;
+  grpc::Status ListRequests(grpc::ServerContext* ctx, const v1::ListRequestsRequest* req,
+                            v1::ListRequestsResponse* resp) override;
+  grpc::Status GetRequest(grpc::ServerContext* ctx, const v1::GetRequestRequest* req,
+                          v1::ContentRequest* resp) override;
+  grpc::Status ProvideContent(grpc::ServerContext* ctx, const v1::ProvideContentRequest* req,
+                              v1::ContentRequest* resp) override;
+  grpc::Status RefuseRequest(grpc::ServerContext* ctx, const v1::RefuseRequestRequest* req,
+                             v1::ContentRequest* resp) override;
+  grpc::Status FetchContent(grpc::ServerContext* ctx, const v1::FetchContentRequest* req,
+                            v1::FetchContentResponse* resp) override;
+
+ private:
+  Gate* gate_;
+  core::Content* core_;
 };
 
 class InquiryService final : public v1::Inquiry::Service {

@@ -15,7 +15,7 @@ namespace {
 // Format version of the store as a whole; bumped on an incompatible change
 // of any layout in docs/storage.md.
 constexpr absl::string_view kFormatKey = "store/format";
-constexpr absl::string_view kFormat = "riec-store-2";
+constexpr absl::string_view kFormat = "riec-store-3";
 
 // Index keys begin with pseudonym (32) + kind (1): "who holds S?" is one
 // prefix seek, and the prefix bloom filter makes a no-hit cheap.
@@ -61,6 +61,14 @@ const char* FamilyName(Family f) {
     case Family::kLogBySignal: return "log_by_signal";
     case Family::kLogByTime: return "log_by_time";
     case Family::kTreeHeads: return "tree_heads";
+    case Family::kLogByCase: return "log_by_case";
+    case Family::kAsked: return "asked";
+    case Family::kAssessments: return "assessments";
+    case Family::kCases: return "cases";
+    case Family::kKeys: return "encryption_keys";
+    case Family::kRequests: return "content_requests";
+    case Family::kRequestsByPartner: return "content_requests_by_partner";
+    case Family::kPayloads: return "payloads";
   }
   return "?";
 }

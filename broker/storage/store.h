@@ -37,8 +37,16 @@ enum class Family {
   kLogBySignal,     // signal id|0|record index(be64) -> ""
   kLogByTime,       // time µs(be64)|record index(be64) -> ""
   kTreeHeads,       // tree size(be64) -> riec.v1.SignedTreeHead
+  kLogByCase,       // case id|0|record index(be64) -> ""
+  kAsked,           // pseudonym(32)|kind(1)|purpose|0|partner -> asked (deconfliction)
+  kAssessments,     // signal id|0|pseudonym(32)|kind(1)|holder -> riec.v1.Assessment
+  kCases,           // case id -> riec.v1.Case
+  kKeys,            // partner|0|key id -> riec.v1.EncryptionKey ("" key id: current)
+  kRequests,        // request id -> riec.v1.ContentRequest
+  kRequestsByPartner,  // partner|0|request id -> "" (holder and requester)
+  kPayloads,        // request id -> sealed content
 };
-inline constexpr int kFamilyCount = 14;
+inline constexpr int kFamilyCount = 22;
 
 // The RocksDB name of a family ("index", ...).
 const char* FamilyName(Family f);

@@ -62,6 +62,7 @@ TEST(LogFormatDocTest, TablesListEveryFieldWithItsNumber) {
   ExpectMatches(v1::Actor::descriptor(), FieldTable(doc, "### 2.3 Actor"));
   ExpectMatches(v1::Decision::descriptor(), FieldTable(doc, "### 2.4 Decision"));
   ExpectMatches(v1::LoggedSubject::descriptor(), FieldTable(doc, "### 2.5 LoggedSubject"));
+  ExpectMatches(v1::LoggedContent::descriptor(), FieldTable(doc, "### 2.7 LoggedContent"));
 }
 
 TEST(LogFormatDocTest, RecordKindsAreDocumented) {
