@@ -99,6 +99,30 @@ std::string Summary(const v1::LogRecord& r) {
     }
     case v1::LOG_READ:
       return absl::StrCat("read the log: ", r.audit_query(), " (", r.count(), " records)");
+    case v1::ASSESSMENTS_REQUESTED:
+      return absl::StrCat("asked ", r.count(), " holders for their assessment");
+    case v1::ASSESSMENT_GIVEN:
+      return absl::StrCat("assessed ", r.assessments_size(), " subjects for ", absl::StrJoin(r.recipients(), ", "));
+    case v1::CASE_PROPOSED:
+      return absl::StrCat("recorded the casustafel's decision on ", r.case_decision().subjects_size(),
+                          " subjects, ", r.case_decision().flows_size(), " flows");
+    case v1::CASE_CONFIRMED:
+    case v1::CASE_UNLOCK:
+    case v1::CASE_CHANGED:
+    case v1::CASE_ENDED:
+      return r.decision().explanation();
+    case v1::KEY_REGISTERED:
+      return absl::StrCat("registered encryption key ", r.content().key_id());
+    case v1::CONTENT_REQUEST:
+      return absl::StrCat("requested content from ", r.content().holder(), " (request ", r.content().request_id(), ")");
+    case v1::CONTENT_PROVISION:
+      return absl::StrCat("provided ", r.content().size(), " bytes of sealed content to ", r.content().requester(),
+                          " (request ", r.content().request_id(), ")");
+    case v1::CONTENT_REFUSAL:
+      return absl::StrCat("refused request ", r.content().request_id(), ": ",
+                          v1::RefusalReason_Name(r.content().refusal()));
+    case v1::CONTENT_FETCH:
+      return absl::StrCat("fetched the content of request ", r.content().request_id(), "; the broker deleted it");
     default:
       return "?";
   }
@@ -132,6 +156,7 @@ absl::StatusOr<v1::RecordFilter> BuildFilter(sdk::Client& client, const AuditFil
   f.set_partner(a.partner);
   f.set_purpose(a.purpose);
   f.set_signal_id(a.signal);
+  f.set_case_id(a.case_id);
   for (const auto& k : a.kinds) {
     auto kind = ParseRecordKind(k);
     if (!kind.ok()) return kind.status();

@@ -48,15 +48,9 @@ std::string Date(const google::protobuf::Timestamp& t) {
   return absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTime(t), absl::UTCTimeZone());
 }
 
-// Subjects from --subject arguments and/or a CSV file, with what to show
-// for each in tables. Rows that fail normalisation are errors here: a
-// question names each subject deliberately.
-struct ResolvedSubjects {
-  std::vector<v1::Subject> subjects;
-  std::vector<std::string> display;
-};
+}  // namespace
 
-absl::StatusOr<ResolvedSubjects> Resolve(sdk::Client& client, const SubjectsInput& in) {
+absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Client& client, const SubjectsInput& in) {
   std::vector<sdk::SubjectValue> values;
   ResolvedSubjects out;
   for (const auto& arg : in.subjects) {
@@ -87,8 +81,6 @@ absl::StatusOr<ResolvedSubjects> Resolve(sdk::Client& client, const SubjectsInpu
   out.subjects = *std::move(subjects);
   return out;
 }
-
-}  // namespace
 
 int Fail(const absl::Status& status) {
   std::cerr << "riec: " << CodeName(status.code()) << ": " << status.message() << "\n";
@@ -190,6 +182,7 @@ int IndexPublish(sdk::Client& client, const PublishArgs& args, std::ostream& out
       e->mutable_subject()->set_pseudonym((*pseudonyms)[i]);
       e->set_category(good[i]->category.empty() ? args.category : good[i]->category);
       if (until[i]) *e->mutable_valid_until() = ToProtoTime(*until[i]);
+      e->set_silent(args.silent);
     }
     ProgressBar publishing("publishing    ", StderrIsTerminal());
     auto resp = client.PublishStream(batches, [&](size_t d, size_t) { publishing.Update(d, good.size()); });
@@ -213,7 +206,7 @@ int IndexPublish(sdk::Client& client, const PublishArgs& args, std::ostream& out
 }
 
 int IndexWithdraw(sdk::Client& client, const WithdrawArgs& args, std::ostream& out) {
-  auto resolved = Resolve(client, args.input);
+  auto resolved = ResolveSubjects(client, args.input);
   if (!resolved.ok()) return Fail(resolved.status());
   if (resolved->subjects.empty()) {
     return Fail(absl::InvalidArgumentError("name subjects with --subject or --csv/--kind"));
@@ -264,7 +257,7 @@ int IndexStats(sdk::Client& client, bool json, std::ostream& out) {
 }
 
 int SignalRegister(sdk::Client& client, const RegisterArgs& args, std::ostream& out) {
-  auto resolved = Resolve(client, args.input);
+  auto resolved = ResolveSubjects(client, args.input);
   if (!resolved.ok()) return Fail(resolved.status());
   v1::RegisterSignalRequest req;
   req.set_purpose(args.purpose);
@@ -362,7 +355,7 @@ int SignalClose(sdk::Client& client, const std::string& id, std::ostream& out) {
 }
 
 int Query(sdk::Client& client, const QueryArgs& args, std::ostream& out) {
-  auto resolved = Resolve(client, args.input);
+  auto resolved = ResolveSubjects(client, args.input);
   if (!resolved.ok()) return Fail(resolved.status());
   v1::CheckSubjectsRequest req;
   req.set_signal_id(args.signal);
@@ -524,7 +517,16 @@ int PolicyCheck(const std::string& file, std::ostream& out) {
         << ", at most " << purpose.max_subjects_per_signal << " subjects per signal, signals open "
         << policy::DurationText(purpose.signal_lifetime);
     if (!purpose.exclusions.empty()) out << ", " << purpose.exclusions.size() << " exclusions";
-    out << "\n";
+    std::vector<std::string> switches;
+    if (purpose.stage1.notify_holders) switches.push_back("holders notified");
+    if (purpose.stage1.silent_entries) switches.push_back("silent entries");
+    if (purpose.stage1.deconfliction) switches.push_back("deconfliction");
+    if (!purpose.stage1.excluded_addresses.empty()) {
+      switches.push_back(absl::StrCat(purpose.stage1.excluded_addresses.size(), " excluded addresses"));
+    }
+    if (!switches.empty()) out << ", " << absl::StrJoin(switches, ", ");
+    out << "; cases: unlock " << purpose.unlock.Describe() << ", at most "
+        << policy::DurationText(purpose.max_case_duration) << "\n";
   }
   std::vector<std::string> modes;
   for (const auto& partner : pol.partners()) {
@@ -538,7 +540,9 @@ int PolicyCheck(const std::string& file, std::ostream& out) {
   const auto& r = pol.retention();
   out << "  retention: index entries " << policy::DurationText(r.index_entries)
       << ", signals without a case " << policy::DurationText(r.signals_without_case) << ", events "
-      << policy::DurationText(r.events) << "\n";
+      << policy::DurationText(r.events) << ", cases after closing "
+      << policy::DurationText(r.cases_after_closing) << ", unfetched payloads "
+      << policy::DurationText(r.payloads) << ", log records " << policy::DurationText(r.log_records) << "\n";
   auto quota = [](uint64_t v) { return v == 0 ? std::string("unlimited") : Count(v); };
   const policy::Quotas q = pol.QuotasFor("");
   out << "  default quotas: " << quota(q.oprf_evaluations_per_day) << " OPRF evaluations a day, "
@@ -631,7 +635,11 @@ std::string EventJson(const v1::Event& e) {
                       ",\"time\":", JsonString(Rfc3339(FromProtoTime(e.time()))),
                       ",\"log_index\":", e.log_index(), ",\"partner\":", JsonString(e.partner()),
                       ",\"quota\":", JsonString(e.quota()), ",\"signal_id\":", JsonString(e.signal_id()),
-                      ",\"purpose\":", JsonString(e.purpose()), ",\"text\":", JsonString(e.text()), "}");
+                      ",\"purpose\":", JsonString(e.purpose()), ",\"case_id\":", JsonString(e.case_id()),
+                      ",\"request_id\":", JsonString(e.request_id()), ",\"key_id\":", JsonString(e.key_id()),
+                      ",\"subject_kind\":", JsonString(e.has_subject() ? KindTag(e.subject().kind()) : ""),
+                      ",\"pseudonym\":", JsonString(e.has_subject() ? ToHex(e.subject().pseudonym()) : ""),
+                      ",\"text\":", JsonString(e.text()), "}");
 }
 
 void PrintEvent(const v1::Event& e, bool json, std::ostream& out) {

@@ -34,9 +34,19 @@ struct SubjectsInput {
   std::string kind;
 };
 
+// Subjects from --subject arguments and/or a CSV file, pseudonymised, with
+// what to show for each in tables. Rows that fail normalisation are errors
+// here: a question names each subject deliberately.
+struct ResolvedSubjects {
+  std::vector<v1::Subject> subjects;
+  std::vector<std::string> display;
+};
+absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Client& client, const SubjectsInput& in);
+
 struct PublishArgs {
   std::string kind, csv, category, valid_until;
   size_t batch = 5000;
+  bool silent = false;  // entries never disclosed; the partner is told of matches
 };
 int IndexPublish(sdk::Client& client, const PublishArgs& args, std::ostream& out);
 
@@ -100,7 +110,7 @@ int PolicyExplain(const ExplainArgs& args, std::ostream& out);
 
 // riec audit (privacy officers).
 struct AuditFilterArgs {
-  std::string from, to, partner, purpose, signal, pseudonym_hex, subject;
+  std::string from, to, partner, purpose, signal, case_id, pseudonym_hex, subject;
   std::vector<std::string> kinds;
 };
 struct AuditListArgs {
@@ -126,6 +136,67 @@ struct AuditVerifyArgs {
 // failed verification (tampering, rollback, rewritten history) — said
 // loudly on stderr.
 int AuditVerify(sdk::Client* client, const AuditVerifyArgs& args, std::ostream& out);
+
+// riec assess (the two-stage commands live in stage2_commands.cc).
+int AssessRequestCmd(sdk::Client& client, const std::string& signal, std::ostream& out);
+struct AssessGiveArgs {
+  std::string signal;
+  SubjectsInput input;
+  std::string can_provide, suits, reason;
+};
+int AssessGiveCmd(sdk::Client& client, const AssessGiveArgs& args, std::ostream& out);
+int AssessListCmd(sdk::Client& client, const std::string& signal, bool json, std::ostream& out);
+
+// riec case (chairs; confirm: privacy officers and partners concerned).
+struct ProposeArgs {
+  std::string signal, meeting, ends, noodzaak, proportionaliteit, subsidiariteit;
+  std::vector<std::string> present;  // "partner" or "partner:no" (present, no consent)
+  std::vector<std::string> flows;    // "from:to"
+  std::vector<std::string> categories, use_conditions;
+  SubjectsInput input;               // default: every subject of the signal
+  bool json = false, quiet = false;
+};
+int CasePropose(sdk::Client& client, const ProposeArgs& args, std::ostream& out);
+int CaseUnlock(sdk::Client& client, const std::string& id, std::ostream& out);
+int CaseConfirm(sdk::Client& client, const std::string& id, std::ostream& out);
+int CaseExtend(sdk::Client& client, const std::string& id, const std::string& ends, std::ostream& out);
+struct NarrowArgs {
+  std::string id;
+  SubjectsInput remove;
+  std::vector<std::string> flows, categories;
+};
+int CaseNarrow(sdk::Client& client, const NarrowArgs& args, std::ostream& out);
+int CaseClose(sdk::Client& client, const std::string& id, const std::string& outcome,
+              const std::string& text, std::ostream& out);
+int CaseHandOver(sdk::Client& client, const std::string& id, const std::string& to, std::ostream& out);
+int CaseShow(sdk::Client& client, const std::string& id, bool json, std::ostream& out);
+int CaseList(sdk::Client& client, const std::string& state, bool json, std::ostream& out);
+
+// riec content (partner systems) and riec keys.
+struct ContentRequestArgs {
+  std::string case_id, subject, holder, category;
+  bool quiet = false;
+};
+int ContentRequestCmd(sdk::Client& client, const ContentRequestArgs& args, std::ostream& out);
+int ContentPending(sdk::Client& client, bool all, bool json, std::ostream& out);
+struct ProvideArgs {
+  std::string request_id, file, category, expect_key;
+  std::vector<std::string> use_conditions;
+  bool yes = false;
+};
+// Shows the requester's key fingerprint first; provides only when it equals
+// --expect-key, with --yes, or after "y" on `in` when `interactive`.
+int ContentProvide(sdk::Client& client, const ProvideArgs& args, std::istream& in, bool interactive,
+                   std::ostream& out);
+int ContentRefuse(sdk::Client& client, const std::string& id, const std::string& reason,
+                  const std::string& note, std::ostream& out);
+struct FetchArgs {
+  std::string request_id, out_file, keyring;
+};
+int ContentFetch(sdk::Client& client, const FetchArgs& args, std::ostream& out);
+int KeysRegister(sdk::Client& client, const std::string& keyring, bool rotate, std::ostream& out);
+int KeysList(const std::string& keyring, std::ostream& out);
+int KeysShow(sdk::Client& client, const std::string& partner, std::ostream& out);
 
 }  // namespace riec::cli
 

@@ -4,6 +4,7 @@
 
 #include "CLI/CLI.hpp"
 #include "clients/cli/commands.h"
+#include "clients/cli/stage2_flags.h"
 
 namespace {
 
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
   pub->add_option("--category", publish.category, "category of every entry, unless a 'category' column says otherwise");
   pub->add_option("--valid-until", publish.valid_until,
                   "entries stop matching after this date (YYYY-MM-DD, inclusive) unless a 'valid_until' column says otherwise");
+  pub->add_flag("--silent", publish.silent,
+               "silent entries (e.g. a running investigation): never disclosed in an answer; you are told of matches instead");
   pub->add_option("--batch", publish.batch, "entries per batch (default 5000, at most 10000)")->check(CLI::Range(1, 10000));
   pub->callback([&] { online = [&](auto& c) { return riec::cli::IndexPublish(c, publish, std::cout); }; });
 
@@ -131,6 +134,9 @@ int main(int argc, char** argv) {
   ev->add_flag("--json", events.json, "one JSON object per line");
   ev->callback([&] { online = [&](auto& c) { return riec::cli::EventsCommand(c, events, std::cout); }; });
 
+  riec::cli::Stage2Flags stage2;
+  stage2.Add(app, &online, &offline);
+
   auto* retention = app.add_subcommand("retention", "retention of what the broker holds (operator)");
   retention->require_subcommand(1);
   auto* sweep = retention->add_subcommand("sweep", "erase now what the policy's retention periods say has expired");
@@ -145,6 +151,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--partner", f.partner, "records in which this partner is actor, holder or recipient");
     cmd->add_option("--purpose", f.purpose, "records of this purpose");
     cmd->add_option("--signal", f.signal, "records of this signal");
+    cmd->add_option("--case", f.case_id, "records of this case (decision, unlock, content, outcome)");
     cmd->add_option("--kind", f.kinds, "record kinds (repeatable), e.g. stage1-answered, request-denied");
     cmd->add_option("--subject", f.subject, "records about this subject, kind:value (pseudonymised first)");
     cmd->add_option("--pseudonym", f.pseudonym_hex, "records about this pseudonym (hex)");
@@ -238,7 +245,9 @@ int main(int argc, char** argv) {
   exp->add_option("--as", explain.as, "partner/role, e.g. politie/partner-system")->required();
   exp->add_option("--action", explain.action,
                   "pseudonymise, publish, withdraw, read-own-index, register-signal, read-signal, "
-                  "close-signal, ask, read-events, operate, verify-log, audit, connect")->required();
+                  "close-signal, ask, read-events, operate, verify-log, audit, request-assessments, "
+                  "assess, propose-case, unlock-case, confirm-case, change-case, read-case, "
+                  "register-key, request-content, provide-content, fetch-content, connect")->required();
   exp->add_option("--purpose", explain.purpose, "purpose of the convenant");
   exp->add_option("--subject-kind", explain.subject_kind, "subject kind concerned");
   exp->add_option("--theme", explain.theme, "theme of the signal (register-signal)");

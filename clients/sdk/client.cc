@@ -119,6 +119,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   c->operations_ = v1::Operations::NewStub(c->broker_channel_);
   c->log_ = v1::Log::NewStub(c->broker_channel_);
   c->audit_ = v1::Audit::NewStub(c->broker_channel_);
+  c->cases_ = v1::Cases::NewStub(c->broker_channel_);
+  c->content_ = v1::Content::NewStub(c->broker_channel_);
   return c;
 }
 
@@ -387,6 +389,108 @@ absl::StatusOr<v1::ListRecordsResponse> Client::ListRecords(const v1::ListRecord
 absl::StatusOr<v1::AuditStatistics> Client::GetAuditStatistics(
     const v1::AuditStatisticsRequest& request) {
   RIEC_UNARY_CALL(audit_, GetAuditStatistics, request, v1::AuditStatistics);
+}
+
+absl::StatusOr<v1::RequestAssessmentsResponse> Client::RequestAssessments(const std::string& signal_id) {
+  v1::RequestAssessmentsRequest req;
+  req.set_signal_id(signal_id);
+  RIEC_UNARY_CALL(signals_, RequestAssessments, req, v1::RequestAssessmentsResponse);
+}
+
+absl::StatusOr<v1::AssessResponse> Client::Assess(const v1::AssessRequest& request) {
+  RIEC_UNARY_CALL(signals_, Assess, request, v1::AssessResponse);
+}
+
+absl::StatusOr<v1::ListAssessmentsResponse> Client::ListAssessments(const std::string& signal_id) {
+  v1::ListAssessmentsRequest req;
+  req.set_signal_id(signal_id);
+  RIEC_UNARY_CALL(signals_, ListAssessments, req, v1::ListAssessmentsResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::ProposeCase(const v1::ProposeCaseRequest& request) {
+  RIEC_UNARY_CALL(cases_, ProposeCase, request, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::UnlockCase(const std::string& case_id) {
+  v1::CaseRequest req;
+  req.set_case_id(case_id);
+  RIEC_UNARY_CALL(cases_, UnlockCase, req, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::ConfirmCase(const std::string& case_id) {
+  v1::CaseRequest req;
+  req.set_case_id(case_id);
+  RIEC_UNARY_CALL(cases_, ConfirmCase, req, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::ExtendCase(const v1::ExtendCaseRequest& request) {
+  RIEC_UNARY_CALL(cases_, ExtendCase, request, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::NarrowCase(const v1::NarrowCaseRequest& request) {
+  RIEC_UNARY_CALL(cases_, NarrowCase, request, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::CloseCase(const v1::CloseCaseRequest& request) {
+  RIEC_UNARY_CALL(cases_, CloseCase, request, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::CaseResponse> Client::HandOverCase(const v1::HandOverCaseRequest& request) {
+  RIEC_UNARY_CALL(cases_, HandOverCase, request, v1::CaseResponse);
+}
+
+absl::StatusOr<v1::Case> Client::GetCase(const std::string& case_id) {
+  v1::CaseRequest req;
+  req.set_case_id(case_id);
+  RIEC_UNARY_CALL(cases_, GetCase, req, v1::Case);
+}
+
+absl::StatusOr<v1::ListCasesResponse> Client::ListCases(v1::CaseState state) {
+  v1::ListCasesRequest req;
+  req.set_state(state);
+  RIEC_UNARY_CALL(cases_, ListCases, req, v1::ListCasesResponse);
+}
+
+absl::StatusOr<v1::EncryptionKey> Client::RegisterKey(const std::string& public_key) {
+  v1::RegisterKeyRequest req;
+  req.set_public_key(public_key);
+  RIEC_UNARY_CALL(content_, RegisterKey, req, v1::EncryptionKey);
+}
+
+absl::StatusOr<v1::EncryptionKey> Client::GetKey(const std::string& partner) {
+  v1::GetKeyRequest req;
+  req.set_partner(partner);
+  RIEC_UNARY_CALL(content_, GetKey, req, v1::EncryptionKey);
+}
+
+absl::StatusOr<v1::ContentRequest> Client::RequestContent(const v1::RequestContentRequest& request) {
+  RIEC_UNARY_CALL(content_, RequestContent, request, v1::ContentRequest);
+}
+
+absl::StatusOr<v1::ListRequestsResponse> Client::ListRequests(v1::RequestState state) {
+  v1::ListRequestsRequest req;
+  req.set_state(state);
+  RIEC_UNARY_CALL(content_, ListRequests, req, v1::ListRequestsResponse);
+}
+
+absl::StatusOr<v1::ContentRequest> Client::GetRequest(const std::string& request_id) {
+  v1::GetRequestRequest req;
+  req.set_request_id(request_id);
+  RIEC_UNARY_CALL(content_, GetRequest, req, v1::ContentRequest);
+}
+
+absl::StatusOr<v1::ContentRequest> Client::ProvideContent(const v1::ProvideContentRequest& request) {
+  RIEC_UNARY_CALL(content_, ProvideContent, request, v1::ContentRequest);
+}
+
+absl::StatusOr<v1::ContentRequest> Client::RefuseRequest(const v1::RefuseRequestRequest& request) {
+  RIEC_UNARY_CALL(content_, RefuseRequest, request, v1::ContentRequest);
+}
+
+absl::StatusOr<v1::FetchContentResponse> Client::FetchContent(const std::string& request_id) {
+  v1::FetchContentRequest req;
+  req.set_request_id(request_id);
+  RIEC_UNARY_CALL(content_, FetchContent, req, v1::FetchContentResponse);
 }
 
 #undef RIEC_UNARY_CALL

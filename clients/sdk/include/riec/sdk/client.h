@@ -18,6 +18,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "riec/v1/audit.grpc.pb.h"
+#include "riec/v1/cases.grpc.pb.h"
+#include "riec/v1/content.grpc.pb.h"
 #include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
 #include "riec/v1/operations.grpc.pb.h"
@@ -94,6 +96,33 @@ class Client {
   absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
       const v1::CheckSubjectsRequest& request);
 
+  // Holder assessments of a signal's subjects.
+  absl::StatusOr<v1::RequestAssessmentsResponse> RequestAssessments(const std::string& signal_id);
+  absl::StatusOr<v1::AssessResponse> Assess(const v1::AssessRequest& request);
+  absl::StatusOr<v1::ListAssessmentsResponse> ListAssessments(const std::string& signal_id);
+
+  // Cases: the casustafel's decision and its unlock.
+  absl::StatusOr<v1::CaseResponse> ProposeCase(const v1::ProposeCaseRequest& request);
+  absl::StatusOr<v1::CaseResponse> UnlockCase(const std::string& case_id);
+  absl::StatusOr<v1::CaseResponse> ConfirmCase(const std::string& case_id);
+  absl::StatusOr<v1::CaseResponse> ExtendCase(const v1::ExtendCaseRequest& request);
+  absl::StatusOr<v1::CaseResponse> NarrowCase(const v1::NarrowCaseRequest& request);
+  absl::StatusOr<v1::CaseResponse> CloseCase(const v1::CloseCaseRequest& request);
+  absl::StatusOr<v1::CaseResponse> HandOverCase(const v1::HandOverCaseRequest& request);
+  absl::StatusOr<v1::Case> GetCase(const std::string& case_id);
+  absl::StatusOr<v1::ListCasesResponse> ListCases(v1::CaseState state = v1::CASE_STATE_UNSPECIFIED);
+
+  // Stage 2. See riec/sdk/stage2.h for sealing and opening content.
+  absl::StatusOr<v1::EncryptionKey> RegisterKey(const std::string& public_key);
+  absl::StatusOr<v1::EncryptionKey> GetKey(const std::string& partner);
+  absl::StatusOr<v1::ContentRequest> RequestContent(const v1::RequestContentRequest& request);
+  absl::StatusOr<v1::ListRequestsResponse> ListRequests(
+      v1::RequestState state = v1::REQUEST_STATE_UNSPECIFIED);
+  absl::StatusOr<v1::ContentRequest> GetRequest(const std::string& request_id);
+  absl::StatusOr<v1::ContentRequest> ProvideContent(const v1::ProvideContentRequest& request);
+  absl::StatusOr<v1::ContentRequest> RefuseRequest(const v1::RefuseRequestRequest& request);
+  absl::StatusOr<v1::FetchContentResponse> FetchContent(const std::string& request_id);
+
   // Events after `after_sequence` (what was missed while offline).
   absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence, uint32_t limit = 0);
   // Calls `on_event` for each event after `after_sequence`, stored and new,
@@ -134,6 +163,8 @@ class Client {
   std::unique_ptr<v1::Operations::Stub> operations_;
   std::unique_ptr<v1::Log::Stub> log_;
   std::unique_ptr<v1::Audit::Stub> audit_;
+  std::unique_ptr<v1::Cases::Stub> cases_;
+  std::unique_ptr<v1::Content::Stub> content_;
 };
 
 }  // namespace riec::sdk
