@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "broker/common/subject_kind.h"
 #include "broker/merkle/tree_head.h"
+#include "broker/storage/store.h"
+#include "policy/policy.h"
 #include "gtest/gtest.h"
 #include "riec/sdk/normalise.h"
 #include "riec/v1/log.pb.h"
@@ -142,6 +144,31 @@ TEST(PseudonymDocTest, ExampleTablesGiveTheDocumentedCanonicalForms) {
     ++checked;
   }
   EXPECT_GE(checked, 6);
+}
+
+TEST(PolicyDocTest, TheExampleIsAValidPolicyWithWhatItShows) {
+  const std::string doc = Doc("policy.md");
+  const std::string start = "## Example\n\n```yaml\n";
+  const size_t at = doc.find(start);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = doc.find("```", at + start.size());
+  std::vector<policy::ValidationError> errors;
+  auto p = policy::Policy::Parse(doc.substr(at + start.size(), end - at - start.size()), "policy.md", &errors);
+  ASSERT_TRUE(p.ok()) << (errors.empty() ? p.status().ToString() : errors[0].Format("policy.md"));
+  const policy::Purpose* purpose = (*p)->FindPurpose("ondermijning");
+  ASSERT_NE(purpose, nullptr);
+  EXPECT_TRUE(purpose->stage1.notify_holders && purpose->stage1.silent_entries && purpose->stage1.deconfliction);
+  EXPECT_EQ(purpose->stage1.excluded_addresses.size(), 1u);
+  EXPECT_EQ(purpose->unlock.Describe(), "quorum of a majority");
+  EXPECT_EQ((*p)->retention().payloads, absl::Hours(24 * 30));
+}
+
+TEST(StorageDocTest, EveryColumnFamilyIsDocumented) {
+  const std::string doc = Doc("storage.md");
+  for (int f = 0; f < storage::kFamilyCount; ++f) {
+    const std::string name = storage::FamilyName(static_cast<storage::Family>(f));
+    EXPECT_NE(doc.find(absl::StrCat("| `", name, "` |")), std::string::npos) << name;
+  }
 }
 
 }  // namespace
