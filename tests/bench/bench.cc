@@ -23,13 +23,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "broker/common/time_util.h"
 #include "broker/crypto/oprf.h"
+#include "broker/crypto/sealed_box.h"
 #include "broker/crypto/signing.h"
 #include "broker/crypto/sodium.h"
 #include "broker/log/disclosure_log.h"
 #include "broker/merkle/tree_head.h"
 #include "broker/storage/store.h"
 #include "riec/sdk/log_verify.h"
+#include "riec/sdk/stage2.h"
 #include "tests/support/support.h"
 
 namespace riec::bench {
@@ -50,6 +53,10 @@ struct Args {
   uint64_t log_records = 200'000;    // durable appends timed
   uint64_t log_leaves = 10'000'000;  // tree size for the proof timings
   uint64_t export_records = 1'000'000;
+  int subscribers = 50;
+  int event_questions = 10;           // questions of kSignalSize subjects, each a match event per holder
+  int round_trips = 2000;             // stage-2 request -> provide -> fetch
+  size_t payload = 64 * 1024;
 };
 
 struct Row {
@@ -88,15 +95,20 @@ std::string Policy() {
   }
   return absl::StrCat(R"(convenant: {id: riec-bench, version: "1"}
 partners:
-  - {id: riec, name: RIEC, roles: [coordinator]}
+  - {id: riec, name: RIEC, roles: [coordinator, chair]}
 )", partners, R"(purposes:
   - id: bench
     subject_kinds: [person-bsn]
     participants: [riec, )", ids, R"(]
     stage1: {level: holders}
     max_subjects_per_signal: 1000
+  - id: notify
+    subject_kinds: [person-bsn]
+    participants: [riec, )", ids, R"(]
+    stage1: {level: holders, notify_holders: true}
+    max_subjects_per_signal: 1000
 quotas:
-  default: {oprf_evaluations_per_day: 1000000000}
+  default: {oprf_evaluations_per_day: 1000000000, questions_per_hour: unlimited, open_signals: unlimited}
 )");
 }
 
@@ -265,6 +277,205 @@ int RunLog(const Args& a, std::vector<Row>* rows) {
   rows->push_back({absl::StrCat("full verification of an export of ", e, " records"),
                    absl::StrFormat("%.2f s", seconds), "-", "-", "<= 10 s at 1 000 000",
                    seconds <= 10 ? (e >= 1'000'000 ? "met" : "met (smaller export)") : "not met"});
+  return 0;
+}
+
+// Events to many subscribers, and stage-2 round trips, against the running
+// broker; each beside the raw work under it, measured in this run.
+int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string& address,
+              std::vector<std::unique_ptr<sdk::Client>>& partner, std::vector<Row>* rows) {
+  auto coordinator = testing::Connect(pki, address, "riec", "coordinator");
+  auto chair = testing::Connect(pki, address, "riec", "chair");
+  if (!coordinator || !chair) return 1;
+
+  // 1. Events delivered per second to `subscribers` streams. Every partner
+  // holds every subject of a signal; each question the coordinator asks in
+  // it makes one match event per subject for each partner, and every
+  // subscriber of that partner receives it.
+  {
+    std::vector<std::string> pseudonyms(kSignalSize);
+    v1::RegisterSignalRequest reg;
+    reg.set_purpose("notify");
+    v1::PublishRequest pub;
+    for (auto& p : pseudonyms) {
+      p = crypto::RandomBytes(32);
+      auto* e = pub.add_entries();
+      e->mutable_subject()->set_kind(v1::PERSON_BSN);
+      e->mutable_subject()->set_pseudonym(p);
+      *reg.add_subjects() = e->subject();
+    }
+    for (auto& c : partner) {
+      if (!c->Publish(pub).ok()) return 1;
+    }
+    auto signal = coordinator->RegisterSignal(reg);
+    auto head = coordinator->GetLatestTreeHead(true);
+    if (!signal.ok() || !head.ok()) {
+      std::cerr << "riec-bench: events: " << (signal.ok() ? head.status() : signal.status()) << "\n";
+      return 1;
+    }
+    const uint64_t after = (head->tree_size() << 16) | 0xFFFF;  // every event of a later record
+    const uint64_t per_subscriber = static_cast<uint64_t>(a.event_questions) * kSignalSize;
+    std::vector<std::unique_ptr<sdk::Client>> clients;
+    for (int i = 0; i < a.subscribers; ++i) {
+      clients.push_back(testing::Connect(pki, address, absl::StrCat("p", i % kPartners), "partner-system"));
+      if (!clients.back()) return 1;
+    }
+    std::atomic<uint64_t> delivered{0};
+    std::atomic<int> finished{0};
+    std::vector<std::thread> subscribers;
+    for (int i = 0; i < a.subscribers; ++i) {
+      subscribers.emplace_back([&, i] {
+        uint64_t got = 0;
+        (void)clients[i]->Subscribe(after, [&](const v1::Event&) {
+          delivered.fetch_add(1);
+          return ++got < per_subscriber;
+        });
+        finished.fetch_add(1);
+      });
+    }
+    absl::SleepFor(absl::Milliseconds(500));  // let the streams open
+    std::cerr << "riec-bench: events: " << a.event_questions << " questions of " << kSignalSize << " subjects, "
+              << a.subscribers << " subscribers\n";
+    const absl::Time t0 = absl::Now();
+    v1::CheckSubjectsRequest ask;
+    ask.set_signal_id(signal->signal().id());
+    for (int q = 0; q < a.event_questions; ++q) {
+      if (!coordinator->CheckSubjects(ask).ok()) std::cerr << "riec-bench: a question failed\n";
+    }
+    const absl::Time deadline = absl::Now() + absl::Seconds(300);
+    while (finished.load() < a.subscribers && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+    const absl::Duration took = absl::Now() - t0;
+    if (finished.load() < a.subscribers) {
+      std::cerr << "riec-bench: events: only " << delivered.load() << " delivered in 300 s\n";
+      return 1;  // the broker's stop ends the open streams
+    }
+    for (auto& t : subscribers) t.join();
+    // Ceiling: the same number of events read back from RocksDB (the
+    // broker's layout) by as many readers, in process.
+    auto raw = storage::Store::Open(dir + "/raw-events", {});
+    if (!raw.ok()) return 1;
+    v1::Event e;
+    e.set_kind(v1::MATCH);
+    e.set_partner("riec");
+    e.set_signal_id(signal->signal().id());
+    e.set_purpose("notify");
+    e.mutable_subject()->set_kind(v1::PERSON_BSN);
+    e.mutable_subject()->set_pseudonym(pseudonyms[0]);
+    e.set_text("your entry matched a question of partner 'riec' in signal S-0000000000 for purpose 'notify'");
+    for (int p = 0; p < kPartners; ++p) {
+      rocksdb::WriteBatch b;
+      for (uint64_t i = 0; i < per_subscriber; ++i) {
+        e.set_sequence(i);
+        b.Put((*raw)->cf(storage::Family::kEvents),
+              absl::StrCat("p", p, std::string(1, '\0'), storage::EncodeBE64(i)), e.SerializeAsString());
+      }
+      (void)(*raw)->Write(&b, true);
+    }
+    const absl::Duration raw_time = Parallel(a.subscribers, a.subscribers, [&](int, uint64_t i) {
+      const std::string prefix = absl::StrCat("p", i % kPartners, std::string(1, '\0'));
+      auto it = (*raw)->NewIterator(storage::Family::kEvents);
+      v1::Event read;
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        read.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()));
+      }
+    });
+    const double got = delivered.load() / absl::ToDoubleSeconds(took);
+    const double ceil = a.subscribers * per_subscriber / absl::ToDoubleSeconds(raw_time);
+    rows->push_back({absl::StrCat("events delivered per second to ", a.subscribers, " subscribers"), Rate(got),
+                     Rate(ceil) + " raw reads of the events", absl::StrFormat("%.0f %%", 100 * got / ceil), "-", ""});
+  }
+
+  // 2. Stage-2 round trips: p0 requests content from a holder, the holder
+  // seals `payload` bytes to p0's key and provides it, p0 fetches and opens it.
+  {
+    const crypto::BoxKeyPair key = crypto::GenerateBoxKeyPair();
+    if (!partner[0]->RegisterKey(key.public_key).ok()) return 1;
+    v1::RegisterSignalRequest reg;
+    reg.set_purpose("bench");
+    auto* subject = reg.add_subjects();
+    subject->set_kind(v1::PERSON_BSN);
+    subject->set_pseudonym(crypto::RandomBytes(32));
+    auto signal = coordinator->RegisterSignal(reg);
+    if (!signal.ok()) {
+      std::cerr << "riec-bench: stage 2: " << signal.status() << "\n";
+      return 1;
+    }
+    v1::ProposeCaseRequest propose;
+    propose.set_signal_id(signal->signal().id());
+    v1::CaseDecision* d = propose.mutable_decision();
+    *d->mutable_meeting() = ToProtoTime(absl::Now());
+    for (int i = 0; i < kPartners; ++i) {
+      auto* p = d->add_present();
+      p->set_partner(absl::StrCat("p", i));
+      p->set_consent(true);
+      if (i > 0) {
+        auto* f = d->add_flows();
+        f->set_from(absl::StrCat("p", i));
+        f->set_to("p0");
+      }
+    }
+    *d->add_subjects() = *subject;
+    d->mutable_justification()->set_noodzaak("benchmark");
+    d->mutable_justification()->set_proportionaliteit("benchmark");
+    d->mutable_justification()->set_subsidiariteit("benchmark");
+    *d->mutable_ends() = ToProtoTime(absl::Now() + absl::Hours(24));
+    auto proposed = chair->ProposeCase(propose);
+    if (!proposed.ok() || !chair->UnlockCase(proposed->case_().id()).ok()) {
+      std::cerr << "riec-bench: case: " << proposed.status() << "\n";
+      return 1;
+    }
+    const std::string payload = crypto::RandomBytes(a.payload);
+    std::cerr << "riec-bench: stage 2: " << a.round_trips << " round trips of " << a.payload << " bytes\n";
+    std::atomic<int> failed{0};
+    const absl::Duration served = Parallel(a.threads, a.round_trips, [&](int, uint64_t i) {
+      v1::RequestContentRequest req;
+      req.set_case_id(proposed->case_().id());
+      *req.mutable_subject() = *subject;
+      const int holder = 1 + static_cast<int>(i % (kPartners - 1));
+      req.set_holder(absl::StrCat("p", holder));
+      auto r = partner[0]->RequestContent(req);
+      if (!r.ok() || !sdk::ProvideSealed(*partner[holder], *r, payload, "", {}).ok()) {
+        failed++;
+        return;
+      }
+      auto fetched = partner[0]->FetchContent(r->id());
+      if (!fetched.ok()) {
+        failed++;
+        return;
+      }
+      auto opened = crypto::OpenSealed(key.public_key, key.secret_key, fetched->sealed());
+      if (!opened.ok() || crypto::Sha256(*opened) != fetched->request().sha256()) failed++;
+    });
+    if (failed) std::cerr << "riec-bench: " << failed << " round trips failed\n";
+    // Ceiling: the same cryptography and three synced writes per round trip
+    // (request, sealed content, fetch), without gRPC, TLS, policy or log.
+    auto raw = storage::Store::Open(dir + "/raw-stage2", {});
+    if (!raw.ok()) return 1;
+    const absl::Duration raw_time = Parallel(a.threads, a.round_trips, [&](int, uint64_t i) {
+      const std::string id = absl::StrCat("R-", i);
+      rocksdb::WriteBatch request;
+      request.Put((*raw)->cf(storage::Family::kRequests), id, std::string(200, 'r'));
+      (void)(*raw)->Write(&request, true);
+      auto sealed = crypto::Seal(key.public_key, payload);
+      const std::string digest = crypto::Sha256(payload);
+      rocksdb::WriteBatch provide;
+      provide.Put((*raw)->cf(storage::Family::kPayloads), id, *sealed);
+      (void)(*raw)->Write(&provide, true);
+      std::string stored;
+      (void)(*raw)->db()->Get(rocksdb::ReadOptions(), (*raw)->cf(storage::Family::kPayloads), id, &stored);
+      rocksdb::WriteBatch fetch;
+      fetch.Delete((*raw)->cf(storage::Family::kPayloads), id);
+      (void)(*raw)->Write(&fetch, true);
+      auto opened = crypto::OpenSealed(key.public_key, key.secret_key, stored);
+      if (!opened.ok() || crypto::Sha256(*opened) != digest) failed++;
+    });
+    const double got = (a.round_trips - failed.load()) / absl::ToDoubleSeconds(served);
+    const double ceil = a.round_trips / absl::ToDoubleSeconds(raw_time);
+    rows->push_back({absl::StrCat("stage-2 request -> provide -> fetch round trips per second, ", a.payload / 1024,
+                                  " KiB"),
+                     Rate(got), Rate(ceil) + " raw seal/open + 3 synced writes",
+                     absl::StrFormat("%.0f %%", 100 * got / ceil), "-", ""});
+  }
   return 0;
 }
 
@@ -451,6 +662,10 @@ int Run(const Args& a) {
                     "<= 1 / 5 ms", p50 <= 1 && p99 <= 5 ? "met" : "not met"});
   }
 
+  if (int rc = RunStage2(a, dir.path(), pki, address, partner, &rows); rc != 0) {
+    (*broker)->Stop();
+    return rc;
+  }
   // 5. Memory.
   const uint64_t rss = RssKiB((*broker)->pid());
   rows.push_back({absl::StrCat("broker memory (RSS) with ", a.entries, " index entries"),
@@ -480,6 +695,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-records", a.log_records, "durable log appends timed (default 200 000)");
   app.add_option("--log-leaves", a.log_leaves, "tree size for the proof timings (default 10 000 000)");
   app.add_option("--export-records", a.export_records, "records in the verified export (default 1 000 000)");
+  app.add_option("--subscribers", a.subscribers, "event subscribers (default 50)")->check(CLI::Range(1, 500));
+  app.add_option("--event-questions", a.event_questions, "questions that make the events (default 10)");
+  app.add_option("--round-trips", a.round_trips, "stage-2 round trips (default 2000)");
+  app.add_option("--payload", a.payload, "stage-2 content size in bytes (default 65536)");
   CLI11_PARSE(app, argc, argv);
   if (a.smoke) {
     a.entries = 20000;
@@ -489,6 +708,8 @@ int main(int argc, char** argv) {
     a.log_records = 2000;
     a.log_leaves = 20000;
     a.export_records = 5000;
+    a.event_questions = 1;
+    a.round_trips = 40;
   }
   return riec::bench::Run(a);
 }
