@@ -6,7 +6,8 @@
 // ceilings are the raw primitives the broker is built on: libsodium scalar
 // multiplications, and RocksDB synced batched writes and prefix lookups with
 // the broker's own store layout (storage::Store), without gRPC, TLS, policy
-// or log records.
+// or log records; for events, raw reads of the same events; for stage 2,
+// the same sealing, opening and synced writes.
 //
 // Figures are printed, never asserted: machines here are shared and noisy.
 #include <sodium.h>
