@@ -557,7 +557,8 @@ class PolicyParser {
           }
           if (unlock["quorum"].IsDefined()) {
             if (purpose.unlock.kind != UnlockRule::Kind::kQuorum) {
-              Error(unlock["quorum"], uf + ".quorum", "only for rule quorum");
+              Error(unlock["quorum"], uf + ".quorum",
+                    absl::StrCat("only for rule quorum; this purpose's rule is ", purpose.unlock.Describe()));
             } else if (auto q = Scalar(unlock["quorum"], uf + ".quorum")) {
               if (*q == "majority") {
                 purpose.unlock.quorum = 0;
