@@ -64,6 +64,25 @@ absl::string_view StateText(v1::RequestState s) {
   }
 }
 
+// An event about request `r` of case `c`, for the other party; `about` is
+// the partner that acted.
+Outgoing RequestEvent(v1::EventKind kind, const v1::Case& c, const v1::ContentRequest& r, absl::Time now,
+                      const std::string& about, std::string text) {
+  v1::Event e;
+  e.set_kind(kind);
+  *e.mutable_time() = ToProtoTime(now);
+  e.set_partner(about);
+  e.set_case_id(c.id());
+  e.set_signal_id(c.signal_id());
+  e.set_purpose(c.purpose());
+  e.set_request_id(r.id());
+  e.set_key_id(r.key_id());
+  *e.mutable_subject() = r.subject();
+  e.set_text(std::move(text));
+  const std::string& to = about == r.holder() ? r.requester() : r.holder();
+  return {to, std::string(kRolePartnerSystem), std::move(e)};
+}
+
 void Lapse(v1::ContentRequest* r, std::vector<storage::Mutation>* out) {
   const bool had_payload = r->state() == v1::REQUEST_PROVIDED;
   r->set_state(v1::REQUEST_LAPSED);
@@ -273,20 +292,11 @@ absl::StatusOr<v1::ContentRequest> Content::Request(const Call& call,
   std::lock_guard<std::mutex> lock(mu_);
   v1::LogRecord record = RecordOf(v1::CONTENT_REQUEST, call, *policy, now, d, c, r);
   record.add_recipients(r.holder());
-  v1::Event e;
-  e.set_kind(v1::CONTENT_REQUESTED);
-  *e.mutable_time() = ToProtoTime(now);
-  e.set_partner(requester);
-  e.set_case_id(c.id());
-  e.set_signal_id(c.signal_id());
-  e.set_purpose(c.purpose());
-  e.set_request_id(r.id());
-  e.set_key_id(r.key_id());
-  *e.mutable_subject() = r.subject();
-  e.set_text(absl::StrCat("partner '", requester, "' requests content", 
-                          r.category().empty() ? "" : " of category '" + r.category() + "'",
-                          " on a subject of case ", c.id(), " (request ", r.id(), ", key ",
-                          r.key_id(), "): riec content provide or refuse"));
+  Outgoing event = RequestEvent(
+      v1::CONTENT_REQUESTED, c, r, now, requester,
+      absl::StrCat("partner '", requester, "' requests content",
+                   r.category().empty() ? "" : " of category '" + r.category() + "'", " on a subject of case ",
+                   c.id(), " (request ", r.id(), ", key ", r.key_id(), "): riec content provide or refuse"));
   const std::string bytes = Serialize(r);
   ASSIGN_OR_RETURN(uint64_t index,
                    env_.log->Append(record,
@@ -294,7 +304,7 @@ absl::StatusOr<v1::ContentRequest> Content::Request(const Call& call,
                                      {Family::kRequestsByPartner, PartyKey(r.holder(), r.id()), ""},
                                      {Family::kRequestsByPartner, PartyKey(requester, r.id()), ""},
                                      {Family::kRequestsByPartner, PartyKey(c.id(), r.id()), ""}},
-                                    StoreEvents({{r.holder(), std::string(kRolePartnerSystem), std::move(e)}})));
+                                    StoreEvents({std::move(event)})));
   (void)index;
   return r;
 }
@@ -441,21 +451,14 @@ absl::StatusOr<v1::ContentRequest> Content::Provide(const Call& call,
   lc->set_sha256(r.sha256());
   lc->set_size(r.size());
   *lc->mutable_use_conditions() = r.use_conditions();
-  v1::Event e;
-  e.set_kind(v1::CONTENT_PROVIDED);
-  *e.mutable_time() = ToProtoTime(now);
-  e.set_partner(r.holder());
-  e.set_case_id(c.id());
-  e.set_purpose(c.purpose());
-  e.set_request_id(r.id());
-  *e.mutable_subject() = r.subject();
-  e.set_text(absl::StrCat("partner '", r.holder(), "' provided content for request ", r.id(), " (",
-                          r.size(), " bytes): riec content fetch ", r.id()));
+  Outgoing event = RequestEvent(v1::CONTENT_PROVIDED, c, r, now, r.holder(),
+                                absl::StrCat("partner '", r.holder(), "' provided content for request ", r.id(),
+                                             " (", r.size(), " bytes): riec content fetch ", r.id()));
   ASSIGN_OR_RETURN(uint64_t index,
                    env_.log->Append(record,
                                     {{Family::kRequests, r.id(), Serialize(r)},
                                      {Family::kPayloads, r.id(), request.sealed()}},
-                                    StoreEvents({{r.requester(), std::string(kRolePartnerSystem), std::move(e)}})));
+                                    StoreEvents({std::move(event)})));
   (void)index;
   return r;
 }
@@ -495,20 +498,13 @@ absl::StatusOr<v1::ContentRequest> Content::Refuse(const Call& call,
   v1::LogRecord record = RecordOf(v1::CONTENT_REFUSAL, call, *policy, now, d, c, r);
   record.add_recipients(r.requester());
   record.mutable_content()->set_refusal(request.reason());
-  v1::Event e;
-  e.set_kind(v1::CONTENT_REFUSED);
-  *e.mutable_time() = ToProtoTime(now);
-  e.set_partner(r.holder());
-  e.set_case_id(c.id());
-  e.set_purpose(c.purpose());
-  e.set_request_id(r.id());
-  *e.mutable_subject() = r.subject();
-  e.set_text(absl::StrCat("partner '", r.holder(), "' refused request ", r.id(), ": ",
-                          v1::RefusalReason_Name(request.reason()),
-                          request.note().empty() ? "" : " (" + request.note() + ")"));
+  Outgoing event = RequestEvent(v1::CONTENT_REFUSED, c, r, now, r.holder(),
+                                absl::StrCat("partner '", r.holder(), "' refused request ", r.id(), ": ",
+                                             v1::RefusalReason_Name(request.reason()),
+                                             request.note().empty() ? "" : " (" + request.note() + ")"));
   ASSIGN_OR_RETURN(uint64_t index,
                    env_.log->Append(record, {{Family::kRequests, r.id(), Serialize(r)}},
-                                    StoreEvents({{r.requester(), std::string(kRolePartnerSystem), std::move(e)}})));
+                                    StoreEvents({std::move(event)})));
   (void)index;
   return r;
 }
