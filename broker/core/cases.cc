@@ -368,6 +368,7 @@ absl::StatusOr<v1::CaseResponse> Cases::Step(const Call& call, const std::string
   RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, action, now));
   RETURN_IF_ERROR(ValidateId(case_id, 'C', "case_id", "case"));
   std::lock_guard<std::mutex> lock(mu_);
+  auto requests = LockRequests();  // a step may lapse requests
   ASSIGN_OR_RETURN(v1::Case c, Load(case_id, now));
   policy::Request q{action, call.caller.identity, now};
   q.purpose = c.purpose();
@@ -754,6 +755,7 @@ absl::Status Cases::SweepExpired(absl::Time now, absl::Duration keep, size_t bat
                                  const SweepCommit& commit) {
   auto signal_lock = signals_->LockState();
   std::lock_guard<std::mutex> lock(mu_);
+  auto requests = LockRequests();
   SweepBatch batch;
   auto it = env_.store->NewIterator(Family::kCases);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -92,6 +92,11 @@ void Lapse(v1::ContentRequest* r, std::vector<storage::Mutation>* out) {
 
 }  // namespace
 
+std::unique_lock<std::mutex> LockRequests() {
+  static std::mutex* mu = new std::mutex;
+  return std::unique_lock<std::mutex>(*mu);
+}
+
 absl::StatusOr<uint64_t> LapseRequests(const storage::Store* store, const std::string& case_id,
                                        const RequestFilter& filter,
                                        std::vector<storage::Mutation>* out,
@@ -163,7 +168,7 @@ absl::StatusOr<v1::EncryptionKey> Content::RegisterKey(const Call& call,
   key.set_public_key(request.public_key());
   key.set_key_id(crypto::BoxKeyId(request.public_key()));
   *key.mutable_registered() = ToProtoTime(now);
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = LockRequests();
   v1::LogRecord record = NewRecord(v1::KEY_REGISTERED, call, *policy, now, d);
   record.mutable_content()->set_key_id(key.key_id());
   auto previous = CurrentKey(partner);
@@ -266,6 +271,7 @@ absl::StatusOr<v1::ContentRequest> Content::Request(const Call& call,
   if (request.holder() == requester) {
     return absl::InvalidArgumentError("holder: a partner does not request content from itself");
   }
+  auto lock = LockRequests();  // the case cannot close meanwhile
   ASSIGN_OR_RETURN(v1::Case c, cases_->Load(request.case_id(), now));
 
   v1::ContentRequest r;
@@ -289,7 +295,6 @@ absl::StatusOr<v1::ContentRequest> Content::Request(const Call& call,
   r.set_key_id(key->key_id());
   r.set_requester_public_key(key->public_key());
 
-  std::lock_guard<std::mutex> lock(mu_);
   v1::LogRecord record = RecordOf(v1::CONTENT_REQUEST, call, *policy, now, d, c, r);
   record.add_recipients(r.holder());
   Outgoing event = RequestEvent(
@@ -411,7 +416,7 @@ absl::StatusOr<v1::ContentRequest> Content::Provide(const Call& call,
     return absl::InvalidArgumentError("key_id: required (the requester key the content was sealed to)");
   }
 
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = LockRequests();
   auto admitted = Admit(call, *policy, policy::Action::kProvideContent, request.request_id(),
                         /*as_holder=*/true, now,
                         [&](const v1::ContentRequest& r) -> std::optional<policy::Decision> {
@@ -475,7 +480,7 @@ absl::StatusOr<v1::ContentRequest> Content::Refuse(const Call& call,
   }
   RETURN_IF_ERROR(ValidateShortText(request.note(), "note", kMaxRefusalNote));
 
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = LockRequests();
   auto admitted = Admit(call, *policy, policy::Action::kProvideContent, request.request_id(),
                         /*as_holder=*/true, now,
                         [&](const v1::ContentRequest& r) -> std::optional<policy::Decision> {
@@ -515,7 +520,7 @@ absl::StatusOr<v1::FetchContentResponse> Content::Fetch(const Call& call,
   const absl::Time now = env_.clock->Now();
   RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kFetchContent, now));
   RETURN_IF_ERROR(ValidateId(request.request_id(), 'R', "request_id", "content request"));
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = LockRequests();
   auto admitted = Admit(call, *policy, policy::Action::kFetchContent, request.request_id(),
                         /*as_holder=*/false, now,
                         [&](const v1::ContentRequest& r) -> std::optional<policy::Decision> {
@@ -561,7 +566,7 @@ absl::StatusOr<v1::FetchContentResponse> Content::Fetch(const Call& call,
 
 absl::Status Content::SweepPayloads(absl::Time now, absl::Duration keep, size_t batch_size,
                                     const SweepCommit& commit) {
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = LockRequests();
   SweepBatch batch;
   std::map<std::string, bool> case_ended;
   auto it = env_.store->NewIterator(Family::kRequests);

@@ -14,7 +14,7 @@
 // partner id can); sealed content in kPayloads.
 //
 // Thread-safety: safe for concurrent use; state changes of requests are
-// serialised by one mutex, so a payload is handed out at most once.
+// serialised by LockRequests(), so a payload is handed out at most once.
 // Ownership: Cases is not owned.
 #ifndef RIEC_BROKER_CORE_CONTENT_H_
 #define RIEC_BROKER_CORE_CONTENT_H_
@@ -33,6 +33,12 @@ namespace riec::core {
 
 // Most content one request may carry, before sealing.
 inline constexpr uint64_t kMaxContentSize = 16u << 20;
+
+// The lock that serialises every change of a content request's state: the
+// Content operations, and the case steps that lapse requests (held until
+// their write is done, so that no provision slips in between). Lock order:
+// signals, cases, then this one.
+std::unique_lock<std::mutex> LockRequests();
 
 // Which of a case's requests to lapse.
 using RequestFilter = std::function<bool(const v1::ContentRequest&)>;
@@ -104,7 +110,6 @@ class Content {
 
   Env env_;
   const Cases* cases_;
-  std::mutex mu_;
 };
 
 }  // namespace riec::core
