@@ -309,6 +309,16 @@ class PolicyParser {
       r.cases_after_closing = *d;
     }
     if (auto d = Period(n["payloads"], "retention.payloads")) r.payloads = *d;
+    // Events expire with the data they are about.
+    const absl::Duration subject_data = std::min(r.signals_without_case, r.cases_after_closing);
+    if (r.events > subject_data) {
+      const Node at = n["events"].IsDefined() ? n["events"] : n;
+      Error(at, "retention.events",
+            absl::StrCat(DurationText(r.events), " outlives the signals and cases the events are about (",
+                         "signals_without_case ", DurationText(r.signals_without_case),
+                         ", cases_after_closing ", DurationText(r.cases_after_closing),
+                         "); events must expire with their subject data"));
+    }
   }
 
   void ParsePartners(const Node& n) {

@@ -53,6 +53,7 @@ purposes:
 retention:
   cases_after_closing: 30d
   payloads: 7d
+  events: 20d
 )");
 }
 
