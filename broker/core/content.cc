@@ -83,6 +83,13 @@ Outgoing RequestEvent(v1::EventKind kind, const v1::Case& c, const v1::ContentRe
   return {to, std::string(kRolePartnerSystem), std::move(e)};
 }
 
+// A request is answered once: refused unless it is pending.
+std::optional<policy::Decision> UnlessPending(const v1::ContentRequest& r) {
+  if (r.state() == v1::REQUEST_PENDING) return std::nullopt;
+  return Denial(absl::StatusCode::kFailedPrecondition, "content.state",
+                absl::StrCat("request ", r.id(), " is ", StateText(r.state())));
+}
+
 void Lapse(v1::ContentRequest* r, std::vector<storage::Mutation>* out) {
   const bool had_payload = r->state() == v1::REQUEST_PROVIDED;
   r->set_state(v1::REQUEST_LAPSED);
@@ -178,10 +185,8 @@ absl::StatusOr<v1::EncryptionKey> Content::RegisterKey(const Call& call,
         key.key_id(), "; content sealed to the earlier key can still be opened with it"));
   }
   const std::string bytes = Serialize(key);
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record, {{Family::kKeys, KeyKey(partner, ""), bytes},
-                                             {Family::kKeys, KeyKey(partner, key.key_id()), bytes}}));
-  (void)index;
+  RETURN_IF_ERROR(env_.log->Append(record, {{Family::kKeys, KeyKey(partner, ""), bytes},
+                                             {Family::kKeys, KeyKey(partner, key.key_id()), bytes}}).status());
   return key;
 }
 
@@ -303,14 +308,12 @@ absl::StatusOr<v1::ContentRequest> Content::Request(const Call& call,
                    r.category().empty() ? "" : " of category '" + r.category() + "'", " on a subject of case ",
                    c.id(), " (request ", r.id(), ", key ", r.key_id(), "): riec content provide or refuse"));
   const std::string bytes = Serialize(r);
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record,
+  RETURN_IF_ERROR(env_.log->Append(record,
                                     {{Family::kRequests, r.id(), bytes},
                                      {Family::kRequestsByPartner, PartyKey(r.holder(), r.id()), ""},
                                      {Family::kRequestsByPartner, PartyKey(requester, r.id()), ""},
                                      {Family::kRequestsByPartner, PartyKey(c.id(), r.id()), ""}},
-                                    StoreEvents({std::move(event)})));
-  (void)index;
+                                    StoreEvents({std::move(event)})).status());
   return r;
 }
 
@@ -420,10 +423,7 @@ absl::StatusOr<v1::ContentRequest> Content::Provide(const Call& call,
   auto admitted = Admit(call, *policy, policy::Action::kProvideContent, request.request_id(),
                         /*as_holder=*/true, now,
                         [&](const v1::ContentRequest& r) -> std::optional<policy::Decision> {
-                          if (r.state() != v1::REQUEST_PENDING) {
-                            return Denial(StatusCode::kFailedPrecondition, "content.state",
-                                          absl::StrCat("request ", r.id(), " is ", StateText(r.state())));
-                          }
+                          if (auto refusal = UnlessPending(r)) return refusal;
                           if (request.key_id() != r.key_id()) {
                             return Denial(StatusCode::kFailedPrecondition, "content.key",
                                           absl::StrCat("the content is sealed to key ", request.key_id(),
@@ -459,12 +459,10 @@ absl::StatusOr<v1::ContentRequest> Content::Provide(const Call& call,
   Outgoing event = RequestEvent(v1::CONTENT_PROVIDED, c, r, now, r.holder(),
                                 absl::StrCat("partner '", r.holder(), "' provided content for request ", r.id(),
                                              " (", r.size(), " bytes): riec content fetch ", r.id()));
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record,
+  RETURN_IF_ERROR(env_.log->Append(record,
                                     {{Family::kRequests, r.id(), Serialize(r)},
                                      {Family::kPayloads, r.id(), request.sealed()}},
-                                    StoreEvents({std::move(event)})));
-  (void)index;
+                                    StoreEvents({std::move(event)})).status());
   return r;
 }
 
@@ -483,13 +481,7 @@ absl::StatusOr<v1::ContentRequest> Content::Refuse(const Call& call,
   auto lock = LockRequests();
   auto admitted = Admit(call, *policy, policy::Action::kProvideContent, request.request_id(),
                         /*as_holder=*/true, now,
-                        [&](const v1::ContentRequest& r) -> std::optional<policy::Decision> {
-                          if (r.state() != v1::REQUEST_PENDING) {
-                            return Denial(StatusCode::kFailedPrecondition, "content.state",
-                                          absl::StrCat("request ", r.id(), " is ", StateText(r.state())));
-                          }
-                          return std::nullopt;
-                        });
+                        UnlessPending);
   if (!admitted.ok()) return admitted.status();
   auto& [r, c] = *admitted;
   r.set_state(v1::REQUEST_REFUSED);
@@ -507,10 +499,8 @@ absl::StatusOr<v1::ContentRequest> Content::Refuse(const Call& call,
                                 absl::StrCat("partner '", r.holder(), "' refused request ", r.id(), ": ",
                                              v1::RefusalReason_Name(request.reason()),
                                              request.note().empty() ? "" : " (" + request.note() + ")"));
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record, {{Family::kRequests, r.id(), Serialize(r)}},
-                                    StoreEvents({std::move(event)})));
-  (void)index;
+  RETURN_IF_ERROR(env_.log->Append(record, {{Family::kRequests, r.id(), Serialize(r)}},
+                                    StoreEvents({std::move(event)})).status());
   return r;
 }
 
@@ -548,10 +538,8 @@ absl::StatusOr<v1::FetchContentResponse> Content::Fetch(const Call& call,
   v1::LoggedContent* lc = record.mutable_content();
   lc->set_sha256(r.sha256());
   lc->set_size(r.size());
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record, {{Family::kRequests, r.id(), Serialize(r)},
-                                             {Family::kPayloads, r.id(), std::nullopt}}));
-  (void)index;
+  RETURN_IF_ERROR(env_.log->Append(record, {{Family::kRequests, r.id(), Serialize(r)},
+                                             {Family::kPayloads, r.id(), std::nullopt}}).status());
   v1::FetchContentResponse response;
   std::vector<std::string> conditions(c.decision().use_conditions().begin(),
                                       c.decision().use_conditions().end());
