@@ -26,8 +26,8 @@ absl::StatusOr<v1::RequestAssessmentsResponse> Assessments::Request(
   q.signal_owner = signal.owner();
   policy::Decision d = policy->Decide(q);
   if (d.allowed && signal.state() != v1::OPEN) {
-    d = {false, absl::StatusCode::kFailedPrecondition, "signal.open",
-         absl::StrCat("signal ", signal.id(), " is not open"), ""};
+    d = Denial(absl::StatusCode::kFailedPrecondition, "signal.open",
+               absl::StrCat("signal ", signal.id(), " is not open"));
   }
   if (!d.allowed) {
     v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
@@ -115,15 +115,14 @@ absl::StatusOr<v1::AssessResponse> Assessments::Assess(const Call& call,
     bool holds = false;
     for (const Holding& h : holdings) holds |= h.holder == holder;
     if (!holds) {
-      d = {false, absl::StatusCode::kPermissionDenied, "assess.holder",
-           absl::StrCat("assessments[", i, "].subject: partner '", holder,
-                        "' holds no entry on this subject and cannot assess it"),
-           ""};
+      d = Denial(absl::StatusCode::kPermissionDenied, "assess.holder",
+                 absl::StrCat("assessments[", i, "].subject: partner '", holder,
+                              "' holds no entry on this subject and cannot assess it"));
     }
   }
   if (d.allowed && signal.state() == v1::EXPIRED) {
-    d = {false, absl::StatusCode::kFailedPrecondition, "signal.open",
-         absl::StrCat("signal ", signal.id(), " has expired"), ""};
+    d = Denial(absl::StatusCode::kFailedPrecondition, "signal.open",
+               absl::StrCat("signal ", signal.id(), " has expired"));
   }
   if (!d.allowed) {
     v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);

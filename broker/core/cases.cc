@@ -780,10 +780,7 @@ absl::Status Cases::SweepExpired(absl::Time now, absl::Duration keep, size_t bat
     }
     ASSIGN_OR_RETURN(uint64_t requests, EraseRequests(env_.store, c.id(), &batch.deletes));
     if (requests > 0) batch.counts["content-requests"] += requests;
-    if (batch.deletes.size() >= batch_size) {
-      RETURN_IF_ERROR(commit(std::move(batch)));
-      batch = SweepBatch();
-    }
+    RETURN_IF_ERROR(CommitIfFull(batch, batch_size, commit));
   }
   RETURN_IF_ERROR(storage::FromRocks(it->status(), "case scan"));
   return commit(std::move(batch));

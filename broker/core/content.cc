@@ -574,10 +574,7 @@ absl::Status Content::SweepPayloads(absl::Time now, absl::Duration keep, size_t 
     if (r.state() == v1::REQUEST_PROVIDED) ++batch.counts["payloads"];
     ++batch.counts["content-requests-lapsed"];
     Lapse(&r, &batch.deletes);
-    if (batch.deletes.size() >= batch_size) {
-      RETURN_IF_ERROR(commit(std::move(batch)));
-      batch = SweepBatch();
-    }
+    RETURN_IF_ERROR(CommitIfFull(batch, batch_size, commit));
   }
   RETURN_IF_ERROR(storage::FromRocks(it->status(), "content request scan"));
   return commit(std::move(batch));

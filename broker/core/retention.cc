@@ -43,12 +43,6 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
 
   // Events and quota counters: nobody changes them after they are written.
   SweepBatch batch;
-  auto flush_if_full = [&]() -> absl::Status {
-    if (batch.deletes.size() < kBatch) return absl::OkStatus();
-    absl::Status s = commit(std::move(batch));
-    batch = SweepBatch();
-    return s;
-  };
   auto it = env_.store->NewIterator(storage::Family::kEvents);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     v1::Event e;
@@ -58,7 +52,7 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
     }
     batch.deletes.push_back({storage::Family::kEvents, it->key().ToString(), std::nullopt});
     ++batch.counts["events"];
-    RETURN_IF_ERROR(flush_if_full());
+    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
   }
   RETURN_IF_ERROR(storage::FromRocks(it->status(), "event scan"));
 
@@ -69,7 +63,7 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
     if (a->value().size() >= 8 && storage::DecodeBE64(absl::string_view(a->value().data(), 8)) > now_us) continue;
     batch.deletes.push_back({storage::Family::kAsked, a->key().ToString(), std::nullopt});
     ++batch.counts["deconfliction-marks"];
-    RETURN_IF_ERROR(flush_if_full());
+    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
   }
   RETURN_IF_ERROR(storage::FromRocks(a->status(), "asked scan"));
 
@@ -81,7 +75,7 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
     if (key.substr(key.rfind('\0') + 1) >= before) continue;
     batch.deletes.push_back({storage::Family::kQuota, key, std::nullopt});
     ++batch.counts["quota-counters"];
-    RETURN_IF_ERROR(flush_if_full());
+    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
   }
   RETURN_IF_ERROR(storage::FromRocks(q->status(), "quota scan"));
   // Log records: content erased, leaf hash kept, audit indexes removed. The
@@ -95,7 +89,7 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trust
     if (erase.empty()) continue;
     for (auto& m : erase) batch.deletes.push_back(std::move(m));
     ++batch.counts["log-records"];
-    RETURN_IF_ERROR(flush_if_full());
+    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
   }
   RETURN_IF_ERROR(storage::FromRocks(t->status(), "log scan"));
   RETURN_IF_ERROR(commit(std::move(batch)));

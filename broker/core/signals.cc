@@ -87,10 +87,7 @@ absl::Status Signals::SweepExpired(absl::Time now, absl::Duration keep, size_t b
         s.state() == v1::CLOSED ? FromProtoTime(s.closed()) : FromProtoTime(s.expires());
     if (now < ended + keep) continue;
     if (absl::Status st = EraseSignal(env_.store, s, &batch); !st.ok()) return st;
-    if (batch.deletes.size() >= batch_size) {
-      if (absl::Status st = commit(std::move(batch)); !st.ok()) return st;
-      batch = SweepBatch();
-    }
+    if (absl::Status st = CommitIfFull(batch, batch_size, commit); !st.ok()) return st;
   }
   if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
   return commit(std::move(batch));

@@ -24,6 +24,15 @@ struct SweepBatch {
 // Writes one batch atomically with its RETENTION_SWEEP record.
 using SweepCommit = std::function<absl::Status(SweepBatch)>;
 
+// Once `batch` holds `max` mutations or more, hands it to `commit` and
+// starts an empty one.
+inline absl::Status CommitIfFull(SweepBatch& batch, size_t max, const SweepCommit& commit) {
+  if (batch.deletes.size() < max) return absl::OkStatus();
+  absl::Status s = commit(std::move(batch));
+  batch = SweepBatch();
+  return s;
+}
+
 }  // namespace riec::core
 
 #endif  // RIEC_BROKER_CORE_SWEEP_BATCH_H_

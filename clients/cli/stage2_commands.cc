@@ -399,7 +399,7 @@ int ContentProvide(sdk::Client& client, const ProvideArgs& a, std::istream& in, 
   if (!request.ok()) return Fail(request.status());
   auto content = ReadFile(a.file);
   if (!content.ok()) return Fail(content.status());
-  if (content->size() > (16u << 20)) {
+  if (content->size() > sdk::kMaxContentSize) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(a.file, ": ", content->size(), " bytes; at most 16 MiB per request")));
   }
   // The holder checks whom it seals to before anything leaves its system.

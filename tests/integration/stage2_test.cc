@@ -48,6 +48,11 @@ class Stage2BrokerTest : public BrokerTest {
   void SetUp() override {
     BrokerTest::SetUp();
     ASSERT_TRUE(crypto::InitCrypto().ok());
+    Reconnect();
+  }
+
+  // Clients of the partners and roles the tests use, to the running broker.
+  void Reconnect() {
     gemeente_ = As("gemeente-eindhoven");
     politie_ = As("politie");
     uwv_ = As("uwv");
@@ -174,11 +179,7 @@ class Stage2BrokerTest : public BrokerTest {
   void Restart() {
     ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
     StartBroker();
-    gemeente_ = As("gemeente-eindhoven");
-    politie_ = As("politie");
-    uwv_ = As("uwv");
-    chair_ = As("riec", "chair");
-    privacy_ = As("riec", "privacy-officer");
+    Reconnect();
   }
 
   std::unique_ptr<sdk::Client> gemeente_, politie_, uwv_, chair_, privacy_;
@@ -495,9 +496,7 @@ TEST_F(Stage2BrokerTest, TheBrokerHoldsOnlyCiphertextAndDeletesIt) {
       EXPECT_EQ(bytes->find(marker), std::string::npos) << f.path();
     }
     StartBroker();
-    gemeente_ = As("gemeente-eindhoven");
-    politie_ = As("politie");
-    chair_ = As("riec", "chair");
+    Reconnect();
   };
   scan(/*expect_sealed=*/true);
 

@@ -15,6 +15,9 @@
 
 namespace riec::sdk {
 
+// Most content one request may carry, before sealing (content.proto).
+inline constexpr uint64_t kMaxContentSize = 16u << 20;
+
 // A partner's encryption keys in a directory (mode 0700):
 //   <key id>.key   the 32-byte X25519 secret key, hex, mode 0600
 //   <key id>.pub   the 32-byte public key, hex
