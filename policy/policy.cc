@@ -1,10 +1,10 @@
-#include "policy/policy.h"
+#include "riec/policy/policy.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "broker/common/hex.h"
+#include "riec/common/hex.h"
 
 namespace riec::policy {
 namespace {

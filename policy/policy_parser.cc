@@ -12,10 +12,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/crypto/sodium.h"
-#include "policy/policy.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sodium.h"
+#include "riec/policy/policy.h"
 
 namespace riec::policy {
 

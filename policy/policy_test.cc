@@ -1,10 +1,10 @@
-#include "policy/policy.h"
+#include "riec/policy/policy.h"
 
 #include <algorithm>
 #include <map>
 #include <filesystem>
 
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"

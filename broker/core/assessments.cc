@@ -1,13 +1,13 @@
-#include "broker/core/assessments.h"
+#include "core/assessments.h"
 
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/identity.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
+#include "riec/common/identity.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "core/validate.h"
 
 namespace riec::core {
 namespace {

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/core/index.h"
-#include "broker/core/signals.h"
+#include "core/env.h"
+#include "core/index.h"
+#include "core/signals.h"
 
 namespace riec::core {
 

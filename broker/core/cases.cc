@@ -1,15 +1,15 @@
-#include "broker/core/cases.h"
+#include "core/cases.h"
 
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/content.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/content.h"
+#include "core/records.h"
+#include "core/validate.h"
 
 namespace riec::core {
 namespace {

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/assessments.h"
-#include "broker/core/env.h"
-#include "broker/core/events.h"
-#include "broker/core/signals.h"
-#include "broker/core/sweep_batch.h"
+#include "core/assessments.h"
+#include "core/env.h"
+#include "core/events.h"
+#include "core/signals.h"
+#include "core/sweep_batch.h"
 #include "riec/v1/cases.pb.h"
 
 namespace riec::core {

@@ -1,15 +1,15 @@
-#include "broker/core/content.h"
+#include "core/content.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
-#include "broker/crypto/sealed_box.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "core/validate.h"
+#include "riec/crypto/sealed_box.h"
 
 namespace riec::core {
 namespace {

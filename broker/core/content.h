@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/cases.h"
-#include "broker/core/env.h"
+#include "core/cases.h"
+#include "core/env.h"
 #include "riec/v1/content.pb.h"
 
 namespace riec::core {

@@ -11,17 +11,17 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/clock.h"
-#include "broker/common/time_util.h"
-#include "broker/core/assessments.h"
-#include "broker/core/cases.h"
-#include "broker/core/content.h"
-#include "broker/core/events.h"
-#include "broker/core/index.h"
-#include "broker/core/inquiry.h"
-#include "broker/core/retention.h"
-#include "broker/core/signals.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/clock.h"
+#include "riec/common/time_util.h"
+#include "core/assessments.h"
+#include "core/cases.h"
+#include "core/content.h"
+#include "core/events.h"
+#include "core/index.h"
+#include "core/inquiry.h"
+#include "core/retention.h"
+#include "core/signals.h"
+#include "riec/crypto/sodium.h"
 #include "gtest/gtest.h"
 
 namespace riec::core {

@@ -3,13 +3,13 @@
 #include <fstream>
 #include <map>
 
-#include "broker/core/core_fixture.h"
-#include "broker/core/key_store.h"
-#include "broker/core/log_access.h"
-#include "broker/core/policy_admin.h"
-#include "broker/core/pseudonymiser.h"
-#include "broker/crypto/signing.h"
-#include "broker/merkle/tree_head.h"
+#include "core/core_fixture.h"
+#include "core/key_store.h"
+#include "core/log_access.h"
+#include "core/policy_admin.h"
+#include "core/pseudonymiser.h"
+#include "riec/crypto/signing.h"
+#include "riec/merkle/tree_head.h"
 #include "gmock/gmock.h"
 
 namespace riec::core {

@@ -12,11 +12,11 @@
 #include <mutex>
 #include <string>
 
-#include "broker/common/clock.h"
-#include "broker/common/identity.h"
-#include "broker/log/disclosure_log.h"
-#include "broker/storage/store.h"
-#include "policy/policy.h"
+#include "riec/common/clock.h"
+#include "riec/common/identity.h"
+#include "log/disclosure_log.h"
+#include "storage/store.h"
+#include "riec/policy/policy.h"
 
 namespace riec::core {
 

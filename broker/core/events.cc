@@ -1,11 +1,11 @@
-#include "broker/core/events.h"
+#include "core/events.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
 
 namespace riec::core {
 namespace {

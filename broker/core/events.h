@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
+#include "core/env.h"
 #include "riec/v1/events.pb.h"
 
 namespace riec::core {

@@ -1,12 +1,12 @@
-#include "broker/core/index.h"
+#include "core/index.h"
 
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "core/validate.h"
 
 namespace riec::core {
 namespace {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/core/sweep_batch.h"
+#include "core/env.h"
+#include "core/sweep_batch.h"
 #include "riec/v1/index.pb.h"
 
 namespace riec::core {

@@ -1,4 +1,4 @@
-#include "broker/core/inquiry.h"
+#include "core/inquiry.h"
 
 #include <map>
 #include <set>
@@ -6,10 +6,10 @@
 #include "absl/container/flat_hash_set.h"
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "core/validate.h"
 
 namespace riec::core {
 namespace {

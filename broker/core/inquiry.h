@@ -10,10 +10,10 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/core/index.h"
-#include "broker/core/quota.h"
-#include "broker/core/signals.h"
+#include "core/env.h"
+#include "core/index.h"
+#include "core/quota.h"
+#include "core/signals.h"
 #include "riec/v1/events.pb.h"
 #include "riec/v1/inquiry.pb.h"
 

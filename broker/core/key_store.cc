@@ -1,4 +1,4 @@
-#include "broker/core/key_store.h"
+#include "core/key_store.h"
 
 #include <sys/stat.h>
 
@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "broker/common/file.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/file.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::core {
 

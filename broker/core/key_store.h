@@ -12,8 +12,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "broker/crypto/oprf.h"
-#include "broker/crypto/signing.h"
+#include "riec/crypto/oprf.h"
+#include "riec/crypto/signing.h"
 
 namespace riec::core {
 

@@ -1,4 +1,4 @@
-#include "broker/core/log_access.h"
+#include "core/log_access.h"
 
 #include <map>
 #include <optional>
@@ -7,12 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "broker/common/hex.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
-#include "broker/log/record_index.h"
+#include "riec/common/hex.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "core/validate.h"
+#include "log/record_index.h"
 
 namespace riec::core {
 namespace {

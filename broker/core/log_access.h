@@ -10,8 +10,8 @@
 #define RIEC_BROKER_CORE_LOG_ACCESS_H_
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/log/tree_heads.h"
+#include "core/env.h"
+#include "log/tree_heads.h"
 #include "riec/v1/audit.pb.h"
 #include "riec/v1/transparency.pb.h"
 

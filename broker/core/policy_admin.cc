@@ -1,10 +1,10 @@
-#include "broker/core/policy_admin.h"
+#include "core/policy_admin.h"
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
+#include "riec/common/file.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
 
 namespace riec::core {
 namespace {

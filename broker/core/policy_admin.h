@@ -15,7 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
+#include "core/env.h"
 #include "riec/v1/operations.pb.h"
 
 namespace riec::core {

@@ -1,9 +1,9 @@
-#include "broker/core/pseudonymiser.h"
+#include "core/pseudonymiser.h"
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "core/validate.h"
 
 namespace riec::core {
 

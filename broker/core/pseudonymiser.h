@@ -8,9 +8,9 @@
 #define RIEC_BROKER_CORE_PSEUDONYMISER_H_
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/core/quota.h"
-#include "broker/crypto/oprf.h"
+#include "core/env.h"
+#include "core/quota.h"
+#include "riec/crypto/oprf.h"
 #include "riec/v1/pseudonymiser.pb.h"
 
 namespace riec::core {

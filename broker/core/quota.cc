@@ -1,7 +1,7 @@
-#include "broker/core/quota.h"
+#include "core/quota.h"
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/time_util.h"
+#include "riec/common/time_util.h"
 
 namespace riec::core {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "broker/storage/store.h"
+#include "storage/store.h"
 
 namespace riec::core {
 

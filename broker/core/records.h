@@ -6,8 +6,8 @@
 #define RIEC_BROKER_CORE_RECORDS_H_
 
 #include "absl/status/status.h"
-#include "broker/core/env.h"
-#include "broker/core/events.h"
+#include "core/env.h"
+#include "core/events.h"
 #include "riec/v1/log.pb.h"
 
 namespace riec::core {

@@ -1,10 +1,10 @@
-#include "broker/core/retention.h"
+#include "core/retention.h"
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/status_macros.h"
-#include "broker/common/time_util.h"
-#include "broker/core/records.h"
-#include "broker/log/record_index.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "core/records.h"
+#include "log/record_index.h"
 
 namespace riec::core {
 

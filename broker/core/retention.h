@@ -31,12 +31,12 @@
 #include <mutex>
 
 #include "absl/status/statusor.h"
-#include "broker/core/cases.h"
-#include "broker/core/content.h"
-#include "broker/core/env.h"
-#include "broker/core/index.h"
-#include "broker/core/quota.h"
-#include "broker/core/signals.h"
+#include "core/cases.h"
+#include "core/content.h"
+#include "core/env.h"
+#include "core/index.h"
+#include "core/quota.h"
+#include "core/signals.h"
 #include "riec/v1/operations.pb.h"
 
 namespace riec::core {

@@ -1,14 +1,14 @@
-#include "broker/core/signals.h"
+#include "core/signals.h"
 
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/time_util.h"
-#include "broker/common/status_macros.h"
-#include "broker/core/records.h"
-#include "broker/core/validate.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/time_util.h"
+#include "riec/common/status_macros.h"
+#include "core/records.h"
+#include "core/validate.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::core {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/core/sweep_batch.h"
+#include "core/env.h"
+#include "core/sweep_batch.h"
 #include "riec/v1/signals.pb.h"
 
 namespace riec::core {

@@ -3,9 +3,9 @@
 // retention, with an injected clock.
 #include <set>
 
-#include "broker/common/hex.h"
-#include "broker/core/core_fixture.h"
-#include "broker/crypto/sealed_box.h"
+#include "riec/common/hex.h"
+#include "core/core_fixture.h"
+#include "riec/crypto/sealed_box.h"
 #include "gmock/gmock.h"
 
 namespace riec::core {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "broker/storage/store.h"
+#include "storage/store.h"
 
 namespace riec::core {
 

@@ -1,12 +1,12 @@
-#include "broker/core/validate.h"
+#include "core/validate.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "broker/common/identity.h"
-#include "broker/common/subject_kind.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/identity.h"
+#include "riec/common/subject_kind.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::core {
 

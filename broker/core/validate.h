@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "policy/policy.h"
+#include "riec/policy/policy.h"
 #include "riec/v1/common.pb.h"
 
 namespace riec::core {

@@ -1,4 +1,4 @@
-#include "broker/log/disclosure_log.h"
+#include "log/disclosure_log.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -27,9 +27,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "broker/log/record_index.h"
-#include "broker/merkle/merkle.h"
-#include "broker/storage/store.h"
+#include "log/record_index.h"
+#include "riec/merkle/merkle.h"
+#include "storage/store.h"
 #include "riec/v1/log.pb.h"
 
 namespace riec::log {

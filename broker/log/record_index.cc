@@ -1,4 +1,4 @@
-#include "broker/log/record_index.h"
+#include "log/record_index.h"
 
 #include "absl/strings/str_cat.h"
 

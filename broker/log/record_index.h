@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "broker/storage/store.h"
+#include "storage/store.h"
 #include "riec/v1/log.pb.h"
 
 namespace riec::log {

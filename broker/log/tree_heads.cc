@@ -1,8 +1,8 @@
-#include "broker/log/tree_heads.h"
+#include "log/tree_heads.h"
 
 #include <algorithm>
 
-#include "broker/merkle/tree_head.h"
+#include "riec/merkle/tree_head.h"
 
 namespace riec::log {
 

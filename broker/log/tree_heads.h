@@ -15,9 +15,9 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "broker/common/clock.h"
-#include "broker/crypto/signing.h"
-#include "broker/log/disclosure_log.h"
+#include "riec/common/clock.h"
+#include "riec/crypto/signing.h"
+#include "log/disclosure_log.h"
 
 namespace riec::log {
 

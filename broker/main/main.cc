@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "broker/server/broker.h"
-#include "broker/server/config.h"
-#include "policy/policy.h"
+#include "server/broker.h"
+#include "server/config.h"
+#include "riec/policy/policy.h"
 
 int main(int argc, char** argv) {
   CLI::App app{

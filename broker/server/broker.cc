@@ -1,4 +1,4 @@
-#include "broker/server/broker.h"
+#include "server/broker.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::server {
 

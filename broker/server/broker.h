@@ -18,16 +18,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/env.h"
-#include "broker/core/index.h"
-#include "broker/core/inquiry.h"
-#include "broker/core/key_store.h"
-#include "broker/core/pseudonymiser.h"
-#include "broker/core/quota.h"
-#include "broker/core/signals.h"
-#include "broker/log/tree_heads.h"
-#include "broker/server/config.h"
-#include "broker/server/services.h"
+#include "core/env.h"
+#include "core/index.h"
+#include "core/inquiry.h"
+#include "core/key_store.h"
+#include "core/pseudonymiser.h"
+#include "core/quota.h"
+#include "core/signals.h"
+#include "log/tree_heads.h"
+#include "server/config.h"
+#include "server/services.h"
 
 namespace riec::server {
 

@@ -1,4 +1,4 @@
-#include "broker/server/config.h"
+#include "server/config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "broker/common/file.h"
-#include "policy/policy.h"
+#include "riec/common/file.h"
+#include "riec/policy/policy.h"
 
 namespace riec::server {
 

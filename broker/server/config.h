@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "broker/server/tls.h"
+#include "server/tls.h"
 
 namespace riec::server {
 

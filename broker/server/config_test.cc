@@ -1,4 +1,4 @@
-#include "broker/server/config.h"
+#include "server/config.h"
 
 #include <filesystem>
 #include <fstream>

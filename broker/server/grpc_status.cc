@@ -1,4 +1,4 @@
-#include "broker/server/grpc_status.h"
+#include "server/grpc_status.h"
 
 namespace riec::server {
 

@@ -1,4 +1,4 @@
-#include "broker/server/peer.h"
+#include "server/peer.h"
 
 #include <grpc/grpc_security_constants.h>
 #include <openssl/pem.h>
@@ -9,8 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "broker/core/validate.h"
-#include "broker/crypto/sodium.h"
+#include "core/validate.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::server {
 

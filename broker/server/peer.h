@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/common/identity.h"
+#include "riec/common/identity.h"
 
 namespace riec::server {
 

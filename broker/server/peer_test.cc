@@ -1,4 +1,4 @@
-#include "broker/server/peer.h"
+#include "server/peer.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,10 +1,10 @@
-#include "broker/server/services.h"
+#include "server/services.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "broker/core/records.h"
-#include "broker/server/grpc_status.h"
-#include "broker/server/peer.h"
+#include "core/records.h"
+#include "server/grpc_status.h"
+#include "server/peer.h"
 
 namespace riec::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "broker/server/tls.h"
+#include "server/tls.h"
 
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 
 namespace riec::server {
 namespace {

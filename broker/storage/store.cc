@@ -1,9 +1,9 @@
-#include "broker/storage/store.h"
+#include "storage/store.h"
 
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"

@@ -1,4 +1,4 @@
-#include "broker/storage/store.h"
+#include "storage/store.h"
 
 #include <filesystem>
 

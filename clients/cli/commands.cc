@@ -1,4 +1,4 @@
-#include "clients/cli/commands.h"
+#include "cli/commands.h"
 
 #include <unistd.h>
 
@@ -10,16 +10,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/common/subject_kind.h"
-#include "broker/common/time_util.h"
-#include "broker/crypto/oprf.h"
-#include "broker/crypto/sodium.h"
-#include "clients/cli/csv.h"
-#include "clients/cli/output.h"
-#include "clients/cli/subjects_input.h"
-#include "policy/policy.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/common/subject_kind.h"
+#include "riec/common/time_util.h"
+#include "riec/crypto/oprf.h"
+#include "riec/crypto/sodium.h"
+#include "cli/csv.h"
+#include "cli/output.h"
+#include "cli/subjects_input.h"
+#include "riec/policy/policy.h"
 #include "riec/sdk/normalise.h"
 
 namespace riec::cli {

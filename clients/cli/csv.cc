@@ -1,8 +1,8 @@
-#include "clients/cli/csv.h"
+#include "cli/csv.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 
 namespace riec::cli {
 

@@ -1,7 +1,7 @@
-#include "clients/cli/csv.h"
+#include "cli/csv.h"
 
 #include "absl/time/time.h"
-#include "clients/cli/subjects_input.h"
+#include "cli/subjects_input.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

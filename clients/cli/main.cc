@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
-#include "clients/cli/commands.h"
-#include "clients/cli/stage2_flags.h"
+#include "cli/commands.h"
+#include "cli/stage2_flags.h"
 
 namespace {
 

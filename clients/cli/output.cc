@@ -1,4 +1,4 @@
-#include "clients/cli/output.h"
+#include "cli/output.h"
 
 #include <cstdio>
 #include <iostream>

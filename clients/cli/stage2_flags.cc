@@ -1,4 +1,4 @@
-#include "clients/cli/stage2_flags.h"
+#include "cli/stage2_flags.h"
 
 #include <unistd.h>
 

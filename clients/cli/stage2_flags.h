@@ -8,7 +8,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "clients/cli/commands.h"
+#include "cli/commands.h"
 
 namespace riec::cli {
 

@@ -1,9 +1,9 @@
-#include "clients/cli/subjects_input.h"
+#include "cli/subjects_input.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "broker/common/subject_kind.h"
+#include "riec/common/subject_kind.h"
 #include "riec/sdk/normalise.h"
 
 namespace riec::cli {

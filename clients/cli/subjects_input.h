@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "clients/cli/csv.h"
+#include "cli/csv.h"
 #include "riec/sdk/client.h"
 
 namespace riec::cli {

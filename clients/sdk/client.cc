@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
-#include "broker/crypto/oprf.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/file.h"
+#include "riec/crypto/oprf.h"
+#include "riec/crypto/sodium.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "riec/sdk/normalise.h"
 

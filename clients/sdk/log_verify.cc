@@ -7,10 +7,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/merkle/merkle.h"
-#include "broker/merkle/tree_head.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/merkle/merkle.h"
+#include "riec/merkle/tree_head.h"
 #include "google/protobuf/util/json_util.h"
 #include "riec/v1/log.pb.h"
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "broker/common/subject_kind.h"
+#include "riec/common/subject_kind.h"
 
 namespace riec::sdk {
 namespace {

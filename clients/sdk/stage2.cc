@@ -7,10 +7,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/crypto/sealed_box.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sealed_box.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::sdk {
 namespace {

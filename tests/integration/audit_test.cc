@@ -12,14 +12,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/log/disclosure_log.h"
-#include "broker/storage/store.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "log/disclosure_log.h"
+#include "storage/store.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "riec/v1/transparency.pb.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -4,10 +4,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

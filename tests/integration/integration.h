@@ -8,7 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tests/support/support.h"
+#include "support/support.h"
 
 namespace riec::testing {
 

@@ -12,10 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
 #include "gmock/gmock.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

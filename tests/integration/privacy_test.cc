@@ -10,11 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "broker/common/subject_kind.h"
-#include "clients/cli/csv.h"
+#include "riec/common/subject_kind.h"
+#include "cli/csv.h"
 #include "gmock/gmock.h"
 #include "riec/sdk/normalise.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -8,9 +8,9 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 #include "gmock/gmock.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -2,11 +2,11 @@
 // its log is intact: after a clean stop, and after being killed.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "clients/cli/subjects_input.h"
-#include "broker/common/hex.h"
-#include "broker/common/subject_kind.h"
+#include "cli/subjects_input.h"
+#include "riec/common/hex.h"
+#include "riec/common/subject_kind.h"
 #include "gmock/gmock.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -9,12 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "broker/common/hex.h"
-#include "broker/common/subject_kind.h"
-#include "clients/cli/csv.h"
+#include "riec/common/hex.h"
+#include "riec/common/subject_kind.h"
+#include "cli/csv.h"
 #include "gmock/gmock.h"
-#include "policy/policy.h"
-#include "tests/integration/integration.h"
+#include "riec/policy/policy.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -14,14 +14,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/common/time_util.h"
-#include "broker/crypto/sealed_box.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/common/time_util.h"
+#include "riec/crypto/sealed_box.h"
+#include "riec/crypto/sodium.h"
 #include "gmock/gmock.h"
 #include "riec/sdk/stage2.h"
-#include "tests/integration/integration.h"
+#include "integration/integration.h"
 
 namespace riec::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/support/support.h"
+#include "support/support.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,8 +13,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "broker/log/disclosure_log.h"
-#include "broker/storage/store.h"
+#include "log/disclosure_log.h"
+#include "storage/store.h"
 #include <iostream>
 
 namespace riec::testing {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
-#include "tests/synth/synth.h"
+#include "synth/synth.h"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,4 +1,4 @@
-#include "tests/synth/synth.h"
+#include "synth/synth.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "broker/common/subject_kind.h"
+#include "riec/common/subject_kind.h"
 
 namespace riec::synth {
 

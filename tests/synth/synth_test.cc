@@ -1,4 +1,4 @@
-#include "tests/synth/synth.h"
+#include "synth/synth.h"
 
 #include "gtest/gtest.h"
 #include "riec/sdk/normalise.h"

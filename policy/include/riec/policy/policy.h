@@ -22,8 +22,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "broker/common/identity.h"
-#include "broker/common/subject_kind.h"
+#include "riec/common/identity.h"
+#include "riec/common/subject_kind.h"
 #include "riec/v1/cases.pb.h"
 #include "riec/v1/common.pb.h"
 

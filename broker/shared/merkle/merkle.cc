@@ -1,9 +1,9 @@
-#include "broker/merkle/merkle.h"
+#include "riec/merkle/merkle.h"
 
 #include <bit>
 
 #include "absl/strings/str_cat.h"
-#include "broker/crypto/sodium.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::merkle {
 

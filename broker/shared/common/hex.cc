@@ -1,4 +1,4 @@
-#include "broker/common/hex.h"
+#include "riec/common/hex.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -2,12 +2,12 @@
 // as published by transparency-dev/merkle and other implementations) and
 // properties over every tree size up to 70, including tampered proofs that
 // must fail.
-#include "broker/merkle/merkle.h"
+#include "riec/merkle/merkle.h"
 
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/hex.h"
+#include "riec/common/hex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

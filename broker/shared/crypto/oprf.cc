@@ -1,12 +1,12 @@
-#include "broker/crypto/oprf.h"
+#include "riec/crypto/oprf.h"
 
 #include <sodium.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/hex.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::crypto {
 namespace {

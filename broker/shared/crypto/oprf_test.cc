@@ -1,11 +1,11 @@
-#include "broker/crypto/oprf.h"
+#include "riec/crypto/oprf.h"
 
 #include <string>
 #include <vector>
 
-#include "broker/common/file.h"
-#include "broker/common/hex.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/file.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sodium.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "broker/common/hex.h"
+#include "riec/common/hex.h"
 
 #include "gtest/gtest.h"
 

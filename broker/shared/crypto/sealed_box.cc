@@ -1,10 +1,10 @@
-#include "broker/crypto/sealed_box.h"
+#include "riec/crypto/sealed_box.h"
 
 #include <sodium.h>
 
 #include "absl/strings/str_cat.h"
-#include "broker/common/hex.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::crypto {
 

@@ -1,4 +1,4 @@
-#include "broker/crypto/sodium.h"
+#include "riec/crypto/sodium.h"
 
 #include <sodium.h>
 

@@ -1,4 +1,4 @@
-#include "broker/common/time_util.h"
+#include "riec/common/time_util.h"
 
 namespace riec {
 

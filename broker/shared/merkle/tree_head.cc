@@ -1,7 +1,7 @@
-#include "broker/merkle/tree_head.h"
+#include "riec/merkle/tree_head.h"
 
-#include "broker/crypto/signing.h"
-#include "broker/crypto/sodium.h"
+#include "riec/crypto/signing.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::merkle {
 namespace {

@@ -1,4 +1,4 @@
-#include "broker/common/subject_kind.h"
+#include "riec/common/subject_kind.h"
 
 #include <array>
 #include <utility>

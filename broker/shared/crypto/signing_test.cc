@@ -1,7 +1,7 @@
-#include "broker/crypto/signing.h"
+#include "riec/crypto/signing.h"
 
-#include "broker/common/hex.h"
-#include "broker/crypto/sodium.h"
+#include "riec/common/hex.h"
+#include "riec/crypto/sodium.h"
 #include "gtest/gtest.h"
 
 namespace riec::crypto {

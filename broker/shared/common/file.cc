@@ -1,4 +1,4 @@
-#include "broker/common/file.h"
+#include "riec/common/file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

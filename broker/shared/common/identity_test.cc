@@ -1,4 +1,4 @@
-#include "broker/common/identity.h"
+#include "riec/common/identity.h"
 
 #include "gtest/gtest.h"
 

@@ -1,9 +1,9 @@
-#include "broker/crypto/signing.h"
+#include "riec/crypto/signing.h"
 
 #include <sodium.h>
 
 #include "absl/strings/str_cat.h"
-#include "broker/crypto/sodium.h"
+#include "riec/crypto/sodium.h"
 
 namespace riec::crypto {
 

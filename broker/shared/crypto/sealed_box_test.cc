@@ -1,6 +1,6 @@
-#include "broker/crypto/sealed_box.h"
+#include "riec/crypto/sealed_box.h"
 
-#include "broker/crypto/sodium.h"
+#include "riec/crypto/sodium.h"
 #include "gtest/gtest.h"
 
 namespace riec::crypto {
