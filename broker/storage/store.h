@@ -1,15 +1,24 @@
-// The broker's embedded RocksDB store: one database directory, one column
-// family per kind of record (docs/storage.md gives every key layout).
+// The broker's storage seam: a small transactional key-value interface that
+// the log and the core write through, and that every backend implements
+// (RocksDB, in memory, later PostgreSQL). Nothing above this module sees a
+// backend type; every key layout is built by storage/keys.h and read through
+// storage/tables.h (docs/storage.md is the specification of both).
 //
-// Ownership: Store owns the rocksdb::DB and its column-family handles; the
-// raw pointers it hands out stay valid for the Store's lifetime.
-// Thread-safety: all methods are safe for concurrent use (RocksDB is).
+// The model: named tables of byte-string keys and values, ordered by key
+// (unsigned bytewise), read by point lookups and prefix scans, and written
+// by atomic batches that are optionally made durable (fsynced) before Apply
+// returns.
+//
+// Thread-safety: implementations are safe for concurrent use. A scan sees a
+// consistent snapshot of its table; a batch is applied atomically: readers
+// see all of it or none of it.
+// Ownership: Store objects are owned by whoever opened them.
 #ifndef RIEC_BROKER_STORAGE_STORE_H_
 #define RIEC_BROKER_STORAGE_STORE_H_
 
-#include <array>
 #include <cstdint>
-#include <memory>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,103 +26,118 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
 
 namespace riec::storage {
 
-enum class Family {
-  kMeta = 0,        // store format, log size, ...
-  kIndex,           // pseudonym|kind|holder|0|category -> IndexValue
-  kIndexByHolder,   // holder|0|pseudonym|kind|category -> IndexValue
-  kSignals,         // signal id -> riec.v1.Signal
-  kSignalsByOwner,  // owner|0|created(be64)|id -> ""
-  kLog,             // leaf index (be64) -> log record bytes
-  kQuota,           // quota name|0|partner|0|period -> be64 count
-  kEvents,          // recipient partner|0|sequence(be64) -> riec.v1.Event
-  kLogTree,         // level(1)|index(be64) -> 32-byte hash of a perfect subtree
-  kLogByPartner,    // partner|0|record index(be64) -> ""
-  kLogByPseudonym,  // pseudonym(32)|record index(be64) -> ""
-  kLogBySignal,     // signal id|0|record index(be64) -> ""
-  kLogByTime,       // time µs(be64)|record index(be64) -> ""
-  kTreeHeads,       // tree size(be64) -> riec.v1.SignedTreeHead
-  kLogByCase,       // case id|0|record index(be64) -> ""
-  kAsked,           // pseudonym(32)|kind(1)|purpose|0|partner -> asked (deconfliction)
-  kAssessments,     // signal id|0|pseudonym(32)|kind(1)|holder -> riec.v1.Assessment
-  kCases,           // case id -> riec.v1.Case
-  kKeys,            // partner|0|key id -> riec.v1.EncryptionKey ("" key id: current)
-  kRequests,        // request id -> riec.v1.ContentRequest
-  kRequestsByPartner,  // partner|0|request id -> "" (holder and requester)
-  kPayloads,        // request id -> sealed content
+// Every table of the store (docs/storage.md gives each layout).
+enum class Table {
+  kMeta = 0,           // store format, log size
+  kIndex,              // who holds a subject
+  kIndexByHolder,      // a holder's entries
+  kSignals,            // signals
+  kSignalsByOwner,     // a partner's signals
+  kLog,                // log leaves (the Merkle leaf bytes)
+  kQuota,              // quota counters
+  kEvents,             // events per recipient
+  kLogTree,            // the log's Merkle nodes
+  kLogByPartner,       // audit index: partner
+  kLogByPseudonym,     // audit index: pseudonym
+  kLogBySignal,        // audit index: signal
+  kLogByTime,          // audit index: time
+  kTreeHeads,          // signed tree heads
+  kLogByCase,          // audit index: case
+  kAsked,              // deconfliction marks
+  kAssessments,        // holder assessments
+  kCases,              // cases
+  kKeys,               // partners' encryption keys
+  kRequests,           // content requests
+  kRequestsByParty,    // content requests per holder, requester and case
+  kPayloads,           // sealed content
+  kLogRecords,         // log record bytes (erased at the end of retention)
+  kAssessmentAsks,     // who was asked to assess what
+  kIndexStats,         // per-holder index counters
+  kIndexExpiry,        // a holder's entries by end of validity
+  kFetchChallenges,    // the broker's secret of each request's fetch challenge
 };
-inline constexpr int kFamilyCount = 22;
+inline constexpr int kTableCount = 27;
 
-// The RocksDB name of a family ("index", ...).
-const char* FamilyName(Family f);
+// The table's name in the store ("index", "log", ...), as docs/storage.md
+// lists it.
+const char* TableName(Table t);
 
-// Converts a RocksDB status: NotFound -> NOT_FOUND, Corruption -> DATA_LOSS,
-// IOError/Busy -> UNAVAILABLE, others -> INTERNAL.
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what);
-
-// One change that goes into an atomic write batch.
+// One change of an atomic batch.
 struct Mutation {
-  Family family;
+  enum class Op {
+    kPut,     // set key to value
+    kDelete,  // remove key
+    kAdd,     // add a signed 64-bit delta (value: 8 bytes big-endian) to the
+              // counter at key (8 bytes big-endian, absent = 0)
+  };
+  Op op = Op::kPut;
+  Table table = Table::kMeta;
   std::string key;
-  std::optional<std::string> value;  // nullopt deletes the key
+  std::string value;
 };
+using Batch = std::vector<Mutation>;
+
+void Put(Batch* b, Table t, std::string key, std::string value);
+void Delete(Batch* b, Table t, std::string key);
+void Add(Batch* b, Table t, std::string key, int64_t delta);
+
+// Called for each key and value of a scan, in key order; return false to
+// stop. The views are valid during the call only.
+using ScanVisitor = std::function<bool(absl::string_view key, absl::string_view value)>;
 
 class Store {
  public:
-  struct Options {
-    // One memory budget for the block cache (index working set, index and
-    // filter blocks) and the memtables of every column family together:
-    // memtables are charged to the cache, so the store's memory stays within
-    // this figure whatever the index size.
-    size_t memory_budget_bytes = 256 << 20;
-    // The part of the budget that memtables may take before they are flushed.
-    size_t memtable_bytes = 96 << 20;
-  };
+  virtual ~Store() = default;
 
-  // Opens (creating if missing) the store in `dir`. FAILED_PRECONDITION if
-  // `dir` holds a store of another format version; UNAVAILABLE if another
-  // process holds its lock.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
-                                                     const Options& options);
-  ~Store();
-  Store(const Store&) = delete;
-  Store& operator=(const Store&) = delete;
+  // The value of `key`, or nullopt if absent. Reads fail with UNAVAILABLE
+  // when the backend cannot be read for now, DATA_LOSS when what is stored
+  // is corrupt, INTERNAL otherwise.
+  virtual absl::StatusOr<std::optional<std::string>> Get(Table t, absl::string_view key) const = 0;
 
-  rocksdb::DB* db() const { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* cf(Family f) const {
-    return handles_[static_cast<int>(f)];
-  }
+  // Visits the keys of `t` that begin with `prefix`, starting at the first
+  // key >= max(prefix, start), in ascending order, until `visit` returns
+  // false or the prefix ends.
+  virtual absl::Status Scan(Table t, absl::string_view prefix, absl::string_view start,
+                            const ScanVisitor& visit) const = 0;
 
-  // Applies `mutations` atomically. With `sync` the write-ahead log is
-  // fsynced before returning (durable across power loss).
-  absl::Status Apply(const std::vector<Mutation>& mutations, bool sync);
-  absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
+  // The last key of `t` and its value (nullopt if the table is empty).
+  virtual absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(
+      Table t) const = 0;
 
-  // The value of `key`, or nullopt if absent.
-  absl::StatusOr<std::optional<std::string>> Get(Family f,
-                                                 absl::string_view key) const;
+  // Applies `batch` atomically. With `sync` it is durable (write-ahead log
+  // fsynced) when this returns. RESOURCE_EXHAUSTED when the store is out of
+  // space (nothing of the batch is applied; writes resume by themselves
+  // once space is freed); UNAVAILABLE when the backend cannot be written
+  // for another reason. A failed batch is never applied later: retrying is
+  // the caller's decision. kAdd mutations are only for the counter tables
+  // (kIndexStats, kQuota).
+  virtual absl::Status Apply(const Batch& batch, bool sync) = 0;
 
-  // An iterator over `f`. With `prefix_same_as_start` the iterator may skip
-  // keys not sharing the seek key's prefix (index family only: 33 bytes).
-  std::unique_ptr<rocksdb::Iterator> NewIterator(
-      Family f, bool prefix_same_as_start = false) const;
+  // Several point lookups at once; the result has one entry per key.
+  virtual absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Table t, const std::vector<std::string>& keys) const;
 
-  // Adds one mutation to a batch.
-  void AddTo(rocksdb::WriteBatch* batch, const Mutation& m) const;
+  // Compacts the table's storage (a maintenance step; benchmarks use it for
+  // a best-case ceiling). No-op where the backend has nothing to do.
+  virtual absl::Status Compact(Table t) { return absl::OkStatus(); }
 
- private:
-  Store() = default;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::array<rocksdb::ColumnFamilyHandle*, kFamilyCount> handles_{};
+  // Figures an operator watches (metrics): names to values. Empty by
+  // default.
+  virtual std::map<std::string, double> Properties() const { return {}; }
+
+  // OK while the store accepts writes; otherwise why not (e.g. the disk is
+  // full: RESOURCE_EXHAUSTED). Tries to resume a stopped store first.
+  virtual absl::Status Writable() const { return absl::OkStatus(); }
 };
 
-// Big-endian fixed-width integers, so that keys sort numerically.
-std::string EncodeBE64(uint64_t v);
-uint64_t DecodeBE64(absl::string_view bytes);  // requires size() >= 8
+// Scans the whole prefix (from its start).
+inline absl::Status ScanPrefix(const Store& store, Table t, absl::string_view prefix,
+                               const ScanVisitor& visit) {
+  return store.Scan(t, prefix, prefix, visit);
+}
 
 }  // namespace riec::storage
 

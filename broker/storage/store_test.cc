@@ -1,68 +1,250 @@
+// The Store contract, held against every implementation: the RocksDB store
+// in a temporary directory and the in-memory store run the same tests.
 #include "storage/store.h"
 
-#include <filesystem>
+#include <unistd.h>
 
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/keys.h"
+#include "storage/memory_store.h"
+#include "storage/rocksdb_store.h"
+#include "storage/tables.h"
 
 namespace riec::storage {
 namespace {
 
-std::string TempDir(const char* name) {
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+std::string TempDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
-             (std::string("riec-store-") + name + "-" + std::to_string(::getpid()));
+             ("riec-store-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir.string();
 }
 
-TEST(StoreTest, AppliesAtomicallyAndSurvivesReopen) {
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+};
+
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir(GetParam().name + "-" +
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    store_ = GetParam().open(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // Every key a scan visits.
+  std::vector<std::string> Keys(Table t, absl::string_view prefix, absl::string_view start = "") {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_
+                    ->Scan(t, prefix, start,
+                           [&](absl::string_view k, absl::string_view) {
+                             out.emplace_back(k);
+                             return true;
+                           })
+                    .ok());
+    return out;
+  }
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContractTest, PutGetDeleteInOneAtomicBatch) {
+  Batch b;
+  Put(&b, Table::kSignals, "S-1", "a");
+  Put(&b, Table::kCases, "C-1", "b");
+  ASSERT_TRUE(store_->Apply(b, true).ok());
+  EXPECT_EQ(**store_->Get(Table::kSignals, "S-1"), "a");
+  EXPECT_FALSE(store_->Get(Table::kCases, "S-1")->has_value()) << "tables are separate";
+  Batch d;
+  Delete(&d, Table::kSignals, "S-1");
+  ASSERT_TRUE(store_->Apply(d, false).ok());
+  EXPECT_FALSE(store_->Get(Table::kSignals, "S-1")->has_value());
+  EXPECT_EQ(**store_->Get(Table::kCases, "C-1"), "b");
+}
+
+// The scan itself stops at the end of the prefix: the test collects what
+// it is given and applies no filter of its own.
+TEST_P(StoreContractTest, PrefixScanVisitsExactlyThePrefixInOrder) {
+  const std::string a(33, 'a'), b(33, 'b'), a_short(32, 'a');
+  Batch batch;
+  Put(&batch, Table::kIndex, a + "y", "");
+  Put(&batch, Table::kIndex, a + "x", "");
+  Put(&batch, Table::kIndex, b + "x", "");
+  Put(&batch, Table::kIndex, a_short, "");
+  Put(&batch, Table::kIndexByHolder, a + "z", "");
+  ASSERT_TRUE(store_->Apply(batch, false).ok());
+  EXPECT_THAT(Keys(Table::kIndex, a), ElementsAre(a + "x", a + "y"));
+  EXPECT_THAT(Keys(Table::kIndex, b), ElementsAre(b + "x"));
+  EXPECT_THAT(Keys(Table::kIndex, std::string(33, 'c')), ElementsAre());
+  EXPECT_THAT(Keys(Table::kIndexByHolder, a), ElementsAre(a + "z"));
+}
+
+TEST_P(StoreContractTest, ScanStartsAtStartWithinThePrefixAndStopsWhenAsked) {
+  Batch batch;
+  for (uint64_t i = 0; i < 5; ++i) Put(&batch, Table::kEvents, keys::Event("p", i), "");
+  Put(&batch, Table::kEvents, keys::Event("q", 1), "");
+  ASSERT_TRUE(store_->Apply(batch, false).ok());
+  EXPECT_THAT(Keys(Table::kEvents, keys::IdPrefix("p"), keys::Event("p", 3)),
+              ElementsAre(keys::Event("p", 3), keys::Event("p", 4)));
+  int seen = 0;
+  ASSERT_TRUE(ScanPrefix(*store_, Table::kEvents, keys::IdPrefix("p"),
+                         [&](absl::string_view, absl::string_view) { return ++seen < 2; })
+                  .ok());
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_P(StoreContractTest, LastIsTheGreatestKey) {
+  EXPECT_FALSE(store_->Last(Table::kTreeHeads)->has_value());
+  Batch batch;
+  Put(&batch, Table::kTreeHeads, EncodeBE64(9), "nine");
+  Put(&batch, Table::kTreeHeads, EncodeBE64(300), "three hundred");
+  Put(&batch, Table::kTreeHeads, EncodeBE64(12), "twelve");
+  ASSERT_TRUE(store_->Apply(batch, false).ok());
+  auto last = store_->Last(Table::kTreeHeads);
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->second, "three hundred");
+}
+
+TEST_P(StoreContractTest, CountersAddSignedDeltas) {
+  Batch b;
+  Add(&b, Table::kIndexStats, "n", 5);
+  Add(&b, Table::kIndexStats, "n", -2);
+  ASSERT_TRUE(store_->Apply(b, false).ok());
+  Batch c;
+  Add(&c, Table::kIndexStats, "n", 10);
+  ASSERT_TRUE(store_->Apply(c, false).ok());
+  EXPECT_EQ(static_cast<int64_t>(DecodeBE64(**store_->Get(Table::kIndexStats, "n"))), 13);
+}
+
+TEST_P(StoreContractTest, MultiGetAnswersEachKey) {
+  Batch b;
+  Put(&b, Table::kPayloads, "R-1", "x");
+  Put(&b, Table::kPayloads, "R-3", "z");
+  ASSERT_TRUE(store_->Apply(b, false).ok());
+  auto got = store_->MultiGet(Table::kPayloads, {"R-1", "R-2", "R-3"});
+  ASSERT_TRUE(got.ok());
+  EXPECT_THAT(*got, ElementsAre(std::optional<std::string>("x"), std::nullopt,
+                                std::optional<std::string>("z")));
+}
+
+TEST_P(StoreContractTest, IndexCountersFollowNewOverwrittenAndRemovedEntries) {
+  IndexTable index(store_.get());
+  v1::Subject s;
+  s.set_kind(v1::PERSON_BSN);
+  s.set_pseudonym(std::string(32, 's'));
+  IndexValue v{0, 1, false};
+  IndexValue until{5'000'000, 1, false};
+  Batch b;
+  IndexTable::CountDelta politie, uwv;
+  IndexTable::Put(&b, s, "politie", "strafrecht", v, std::nullopt, &politie);
+  IndexTable::Put(&b, s, "uwv", "", until, std::nullopt, &uwv);
+  politie.WriteTo(&b, "politie");
+  uwv.WriteTo(&b, "uwv");
+  ASSERT_TRUE(store_->Apply(b, false).ok());
+  Batch again;  // the same entry published again counts once
+  IndexTable::CountDelta politie_again;
+  IndexTable::Put(&again, s, "politie", "strafrecht", v, v, &politie_again);
+  politie_again.WriteTo(&again, "politie");
+  ASSERT_TRUE(store_->Apply(again, false).ok());
+  auto stats = index.Stats("politie");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->entries, 1u);
+  EXPECT_THAT(stats->by_category, ElementsAre(Pair("strafrecht", 1u)));
+  EXPECT_EQ(*index.CountEnded("uwv", 4'999'999), 0u);
+  EXPECT_EQ(*index.CountEnded("uwv", 5'000'000), 1u);
+  Batch gone;
+  IndexTable::CountDelta uwv_gone;
+  IndexTable::Remove(&gone, s, "uwv", "", until, &uwv_gone);
+  uwv_gone.WriteTo(&gone, "uwv");
+  ASSERT_TRUE(store_->Apply(gone, false).ok());
+  EXPECT_EQ(index.Stats("uwv")->entries, 0u);
+  EXPECT_EQ(*index.CountEnded("uwv", 6'000'000), 0u);
+  auto held = index.Lookup(s);
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].holder, "politie");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreContractTest,
+    ::testing::Values(Backend{"rocksdb",
+                              [](const std::string& dir) -> std::unique_ptr<Store> {
+                                auto s = OpenRocksDbStore(dir);
+                                EXPECT_TRUE(s.ok()) << s.status();
+                                return s.ok() ? *std::move(s) : nullptr;
+                              }},
+                      Backend{"memory",
+                              [](const std::string&) -> std::unique_ptr<Store> {
+                                return std::make_unique<MemoryStore>();
+                              }}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(RocksDbStoreTest, BatchesSurviveReopen) {
   const std::string dir = TempDir("reopen");
   {
-    auto store = Store::Open(dir, {});
+    auto store = OpenRocksDbStore(dir);
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->Apply({{Family::kSignals, "S-1", "a"},
-                             {Family::kSignalsByOwner, std::string("p\0x", 3), "b"}},
-                            true)
-                    .ok());
-    ASSERT_TRUE((*store)->Apply({{Family::kSignals, "S-1", std::nullopt}}, true).ok());
+    Batch b;
+    Put(&b, Table::kSignals, "S-1", "a");
+    Put(&b, Table::kSignalsByOwner, std::string("p\0x", 3), "b");
+    ASSERT_TRUE((*store)->Apply(b, true).ok());
   }
-  auto store = Store::Open(dir, {});
+  auto store = OpenRocksDbStore(dir);
   ASSERT_TRUE(store.ok());
-  EXPECT_FALSE((*store)->Get(Family::kSignals, "S-1")->has_value());
-  EXPECT_EQ(**(*store)->Get(Family::kSignalsByOwner, std::string("p\0x", 3)), "b");
+  EXPECT_EQ(**(*store)->Get(Table::kSignals, "S-1"), "a");
+  EXPECT_EQ(**(*store)->Get(Table::kSignalsByOwner, std::string("p\0x", 3)), "b");
   std::filesystem::remove_all(dir);
 }
 
-TEST(StoreTest, SecondOpenOfTheSameDirectoryIsRefused) {
+TEST(RocksDbStoreTest, SecondOpenOfTheSameDirectoryIsRefused) {
   const std::string dir = TempDir("lock");
-  auto first = Store::Open(dir, {});
+  auto first = OpenRocksDbStore(dir);
   ASSERT_TRUE(first.ok());
-  auto second = Store::Open(dir, {});
+  auto second = OpenRocksDbStore(dir);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
   std::filesystem::remove_all(dir);
 }
 
-TEST(StoreTest, PrefixSeekFindsOnlyThatPrefix) {
-  const std::string dir = TempDir("prefix");
-  auto store = Store::Open(dir, {});
-  ASSERT_TRUE(store.ok());
-  std::string a(33, 'a'), b(33, 'b');
-  ASSERT_TRUE((*store)
-                  ->Apply({{Family::kIndex, a + "x", ""},
-                           {Family::kIndex, a + "y", ""},
-                           {Family::kIndex, b + "x", ""}},
-                          false)
-                  .ok());
-  auto it = (*store)->NewIterator(Family::kIndex, true);
-  int n = 0;
-  for (it->Seek(a); it->Valid() && it->key().starts_with(a); it->Next()) ++n;
-  EXPECT_EQ(n, 2);
+TEST(RocksDbStoreTest, AStoreOfAnotherFormatIsRefused) {
+  const std::string dir = TempDir("format");
+  {
+    auto store = OpenRocksDbStore(dir);
+    ASSERT_TRUE(store.ok());
+    Batch b;
+    Put(&b, Table::kMeta, std::string(kFormatKey), "riec-store-3");
+    ASSERT_TRUE((*store)->Apply(b, true).ok());
+  }
+  auto store = OpenRocksDbStore(dir);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(store.status().message()),
+              ::testing::HasSubstr("holds store format 'riec-store-3'; this broker reads 'riec-store-4'"));
   std::filesystem::remove_all(dir);
 }
 
-TEST(StoreTest, BigEndianKeysSortNumerically) {
-  EXPECT_LT(EncodeBE64(255), EncodeBE64(256));
-  EXPECT_EQ(DecodeBE64(EncodeBE64(0x0102030405060708ULL)), 0x0102030405060708ULL);
+TEST(MemoryStoreTest, AFullStoreRefusesWritesAndKeepsReads) {
+  MemoryStore store;
+  Batch b;
+  Put(&b, Table::kSignals, "S-1", "a");
+  ASSERT_TRUE(store.Apply(b, true).ok());
+  store.SetFull(true);
+  Batch c;
+  Put(&c, Table::kSignals, "S-2", "b");
+  EXPECT_EQ(store.Apply(c, true).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_FALSE(store.Get(Table::kSignals, "S-2")->has_value());
+  EXPECT_EQ(**store.Get(Table::kSignals, "S-1"), "a");
 }
 
 }  // namespace
