@@ -1,18 +1,20 @@
 #include "log/disclosure_log.h"
 
 #include "absl/strings/str_cat.h"
+#include "riec/crypto/sodium.h"
+#include "storage/keys.h"
 
 namespace riec::log {
 namespace {
-constexpr char kSizeKey[] = "log/size";
 
-std::string NodeKey(int level, uint64_t index) {
-  return std::string(1, static_cast<char>(level)) + storage::EncodeBE64(index);
-}
+using storage::Table;
+namespace keys = storage::keys;
+
+constexpr uint32_t kLeafFormat = 2;
 
 merkle::NodeReader ReaderOf(const storage::Store* store) {
   return [store](int level, uint64_t index) -> absl::StatusOr<std::string> {
-    auto v = store->Get(storage::Family::kLogTree, NodeKey(level, index));
+    auto v = store->Get(Table::kLogTree, keys::TreeNode(level, index));
     if (!v.ok()) return v.status();
     if (!v->has_value()) {
       return absl::DataLossError(absl::StrCat("log tree node ", level, "/", index, " is missing"));
@@ -20,6 +22,7 @@ merkle::NodeReader ReaderOf(const storage::Store* store) {
     return **v;
   };
 }
+
 }  // namespace
 
 std::string EncodeRecord(const v1::LogRecord& record) {
@@ -28,37 +31,43 @@ std::string EncodeRecord(const v1::LogRecord& record) {
   return bytes;
 }
 
-absl::StatusOr<std::unique_ptr<DisclosureLog>> DisclosureLog::Open(
-    storage::Store* store) {
-  auto stored = store->Get(storage::Family::kMeta, kSizeKey);
+std::string EncodeLeaf(const v1::LogRecord& record, absl::string_view record_bytes) {
+  v1::LogLeaf leaf;
+  leaf.set_format(kLeafFormat);
+  leaf.set_kind(record.kind());
+  leaf.set_time_unix_micros(record.time_unix_micros());
+  leaf.set_record_sha256(crypto::Sha256(record_bytes));
+  std::string bytes;
+  leaf.SerializeToString(&bytes);
+  return bytes;
+}
+
+absl::StatusOr<std::unique_ptr<DisclosureLog>> DisclosureLog::Open(storage::Store* store) {
+  auto stored = store->Get(Table::kMeta, storage::kLogSizeKey);
   if (!stored.ok()) return stored.status();
-  uint64_t size = stored->has_value() ? storage::DecodeBE64(**stored) : 0;
-  // The size and the records are written in the same batch; a record at
-  // index `size` or a missing last record means the store was altered.
-  auto past_end = store->Get(storage::Family::kLog, storage::EncodeBE64(size));
+  const uint64_t size = stored->has_value() ? storage::DecodeBE64(**stored) : 0;
+  // The size and the leaves are written in the same batch; a leaf at index
+  // `size` or a missing last leaf means the store was altered.
+  auto past_end = store->Get(Table::kLog, keys::LogIndex(size));
   if (!past_end.ok()) return past_end.status();
   if (past_end->has_value()) {
-    return absl::DataLossError(absl::StrCat(
-        "disclosure log: a record exists past the recorded size ", size));
-  }
-  if (size > 0) {
-    auto last = store->Get(storage::Family::kLog, storage::EncodeBE64(size - 1));
-    if (!last.ok()) return last.status();
-    if (!last->has_value()) {
-      return absl::DataLossError(absl::StrCat(
-          "disclosure log: record ", size - 1, " is missing"));
-    }
+    return absl::DataLossError(
+        absl::StrCat("disclosure log: a record exists past the recorded size ", size));
   }
   auto range = merkle::CompactRange::Load(size, ReaderOf(store));
   if (!range.ok()) {
     return absl::DataLossError(absl::StrCat("disclosure log tree: ", range.status().message()));
   }
   if (size > 0) {
-    // The last record must be the last leaf: a cheap check at every start.
-    auto last = store->Get(storage::Family::kLog, storage::EncodeBE64(size - 1));
-    auto leaf = ReaderOf(store)(0, size - 1);
-    if (!leaf.ok()) return leaf.status();
-    if (last.ok() && last->has_value() && !(*last)->empty() && merkle::LeafHash(**last) != *leaf) {
+    // The last leaf must be the tree's last leaf: a cheap check at every start.
+    auto last = store->Get(Table::kLog, keys::LogIndex(size - 1));
+    if (!last.ok()) return last.status();
+    if (!last->has_value()) {
+      return absl::DataLossError(absl::StrCat("disclosure log: record ", size - 1, " is missing"));
+    }
+    auto node = ReaderOf(store)(0, size - 1);
+    if (!node.ok()) return node.status();
+    if (merkle::LeafHash(**last) != *node) {
       return absl::DataLossError(absl::StrCat(
           "disclosure log: record ", size - 1, " does not match its leaf hash (altered?)"));
     }
@@ -66,11 +75,15 @@ absl::StatusOr<std::unique_ptr<DisclosureLog>> DisclosureLog::Open(
   return std::unique_ptr<DisclosureLog>(new DisclosureLog(store, size, *std::move(range)));
 }
 
-absl::StatusOr<uint64_t> DisclosureLog::Append(
-    const v1::LogRecord& record, std::vector<storage::Mutation> mutations,
-    IndexedMutations indexed) {
-  Pending self{EncodeRecord(record), std::move(mutations), std::move(indexed),
-               AuditIndexPrefixes(record)};
+absl::StatusOr<uint64_t> DisclosureLog::Append(const v1::LogRecord& record,
+                                               storage::Batch mutations,
+                                               IndexedMutations indexed) {
+  Pending self;
+  self.record = EncodeRecord(record);
+  self.leaf = EncodeLeaf(record, self.record);
+  self.mutations = std::move(mutations);
+  self.indexed = std::move(indexed);
+  self.audit = AuditIndexPrefixes(record);
   if (absl::Status s = Commit({&self}); !s.ok()) return s;
   return self.index;
 }
@@ -80,7 +93,8 @@ absl::StatusOr<uint64_t> DisclosureLog::AppendBatch(const std::vector<v1::LogRec
   std::vector<Pending> pending(records.size());
   std::vector<Pending*> ptrs;
   for (size_t i = 0; i < records.size(); ++i) {
-    pending[i].bytes = EncodeRecord(records[i]);
+    pending[i].record = EncodeRecord(records[i]);
+    pending[i].leaf = EncodeLeaf(records[i], pending[i].record);
     pending[i].audit = AuditIndexPrefixes(records[i]);
     ptrs.push_back(&pending[i]);
   }
@@ -89,74 +103,92 @@ absl::StatusOr<uint64_t> DisclosureLog::AppendBatch(const std::vector<v1::LogRec
 }
 
 absl::Status DisclosureLog::Commit(const std::vector<Pending*>& mine) {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (Pending* p : mine) queue_.push_back(p);
-  Pending* last = mine.back();
-  cv_.wait(lock, [&] { return last->done || !leader_active_; });
-  if (last->done) return last->status;
+  Pending* const last = mine.back();
+  std::vector<Pending*> group;
+  uint64_t first = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Pending* p : mine) queue_.push_back(p);
+    auto done_or_free = [this, last] {
+      mu_.AssertHeld();
+      return last->done || !leader_active_;
+    };
+    mu_.Await(absl::Condition(&done_or_free));
+    if (last->done) return last->status;
+    // This thread leads: it commits everything queued so far, its own
+    // included.
+    leader_active_ = true;
+    group.assign(queue_.begin(), queue_.end());
+    queue_.clear();
+    first = size_;
+  }
 
-  // This thread leads: it commits everything queued so far, its own included.
-  leader_active_ = true;
-  std::vector<Pending*> group(queue_.begin(), queue_.end());
-  queue_.clear();
-  const uint64_t first = size_;
-  lock.unlock();
-
-  rocksdb::WriteBatch batch;
+  storage::Batch batch;
+  size_t n = 1;
+  for (Pending* p : group) n += p->mutations.size() + p->audit.size() + 4;
+  batch.reserve(n);
   uint64_t index = first;
   merkle::CompactRange range = range_;  // adopted only if the write succeeds
   std::vector<merkle::CompactRange::Node> nodes;
   for (Pending* p : group) {
     if (p->indexed) p->indexed(index, &p->mutations);
-    for (const auto& m : p->mutations) store_->AddTo(&batch, m);
+    for (auto& m : p->mutations) batch.push_back(std::move(m));
     p->index = index;
-    const std::string key = storage::EncodeBE64(index);
-    batch.Put(store_->cf(storage::Family::kLog), key, p->bytes);
-    for (const auto& [family, prefix] : p->audit) batch.Put(store_->cf(family), prefix + key, "");
+    const std::string key = keys::LogIndex(index);
+    for (const auto& [table, prefix] : p->audit) storage::Put(&batch, table, prefix + key, "");
     nodes.clear();
-    range.Append(merkle::LeafHash(p->bytes), &nodes);
-    for (const auto& n : nodes) {
-      batch.Put(store_->cf(storage::Family::kLogTree), NodeKey(n.level, n.index), n.hash);
+    range.Append(merkle::LeafHash(p->leaf), &nodes);
+    for (const auto& node : nodes) {
+      storage::Put(&batch, Table::kLogTree, keys::TreeNode(node.level, node.index), node.hash);
     }
+    storage::Put(&batch, Table::kLog, key, std::move(p->leaf));
+    storage::Put(&batch, Table::kLogRecords, key, std::move(p->record));
     ++index;
   }
-  batch.Put(store_->cf(storage::Family::kMeta), kSizeKey, storage::EncodeBE64(index));
-  absl::Status status = store_->Write(&batch, /*sync=*/true);
+  storage::Put(&batch, Table::kMeta, std::string(storage::kLogSizeKey), storage::EncodeBE64(index));
+  const absl::Status status = store_->Apply(batch, /*sync=*/true);
 
-  lock.lock();
-  if (status.ok()) {
-    size_ = index;
-    range_ = std::move(range);
+  std::vector<std::function<void(uint64_t)>> listeners;
+  {
+    absl::MutexLock lock(&mu_);
+    if (status.ok()) {
+      size_ = index;
+      range_ = std::move(range);
+      listeners = listeners_;
+    }
+    for (Pending* p : group) {
+      p->status = status;
+      p->done = true;
+    }
+    leader_active_ = false;
   }
-  for (Pending* p : group) {
-    p->status = status;
-    p->done = true;
-  }
-  leader_active_ = false;
-  lock.unlock();
-  cv_.notify_all();
-  if (status.ok()) grown_.notify_all();
+  for (const auto& l : listeners) l(index);
   return last->status;
 }
 
 uint64_t DisclosureLog::WaitForGrowth(uint64_t size, absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const uint64_t interrupts = interrupts_;
-  grown_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                  [&] { return size_ > size || interrupts_ != interrupts; });
+  auto grown = [this, size, interrupts] {
+    mu_.AssertHeld();
+    return size_ > size || interrupts_ != interrupts;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&grown), timeout);
   return size_;
 }
 
 void DisclosureLog::Interrupt() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++interrupts_;
-  }
-  grown_.notify_all();
+  absl::MutexLock lock(&mu_);
+  ++interrupts_;
+}
+
+void DisclosureLog::OnGrowth(std::function<void(uint64_t)> listener) {
+  absl::MutexLock lock(&mu_);
+  listeners_.push_back(std::move(listener));
 }
 
 uint64_t DisclosureLog::Size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return size_;
 }
 
@@ -164,14 +196,16 @@ merkle::NodeReader DisclosureLog::Nodes() const { return ReaderOf(store_); }
 
 absl::StatusOr<std::string> DisclosureLog::LeafHash(uint64_t index) const {
   if (index >= Size()) {
-    return absl::OutOfRangeError(absl::StrCat("record ", index, ": the log has ", Size(), " records"));
+    return absl::OutOfRangeError(
+        absl::StrCat("record ", index, ": the log has ", Size(), " records"));
   }
   return Nodes()(0, index);
 }
 
 absl::StatusOr<std::string> DisclosureLog::RootAt(uint64_t size) const {
   if (size > Size()) {
-    return absl::OutOfRangeError(absl::StrCat("tree size ", size, ": the log has ", Size(), " records"));
+    return absl::OutOfRangeError(
+        absl::StrCat("tree size ", size, ": the log has ", Size(), " records"));
   }
   return merkle::RootAt(size, Nodes());
 }
@@ -179,7 +213,8 @@ absl::StatusOr<std::string> DisclosureLog::RootAt(uint64_t size) const {
 absl::StatusOr<std::vector<std::string>> DisclosureLog::InclusionProof(uint64_t index,
                                                                       uint64_t size) const {
   if (size > Size()) {
-    return absl::OutOfRangeError(absl::StrCat("tree_size: ", size, "; the log has ", Size(), " records"));
+    return absl::OutOfRangeError(
+        absl::StrCat("tree_size: ", size, "; the log has ", Size(), " records"));
   }
   return merkle::InclusionProof(index, size, Nodes());
 }
@@ -187,26 +222,42 @@ absl::StatusOr<std::vector<std::string>> DisclosureLog::InclusionProof(uint64_t 
 absl::StatusOr<std::vector<std::string>> DisclosureLog::ConsistencyProof(uint64_t first,
                                                                         uint64_t size) const {
   if (size > Size()) {
-    return absl::OutOfRangeError(absl::StrCat("second_size: ", size, "; the log has ", Size(), " records"));
+    return absl::OutOfRangeError(
+        absl::StrCat("second_size: ", size, "; the log has ", Size(), " records"));
   }
   return merkle::ConsistencyProof(first, size, Nodes());
 }
 
-absl::StatusOr<std::vector<storage::Mutation>> DisclosureLog::RedactionOf(uint64_t index) const {
+absl::StatusOr<storage::Batch> DisclosureLog::RedactionOf(uint64_t index) const {
   auto bytes = ReadRecord(index);
   if (!bytes.ok()) return bytes.status();
-  std::vector<storage::Mutation> out;
+  storage::Batch out;
   if (bytes->empty()) return out;
+  const std::string key = keys::LogIndex(index);
   v1::LogRecord record;
-  if (!record.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("record ", index, " is unreadable"));
+  // A record that does not parse still has its content erased; its audit
+  // index entries are found from what parses.
+  if (record.ParseFromString(*bytes)) {
+    for (const auto& [table, prefix] : AuditIndexPrefixes(record)) {
+      storage::Delete(&out, table, prefix + key);
+    }
   }
-  const std::string key = storage::EncodeBE64(index);
-  for (const auto& [family, prefix] : AuditIndexPrefixes(record)) {
-    out.push_back({family, prefix + key, std::nullopt});
-  }
-  out.push_back({storage::Family::kLog, key, std::string()});
+  storage::Delete(&out, Table::kLogRecords, key);
   return out;
+}
+
+absl::StatusOr<StoredEntry> DisclosureLog::Read(uint64_t index) const {
+  if (index >= Size()) {
+    return absl::OutOfRangeError(
+        absl::StrCat("record ", index, ": the log has ", Size(), " records"));
+  }
+  const std::string key = keys::LogIndex(index);
+  auto leaf = store_->Get(Table::kLog, key);
+  if (!leaf.ok()) return leaf.status();
+  if (!leaf->has_value()) return absl::DataLossError(absl::StrCat("record ", index, " is missing"));
+  auto record = store_->Get(Table::kLogRecords, key);
+  if (!record.ok()) return record.status();
+  return StoredEntry{**std::move(leaf), record->value_or("")};
 }
 
 absl::StatusOr<std::string> DisclosureLog::ReadRecord(uint64_t index) const {
@@ -214,12 +265,9 @@ absl::StatusOr<std::string> DisclosureLog::ReadRecord(uint64_t index) const {
     return absl::OutOfRangeError(
         absl::StrCat("record ", index, ": the log has ", Size(), " records"));
   }
-  auto v = store_->Get(storage::Family::kLog, storage::EncodeBE64(index));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) {
-    return absl::DataLossError(absl::StrCat("record ", index, " is missing"));
-  }
-  return **v;
+  auto record = store_->Get(Table::kLogRecords, keys::LogIndex(index));
+  if (!record.ok()) return record.status();
+  return record->value_or("");
 }
 
 }  // namespace riec::log

@@ -1,59 +1,72 @@
-// The disclosure log: an append-only sequence of records (docs/log-format.md),
-// each written durably, together with the state change it accounts for,
-// before the broker answers ("no answer without its log record"). The
-// records are the leaves of an RFC 6962 Merkle tree whose nodes are written
-// in the same batch, so proofs for any size up to Size() need only stored
-// nodes (O(log n) reads).
+// The disclosure log: an append-only sequence of records
+// (docs/log-format.md), each written durably, together with the state change
+// it accounts for, before the broker answers ("no answer without its log
+// record"). Each record's leaf in the RFC 6962 Merkle tree is a small
+// envelope (riec.v1.LogLeaf: kind, time, SHA-256 of the record), so that
+// when a record's retention ends its content can be erased while the leaf,
+// its kind and its time stay verifiable. The tree's nodes are written in the
+// same batch, so proofs for any size up to Size() need only stored nodes.
 //
 // Appends from many threads are group-committed: one thread at a time (the
 // leader) takes every queued append, gives the records consecutive indices,
-// writes them and their mutations in one RocksDB batch and fsyncs once. So
-// indices have no gaps, a record and its state change are atomic, and the
-// cost of an fsync is shared by all requests that arrived meanwhile.
+// writes them and their mutations in one atomic batch and makes it durable
+// once. So indices have no gaps, a record and its state change are atomic,
+// and the cost of an fsync is shared by all requests that arrived meanwhile.
 //
 // Thread-safety: Append and the readers are safe for concurrent use.
 // Ownership: the Store is not owned and must outlive the log.
 #ifndef RIEC_BROKER_LOG_DISCLOSURE_LOG_H_
 #define RIEC_BROKER_LOG_DISCLOSURE_LOG_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "log/record_index.h"
 #include "riec/merkle/merkle.h"
-#include "storage/store.h"
 #include "riec/v1/log.pb.h"
+#include "storage/store.h"
 
 namespace riec::log {
 
-// The record bytes that become a Merkle leaf: the protobuf encoding of
-// `record`. Fields are written in field-number order and LogRecord has no
-// map fields, so equal records give equal bytes with this library.
+// The record bytes: the protobuf encoding of `record`. Fields are written in
+// field-number order and LogRecord has no map fields, so equal records give
+// equal bytes with this library.
 std::string EncodeRecord(const v1::LogRecord& record);
+
+// The leaf envelope of record bytes (docs/log-format.md §3).
+std::string EncodeLeaf(const v1::LogRecord& record, absl::string_view record_bytes);
+
+// One entry of the log as stored.
+struct StoredEntry {
+  std::string leaf;    // the envelope: what the Merkle leaf hashes
+  std::string record;  // the record bytes; empty once erased
+  bool erased() const { return record.empty(); }
+};
 
 class DisclosureLog {
  public:
   // Opens the log kept in `store`. DATA_LOSS if the stored size and the
-  // records disagree.
+  // leaves disagree, or the last leaf does not hash to its tree node.
   static absl::StatusOr<std::unique_ptr<DisclosureLog>> Open(storage::Store* store);
 
   // Mutations that depend on the index the record gets (e.g. events keyed
   // by it): called once, by the committing thread, with that index.
-  using IndexedMutations = std::function<void(uint64_t index, std::vector<storage::Mutation>*)>;
+  using IndexedMutations = std::function<void(uint64_t index, storage::Batch*)>;
 
   // Appends `record` and applies `mutations` (and those `indexed` produces)
-  // in one atomic, fsynced batch. Returns the record's index (0-based). On
-  // error nothing is written.
-  absl::StatusOr<uint64_t> Append(const v1::LogRecord& record,
-                                  std::vector<storage::Mutation> mutations = {},
+  // in one atomic, durable batch. Returns the record's index (0-based). On
+  // error nothing is written: RESOURCE_EXHAUSTED when the store is full,
+  // UNAVAILABLE when it cannot be written.
+  absl::StatusOr<uint64_t> Append(const v1::LogRecord& record, storage::Batch mutations = {},
                                   IndexedMutations indexed = nullptr);
 
   // Appends several records at once (bulk loads, benchmarks): one group,
@@ -65,13 +78,16 @@ class DisclosureLog {
   uint64_t WaitForGrowth(uint64_t size, absl::Duration timeout);
   // Wakes every WaitForGrowth (e.g. at shutdown).
   void Interrupt();
+  // Calls `listener` (from the committing thread, without locks held) after
+  // each commit with the new size. For event delivery; must not block.
+  void OnGrowth(std::function<void(uint64_t size)> listener);
 
   // Number of records.
   uint64_t Size() const;
 
-  // The stored bytes of record `index`; empty if its content was erased at
-  // the end of its retention (its leaf hash stays). OUT_OF_RANGE past the
-  // end.
+  // The stored entry `index`. OUT_OF_RANGE past the end.
+  absl::StatusOr<StoredEntry> Read(uint64_t index) const;
+  // The record bytes of `index`; empty if erased.
   absl::StatusOr<std::string> ReadRecord(uint64_t index) const;
 
   // The leaf hash of record `index`.
@@ -83,13 +99,14 @@ class DisclosureLog {
   merkle::NodeReader Nodes() const;
 
   // The mutations that erase record `index`'s content and its audit index
-  // entries, keeping its leaf hash (retention). Empty if already erased.
-  absl::StatusOr<std::vector<storage::Mutation>> RedactionOf(uint64_t index) const;
+  // entries, keeping its leaf (retention). Empty if already erased.
+  absl::StatusOr<storage::Batch> RedactionOf(uint64_t index) const;
 
  private:
   struct Pending {
-    std::string bytes;
-    std::vector<storage::Mutation> mutations;
+    std::string record;
+    std::string leaf;
+    storage::Batch mutations;
     IndexedMutations indexed;
     IndexPrefixes audit;
     bool done = false;
@@ -105,14 +122,15 @@ class DisclosureLog {
       : store_(store), size_(size), range_(std::move(range)) {}
 
   storage::Store* const store_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending*> queue_;  // guarded by mu_
-  bool leader_active_ = false;  // guarded by mu_
-  uint64_t size_;               // guarded by mu_
-  uint64_t interrupts_ = 0;     // guarded by mu_
-  merkle::CompactRange range_;  // the tree's right border; used by the leader only
-  std::condition_variable grown_;
+  mutable absl::Mutex mu_;
+  std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
+  bool leader_active_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t size_ ABSL_GUARDED_BY(mu_);
+  uint64_t interrupts_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::function<void(uint64_t)>> listeners_ ABSL_GUARDED_BY(mu_);
+  // The tree's right border; read and replaced by the leader only (while
+  // leader_active_), so it needs no lock of its own.
+  merkle::CompactRange range_;
 };
 
 }  // namespace riec::log

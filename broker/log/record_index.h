@@ -18,9 +18,9 @@
 
 namespace riec::log {
 
-// (family, key prefix) pairs; the full key is the prefix and the record's
-// index as 8 bytes big-endian.
-using IndexPrefixes = std::vector<std::pair<storage::Family, std::string>>;
+// (table, key prefix) pairs; the full key is the prefix and the record's
+// index as 8 bytes big-endian (storage/keys.h).
+using IndexPrefixes = std::vector<std::pair<storage::Table, std::string>>;
 
 IndexPrefixes AuditIndexPrefixes(const v1::LogRecord& record);
 
@@ -29,11 +29,6 @@ IndexPrefixes AuditIndexPrefixes(const v1::LogRecord& record);
 // flows, the holder and requester of content, the assessing holders.
 std::set<std::string> PartnersOf(const v1::LogRecord& record);
 
-std::string PartnerPrefix(absl::string_view partner);
-std::string SignalPrefix(absl::string_view signal_id);
-std::string CasePrefix(absl::string_view case_id);
-// The record index at the end of an audit index key.
-uint64_t IndexOfKey(absl::string_view key);
 
 }  // namespace riec::log
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "riec/merkle/tree_head.h"
+#include "storage/keys.h"
 
 namespace riec::log {
 
@@ -16,11 +17,11 @@ absl::StatusOr<std::unique_ptr<TreeHeadSigner>> TreeHeadSigner::Create(storage::
                                                                        crypto::SigningKey key,
                                                                        const Clock* clock) {
   std::unique_ptr<TreeHeadSigner> s(new TreeHeadSigner(store, log, std::move(key), clock));
-  auto it = store->NewIterator(storage::Family::kTreeHeads);
-  it->SeekToLast();
-  if (it->Valid()) {
+  auto last = store->Last(storage::Table::kTreeHeads);
+  if (!last.ok()) return last.status();
+  if (last->has_value()) {
     v1::SignedTreeHead head;
-    if (!head.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    if (!head.ParseFromString((*last)->second)) {
       return absl::DataLossError("latest signed tree head unreadable");
     }
     if (head.log_id() != s->log_id_) {
@@ -38,7 +39,7 @@ absl::StatusOr<std::unique_ptr<TreeHeadSigner>> TreeHeadSigner::Create(storage::
 }
 
 absl::StatusOr<v1::SignedTreeHead> TreeHeadSigner::Latest(bool fresh) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const uint64_t size = log_->Size();
   if (latest_ && (!fresh || latest_->tree_size() == size)) return *latest_;
   auto root = log_->RootAt(size);
@@ -53,8 +54,9 @@ absl::StatusOr<v1::SignedTreeHead> TreeHeadSigner::Latest(bool fresh) {
   head.set_signature(key_.Sign(merkle::TreeHeadSignedBytes(log_id_, size, millis, *root)));
   std::string bytes;
   head.SerializeToString(&bytes);
-  absl::Status s =
-      store_->Apply({{storage::Family::kTreeHeads, storage::EncodeBE64(size), bytes}}, true);
+  storage::Batch batch;
+  storage::Put(&batch, storage::Table::kTreeHeads, storage::keys::LogIndex(size), std::move(bytes));
+  absl::Status s = store_->Apply(batch, true);
   if (!s.ok()) return s;
   latest_ = head;
   return head;

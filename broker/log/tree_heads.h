@@ -11,7 +11,8 @@
 #define RIEC_BROKER_LOG_TREE_HEADS_H_
 
 #include <memory>
-#include <mutex>
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -35,6 +36,9 @@ class TreeHeadSigner {
   absl::Status SignIfGrown() { return Latest(true).status(); }
 
   const std::string& public_key() const { return key_.public_key(); }
+  // Signs other statements of the log (scope attestations,
+  // docs/log-format.md §7): the bytes carry their own domain separator.
+  std::string Sign(absl::string_view bytes) const { return key_.Sign(bytes); }
   const std::string& log_id() const { return log_id_; }
 
  private:
@@ -45,8 +49,8 @@ class TreeHeadSigner {
   crypto::SigningKey key_;
   const Clock* clock_;
   std::string log_id_;
-  std::mutex mu_;
-  std::optional<v1::SignedTreeHead> latest_;  // guarded by mu_
+  absl::Mutex mu_;
+  std::optional<v1::SignedTreeHead> latest_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace riec::log

@@ -46,4 +46,21 @@ absl::StatusOr<std::string> OpenSealed(absl::string_view public_key, absl::strin
   return out;
 }
 
+absl::StatusOr<std::string> KeyProof(absl::string_view secret_key, absl::string_view peer_public_key,
+                                     absl::string_view request_id) {
+  if (secret_key.size() != crypto_scalarmult_SCALARBYTES ||
+      peer_public_key.size() != crypto_scalarmult_BYTES) {
+    return absl::InvalidArgumentError("key proof: keys of 32 bytes expected");
+  }
+  std::string shared(crypto_scalarmult_BYTES, '\0');
+  if (crypto_scalarmult(reinterpret_cast<unsigned char*>(shared.data()),
+                        reinterpret_cast<const unsigned char*>(secret_key.data()),
+                        reinterpret_cast<const unsigned char*>(peer_public_key.data())) != 0) {
+    return absl::InvalidArgumentError("key proof: the public key is a low-order point");
+  }
+  std::string proof = Sha256(absl::StrCat("riec-fetch-proof-v1", request_id, shared));
+  Wipe(shared);
+  return proof;
+}
+
 }  // namespace riec::crypto

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -36,6 +37,22 @@ class FakeClock final : public Clock {
 
  private:
   std::atomic<int64_t> micros_;
+};
+
+// The system's time moved by an offset read from a file (decimal seconds,
+// possibly negative), re-read whenever the file changes: lets an integration
+// test move a real broker process through days and years without waiting.
+// For tests only: the broker accepts it only with RIEC_TESTING=1 in its
+// environment and says so on start.
+class OffsetFileClock final : public Clock {
+ public:
+  explicit OffsetFileClock(std::string path) : path_(std::move(path)) {}
+  absl::Time Now() const override;
+
+ private:
+  const std::string path_;
+  mutable std::atomic<int64_t> offset_micros_{0};
+  mutable std::atomic<int64_t> seen_mtime_ns_{-1};
 };
 
 }  // namespace riec

@@ -39,6 +39,15 @@ absl::StatusOr<std::string> OpenSealed(absl::string_view public_key,
                                        absl::string_view secret_key,
                                        absl::string_view sealed);
 
+// The proof that a party holds an X25519 secret key (docs/two-stage.md,
+// "Fetching"): SHA-256("riec-fetch-proof-v1" || request_id ||
+// X25519(secret_key, peer_public_key)). The requester computes it with its
+// secret key and the broker's challenge; the broker with the challenge's
+// secret and the requester's public key: both give the same 32 bytes.
+// INVALID_ARGUMENT for a key of the wrong size or a low-order point.
+absl::StatusOr<std::string> KeyProof(absl::string_view secret_key, absl::string_view peer_public_key,
+                                     absl::string_view request_id);
+
 }  // namespace riec::crypto
 
 #endif  // RIEC_BROKER_CRYPTO_SEALED_BOX_H_
