@@ -149,6 +149,11 @@ bool Purpose::HasParticipant(absl::string_view partner) const {
          participants.end();
 }
 
+bool Purpose::AllowsSilent(absl::string_view partner) const {
+  return std::find(stage1.silent_partners.begin(), stage1.silent_partners.end(), partner) !=
+         stage1.silent_partners.end();
+}
+
 bool Purpose::AllowsKind(SubjectKind kind) const {
   return std::find(subject_kinds.begin(), subject_kinds.end(), kind) !=
          subject_kinds.end();
@@ -258,15 +263,23 @@ Decision Policy::DecideCaller(const Request& r) const {
                     ""};
   }
 
-  // 2. Nothing is shared outside the convenant's period of validity.
-  if (valid_from_ && r.now < *valid_from_) {
+  // 2. Nothing is shared outside the convenant's period of validity. What
+  // keeps the parties accountable for what was shared stays possible:
+  // verifying and auditing the log, erasing at the end of retention,
+  // withdrawing entries, closing signals and cases.
+  const bool accountability =
+      r.action == Action::kVerifyLog || r.action == Action::kAudit ||
+      r.action == Action::kOperate || r.action == Action::kWithdraw ||
+      r.action == Action::kReadOwnIndex || r.action == Action::kCloseSignal ||
+      (r.action == Action::kChangeCase && r.case_facts && r.case_facts->closing);
+  if (valid_from_ && r.now < *valid_from_ && !accountability) {
     return Deny(StatusCode::kFailedPrecondition, "convenant.valid_from",
                 absl::StrCat("convenant ", convenant, " is not in force until ",
                              absl::FormatTime("%Y-%m-%d", *valid_from_,
                                               absl::UTCTimeZone()),
                              "; nothing is shared before then"));
   }
-  if (valid_until_ && r.now >= *valid_until_) {
+  if (valid_until_ && r.now >= *valid_until_ && !accountability) {
     return Deny(StatusCode::kFailedPrecondition, "convenant.valid_until",
                 absl::StrCat("convenant ", convenant, " ended on ",
                              absl::FormatTime("%Y-%m-%d",
@@ -311,6 +324,7 @@ Decision Policy::Decide(const Request& r) const {
   }
   if (partner->participation == Participation::kSignalOnly &&
       (r.action == Action::kPublish || r.action == Action::kAsk || r.action == Action::kAssess ||
+       r.action == Action::kRequestAssessments ||
        r.action == Action::kProvideContent || r.action == Action::kRequestContent)) {
     return Deny(StatusCode::kPermissionDenied, "participation.signal-only",
                 absl::StrCat("partner '", who.partner, "' takes part signal-only under convenant ",
@@ -394,7 +408,8 @@ Decision Policy::Decide(const Request& r) const {
   // 6. Purpose-bound actions: the purpose exists, the partner takes part in
   // it and it covers the subject kind.
   if (r.action == Action::kRegisterSignal || r.action == Action::kAsk ||
-      r.action == Action::kAssess || r.action == Action::kProposeCase) {
+      r.action == Action::kAssess || r.action == Action::kProposeCase ||
+      r.action == Action::kRequestAssessments) {
     const Purpose* purpose = FindPurpose(r.purpose);
     if (purpose == nullptr) {
       std::vector<std::string> ids;
@@ -450,11 +465,11 @@ Decision Policy::Decide(const Request& r) const {
   // and silent entries only if such a purpose allows them.
   if (r.action == Action::kPublish && r.silent) {
     bool allowed = false;
-    for (const auto& p : purposes_) allowed |= p.HasParticipant(who.partner) && p.stage1.silent_entries;
+    for (const auto& p : purposes_) allowed |= p.HasParticipant(who.partner) && p.AllowsSilent(who.partner);
     if (!allowed) {
       return Deny(StatusCode::kPermissionDenied, "publish.silent",
-                  absl::StrCat("no purpose of convenant ", convenant, " that partner '",
-                               who.partner, "' takes part in allows silent entries"));
+                  absl::StrCat("no purpose of convenant ", convenant, " lets partner '",
+                               who.partner, "' publish silent entries (stage1.silent_entries)"));
     }
   }
   if (r.action == Action::kPublish && r.subject_kind) {

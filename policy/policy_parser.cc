@@ -304,7 +304,16 @@ class PolicyParser {
       r.signals_without_case = *d;
     }
     if (auto d = Period(n["events"], "retention.events")) r.events = *d;
-    if (auto d = Period(n["log_records"], "retention.log_records")) r.log_records = *d;
+    if (auto d = Period(n["log_records"], "retention.log_records")) {
+      if (*d < kMinLogRetention) {
+        Error(n["log_records"], "retention.log_records",
+              absl::StrCat(DurationText(*d), " is shorter than the legal minimum of ",
+                           DurationText(kMinLogRetention),
+                           " that the broker keeps every record (docs/policy.md)"));
+      } else {
+        r.log_records = *d;
+      }
+    }
     if (auto d = Period(n["cases_after_closing"], "retention.cases_after_closing")) {
       r.cases_after_closing = *d;
     }
@@ -526,7 +535,22 @@ class PolicyParser {
             }
           }
           if (auto b = Bool(stage1["notify_holders"], sf + ".notify_holders")) purpose.stage1.notify_holders = *b;
-          if (auto b = Bool(stage1["silent_entries"], sf + ".silent_entries")) purpose.stage1.silent_entries = *b;
+          const Node silent = stage1["silent_entries"];
+          if (silent.IsDefined() && silent.IsScalar() && !silent.IsNull()) {
+            Error(silent, sf + ".silent_entries",
+                  "list the participants that may publish silent entries, e.g. [politie, om]; "
+                  "a silent entry hides a holder from every answer, so the convenant names who may");
+          } else {
+            Sequence(silent, sf + ".silent_entries", [&](const Node& a, const std::string& af) {
+              auto pid = Scalar(a, af);
+              if (!pid) return;
+              if (!purpose.HasParticipant(*pid)) {
+                Error(a, af, absl::StrCat("'", *pid, "' is not a participant of this purpose"));
+                return;
+              }
+              purpose.stage1.silent_partners.push_back(*pid);
+            });
+          }
           if (auto b = Bool(stage1["deconfliction"], sf + ".deconfliction")) purpose.stage1.deconfliction = *b;
           Sequence(stage1["excluded_addresses"], sf + ".excluded_addresses",
                    [&](const Node& a, const std::string& af) {
@@ -605,11 +629,12 @@ class PolicyParser {
     if (!n.IsMap()) {
       Error(n, field,
             "must be a mapping (oprf_evaluations_per_day, questions_per_hour, "
-            "subjects_per_signal, open_signals)");
+            "subjects_per_signal, open_signals, requests_per_second, event_streams)");
       return;
     }
     CheckKeys(n, field, {"oprf_evaluations_per_day", "questions_per_hour",
-                         "subjects_per_signal", "open_signals"});
+                         "subjects_per_signal", "open_signals", "requests_per_second",
+                         "event_streams"});
     if (auto v = Quota(n["oprf_evaluations_per_day"], field + ".oprf_evaluations_per_day")) {
       q->oprf_evaluations_per_day = *v;
     }
@@ -620,6 +645,10 @@ class PolicyParser {
       q->subjects_per_signal = *v;
     }
     if (auto v = Quota(n["open_signals"], field + ".open_signals")) q->open_signals = *v;
+    if (auto v = Quota(n["requests_per_second"], field + ".requests_per_second")) {
+      q->requests_per_second = *v;
+    }
+    if (auto v = Quota(n["event_streams"], field + ".event_streams")) q->event_streams = *v;
   }
 
   void ParseQuotas(const Node& n) {

@@ -272,6 +272,17 @@ TEST(PolicyDecideTest, NothingIsSharedOutsideTheValidityWindow) {
   EXPECT_EQ(d.rule, "convenant.valid_until");
   EXPECT_EQ(d.code, absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(d.explanation, HasSubstr("ended on 2026-12-31"));
+  // What keeps the parties accountable stays possible after the end.
+  for (auto [action, role] : {std::pair{Action::kAudit, "privacy-officer"},
+                              std::pair{Action::kVerifyLog, "privacy-officer"},
+                              std::pair{Action::kWithdraw, "partner-system"}}) {
+    Request after = Req(action, "politie", role);
+    after.now = r.now;
+    EXPECT_TRUE(p->Decide(after).allowed) << ActionName(action) << ": " << p->Decide(after).explanation;
+  }
+  Request ask = Req(Action::kAsk, "gemeente-a", "partner-system");
+  ask.now = r.now;
+  EXPECT_EQ(p->Decide(ask).rule, "convenant.valid_until");
 }
 
 TEST(PolicyFileTest, ExampleConvenantsAreValid) {
@@ -317,7 +328,7 @@ purposes:
       {Action::kOperate, "O", "O", "O"},
       {Action::kVerifyLog, "PCKVO", "PCKVO", "PCKVO"},
       {Action::kAudit, "V", "V", "V"},
-      {Action::kRequestAssessments, "PK", "", "PK"},
+      {Action::kRequestAssessments, "PK", "", ""},
       {Action::kAssess, "P", "P", ""},
       {Action::kProposeCase, "C", "C", "C"},
       {Action::kUnlockCase, "C", "C", "C"},

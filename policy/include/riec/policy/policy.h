@@ -49,7 +49,12 @@ struct Partner {
 struct Stage1Options {
   v1::Stage1Level level = v1::HOLDERS;
   bool notify_holders = false;  // holders get a MATCH event for each hit
-  bool silent_entries = false;  // participants may publish silent entries
+  // The participants that may publish silent entries under this purpose
+  // (e.g. politie, om with a running investigation): their silent entries
+  // are never disclosed; they, and the RIEC's privacy officers, are told of
+  // a question that would have matched (docs/two-stage.md, "Silent
+  // entries"). Empty: none.
+  std::vector<std::string> silent_partners;
   bool deconfliction = false;   // partners asking about one subject are told
   std::vector<std::string> excluded_addresses;  // 32-byte pseudonyms that never match
   bool Excluded(const std::string& pseudonym) const;
@@ -80,16 +85,25 @@ struct Purpose {
   absl::Duration max_case_duration = absl::Hours(24 * 180);
 
   bool HasParticipant(absl::string_view partner) const;
+  bool AllowsSilent(absl::string_view partner) const;
   bool AllowsKind(SubjectKind kind) const;
 };
 
-// Per-partner limits. 0 means: no limit of this kind.
+// Per-partner limits. 0 means: no limit of this kind (written "unlimited"
+// in the file); every part of the broker reads it so.
 struct Quotas {
   uint64_t oprf_evaluations_per_day = 50000;
-  uint64_t questions_per_hour = 1000;    // CheckSubjects calls
+  uint64_t questions_per_hour = 1000;    // CheckSubjects and RequestAssessments calls
   uint64_t subjects_per_signal = 0;      // on top of the purpose's maximum
   uint64_t open_signals = 200;           // open signals owned at once
+  uint64_t requests_per_second = 100;    // every call, bursts of twice this
+  uint64_t event_streams = 4;            // open Events.Subscribe streams at once
 };
+
+// The shortest retention.log_records a policy may set: below it a
+// convenant's partners could not account for a year's disclosures (AVG
+// art. 5(2), accountability) in their yearly audit cycle. docs/policy.md.
+inline constexpr absl::Duration kMinLogRetention = absl::Hours(24 * 365);
 
 // How long the broker keeps what it holds (DESIGN.md §5). Each period runs
 // from the moment stated with the field.
