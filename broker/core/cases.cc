@@ -7,26 +7,17 @@
 #include "absl/strings/str_join.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
-#include "core/content.h"
-#include "core/records.h"
 #include "core/validate.h"
+#include "storage/tables.h"
 
 namespace riec::core {
 namespace {
 
 using absl::StatusCode;
-using storage::Family;
 
 constexpr int kMaxUseConditions = 20;
-constexpr size_t kMaxUseCondition = 200;
 constexpr size_t kMaxJustification = 4000;
 constexpr size_t kMaxOutcomeText = 1000;
-
-std::string Serialize(const v1::Case& c) {
-  std::string out;
-  c.SerializeToString(&out);
-  return out;
-}
 
 std::string Day(absl::Time t) { return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone()); }
 
@@ -47,7 +38,6 @@ absl::Status ValidateUseConditions(const google::protobuf::RepeatedPtrField<std:
   for (int i = 0; i < conditions.size(); ++i) {
     const std::string f = absl::StrCat(field, "[", i, "]");
     if (conditions[i].empty()) return absl::InvalidArgumentError(f + ": empty");
-    RETURN_IF_ERROR(ValidateShortText(conditions[i], f, kMaxUseCondition));
   }
   return absl::OkStatus();
 }
@@ -142,12 +132,12 @@ absl::Status ValidateDecision(const v1::CaseDecision& d, const v1::Signal& signa
     if (!categories.insert(d.categories(i)).second) return absl::InvalidArgumentError(field + ": listed twice");
   }
 
-  RETURN_IF_ERROR(ValidateText(d.justification().noodzaak(), "decision.justification.noodzaak",
-                               kMaxJustification));
-  RETURN_IF_ERROR(ValidateText(d.justification().proportionaliteit(),
-                               "decision.justification.proportionaliteit", kMaxJustification));
-  RETURN_IF_ERROR(ValidateText(d.justification().subsidiariteit(),
-                               "decision.justification.subsidiariteit", kMaxJustification));
+  RETURN_IF_ERROR(ValidateRequiredText(d.justification().noodzaak(),
+                                       "decision.justification.noodzaak", kMaxJustification));
+  RETURN_IF_ERROR(ValidateRequiredText(d.justification().proportionaliteit(),
+                                       "decision.justification.proportionaliteit", kMaxJustification));
+  RETURN_IF_ERROR(ValidateRequiredText(d.justification().subsidiariteit(),
+                                       "decision.justification.subsidiariteit", kMaxJustification));
   RETURN_IF_ERROR(ValidateUseConditions(d.use_conditions(), "decision.use_conditions"));
 
   if (!d.has_ends()) return absl::InvalidArgumentError("decision.ends: required (when the case ends)");
@@ -164,6 +154,13 @@ absl::Status ValidateDecision(const v1::CaseDecision& d, const v1::Signal& signa
   return absl::OkStatus();
 }
 
+// The decision with only the fields this broker knows.
+v1::CaseDecision CleanDecision(const v1::CaseDecision& d) {
+  v1::CaseDecision out = d;
+  out.DiscardUnknownFields();
+  return out;
+}
+
 v1::Event CaseEvent(v1::EventKind kind, const v1::Case& c, absl::Time now, std::string text) {
   v1::Event e;
   e.set_kind(kind);
@@ -176,27 +173,33 @@ v1::Event CaseEvent(v1::EventKind kind, const v1::Case& c, absl::Time now, std::
   return e;
 }
 
-// The case's partners concerned, its signal's owner and its chair.
+// The case's partners concerned and its signal's owner (their partner
+// systems), and its chair.
 void ToCase(const v1::Case& c, const v1::Event& e, std::vector<Outgoing>* out) {
   std::set<std::string> partners;
   for (const auto& p : Cases::Concerned(c)) partners.insert(p);
   partners.insert(c.signal_owner());
-  for (const auto& p : partners) out->push_back({p, "", e});
-  if (!partners.count(c.chair_partner())) {
-    out->push_back({c.chair_partner(), std::string(kRoleChair), e});
-  }
+  for (const auto& p : partners) out->push_back({p, std::string(kRolePartnerSystem), e});
+  out->push_back({c.chair_partner(), std::string(kRoleChair), e});
 }
 
 std::string ChairText(const v1::Case& c) {
   return absl::StrCat(c.chair_partner(), "/chair", c.chair_name().empty() ? "" : "/" + c.chair_name());
 }
 
-bool MayRead(const v1::Case& c, const Identity& who) {
-  if (who.partner == c.signal_owner()) return true;
+// Besides the partners concerned: the signal's owner and the partners that
+// were present at the casustafel and consented. Present without consent is
+// not enough.
+bool MayRead(const v1::Case& c, const std::string& partner) {
+  if (partner == c.signal_owner()) return true;
   for (const auto& a : c.decision().present()) {
-    if (a.partner() == who.partner) return true;
+    if (a.partner() == partner && a.consent()) return true;
   }
   return false;
+}
+
+std::string NotSeen(absl::string_view id) {
+  return absl::StrCat("case_id: no case '", id, "' that you may see");
 }
 
 }  // namespace
@@ -229,14 +232,9 @@ policy::CaseFacts Cases::Facts(const v1::Case& c, const Identity& who) {
   return f;
 }
 
-absl::StatusOr<v1::Case> Cases::Load(absl::string_view id, absl::Time now) const {
-  ASSIGN_OR_RETURN(auto stored, env_.store->Get(Family::kCases, id));
-  if (!stored.has_value()) return absl::NotFoundError(absl::StrCat("case_id: no case '", id, "'"));
-  v1::Case c;
-  if (!c.ParseFromString(*stored)) {
-    return absl::DataLossError(absl::StrCat("case ", id, ": stored record unreadable"));
-  }
-  c.set_state(EffectiveState(c, now));
+absl::StatusOr<std::optional<v1::Case>> Cases::Load(absl::string_view id, absl::Time now) const {
+  ASSIGN_OR_RETURN(auto c, storage::CaseTable(env_.store).Get(id));
+  if (c) c->set_state(EffectiveState(*c, now));
   return c;
 }
 
@@ -272,141 +270,150 @@ void Cases::EvaluateUnlock(v1::Case& c, const policy::Policy& policy, absl::Time
          &events);
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Propose(const Call& call,
+absl::StatusOr<v1::CaseResponse> Cases::Propose(RequestContext& ctx,
                                                 const v1::ProposeCaseRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  const Identity& who = call.caller.identity;
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kProposeCase, now));
+  const Identity& who = ctx.who();
   RETURN_IF_ERROR(ValidateSignalId(request.signal_id(), "signal_id"));
   // The signal becomes a case at most once.
-  auto signal_lock = signals_->LockState();
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(v1::Signal signal, signals_->Load(request.signal_id(), now));
-  policy::Request q{policy::Action::kProposeCase, who, now};
-  q.purpose = signal.purpose();
-  policy::Decision d = policy->Decide(q);
-  if (d.allowed && signal.state() != v1::OPEN) {
-    d = Denial(StatusCode::kFailedPrecondition, "signal.open",
-               absl::StrCat("signal ", signal.id(), " is ",
-                            signal.state() == v1::CLOSED ? "closed" : "expired",
-                            "; a case is made of an open signal"));
+  absl::MutexLock signal_lock(&signals_->state_mu());
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(auto signal, signals_->Load(request.signal_id(), ctx.now()));
+  if (!signal) {
+    return ctx.RefuseUnseen(Denial(StatusCode::kNotFound, "signal.exists",
+                                   absl::StrCat("no signal '", request.signal_id(), "'")),
+                            absl::StrCat("signal_id: no signal '", request.signal_id(),
+                                         "' that you may see"));
   }
-  if (d.allowed && !signal.case_id().empty()) {
-    d = Denial(StatusCode::kFailedPrecondition, "signal.case",
-               absl::StrCat("signal ", signal.id(), " is already case ", signal.case_id()));
+  ctx.SetSignal(signal->id(), signal->purpose());
+  policy::Request q = ctx.Question();
+  q.purpose = signal->purpose();
+  ASSIGN_OR_RETURN(policy::Decision d, ctx.Decide(q));
+  if (signal->state() != v1::OPEN) {
+    return ctx.Refuse(Denial(StatusCode::kFailedPrecondition, "signal.open",
+                             absl::StrCat("signal ", signal->id(), " is ",
+                                          signal->state() == v1::CLOSED ? "closed" : "expired",
+                                          "; a case is made of an open signal")));
   }
-  if (!d.allowed) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
-    r.set_signal_id(signal.id());
-    r.set_purpose(signal.purpose());
-    return Refuse(env_.log, std::move(r));
+  if (!signal->case_id().empty()) {
+    return ctx.Refuse(Denial(StatusCode::kFailedPrecondition, "signal.case",
+                             absl::StrCat("signal ", signal->id(), " is already case ",
+                                          signal->case_id())));
   }
-  const policy::Purpose& purpose = *policy->FindPurpose(signal.purpose());
-  RETURN_IF_ERROR(ValidateDecision(request.decision(), signal, *policy, purpose, now));
+  const policy::Policy& policy = ctx.policy();
+  const policy::Purpose& purpose = *policy.FindPurpose(signal->purpose());
+  RETURN_IF_ERROR(ValidateDecision(request.decision(), *signal, policy, purpose, ctx.now()));
 
   v1::Case c;
   c.set_id(NewId('C'));
-  c.set_signal_id(signal.id());
-  c.set_signal_owner(signal.owner());
-  c.set_purpose(signal.purpose());
+  c.set_signal_id(signal->id());
+  c.set_signal_owner(signal->owner());
+  c.set_purpose(signal->purpose());
   c.set_state(v1::CASE_STATE_PROPOSED);
-  *c.mutable_decision() = request.decision();
-  *c.mutable_decision()->mutable_meeting() = ToProtoTime(StartOfDay(FromProtoTime(request.decision().meeting())));
+  *c.mutable_decision() = CleanDecision(request.decision());
+  *c.mutable_decision()->mutable_meeting() =
+      ToProtoTime(StartOfDay(FromProtoTime(request.decision().meeting())));
   c.set_chair_partner(who.partner);
   c.set_chair_name(who.name);
-  *c.mutable_proposed() = ToProtoTime(now);
+  *c.mutable_proposed() = ToProtoTime(ctx.now());
+  ctx.SetCase(c.id(), signal->id(), signal->purpose());
 
   std::vector<Outgoing> events;
   ToCase(c,
-         CaseEvent(v1::CASE_OPENED, c, now,
+         CaseEvent(v1::CASE_OPENED, c, ctx.now(),
                    absl::StrCat("the casustafel of ", Day(FromProtoTime(c.decision().meeting())),
-                                " decided case ", c.id(), " on signal ", signal.id(), " (",
+                                " decided case ", c.id(), " on signal ", signal->id(), " (",
                                 c.decision().subjects_size(), " subjects, ends ",
                                 Day(FromProtoTime(c.decision().ends())), "); unlock rule ",
                                 purpose.unlock.Describe(), " (riec case show ", c.id(), ")")),
          &events);
   const v1::Event ask = CaseEvent(
-      v1::CONFIRMATION_REQUESTED, c, now,
+      v1::CONFIRMATION_REQUESTED, c, ctx.now(),
       absl::StrCat("case ", c.id(), " needs confirmations before it is unlocked (rule ",
                    purpose.unlock.Describe(), "): riec case confirm ", c.id()));
   if (purpose.unlock.kind == policy::UnlockRule::Kind::kFourEyes) {
-    std::vector<std::string> to = {policy->secretariat()};
-    if (policy->secretariat().empty()) to = Concerned(c);
+    std::vector<std::string> to = {policy.secretariat()};
+    if (policy.secretariat().empty()) to = Concerned(c);
     for (const auto& p : to) events.push_back({p, std::string(kRolePrivacyOfficer), ask});
   } else if (purpose.unlock.kind == policy::UnlockRule::Kind::kQuorum) {
-    for (const auto& p : Concerned(c)) events.push_back({p, "", ask});
+    for (const auto& p : Concerned(c)) events.push_back({p, std::string(kRolePartnerSystem), ask});
   }
-  EvaluateUnlock(c, *policy, now, events);
+  EvaluateUnlock(c, policy, ctx.now(), events);
 
-  signal.set_case_id(c.id());
-  std::string signal_bytes;
-  signal.SerializeToString(&signal_bytes);
-  v1::LogRecord record = NewRecord(v1::CASE_PROPOSED, call, *policy, now, d);
-  record.set_case_id(c.id());
-  record.set_signal_id(signal.id());
-  record.set_purpose(signal.purpose());
+  signal->set_case_id(c.id());
+  v1::LogRecord record = ctx.Record(v1::CASE_PROPOSED, d);
   *record.mutable_case_decision() = c.decision();
   record.set_case_state(c.state());
-  for (const auto& s : c.decision().subjects()) AddSubject(&record, s);
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record,
-                                    {{Family::kCases, c.id(), Serialize(c)},
-                                     {Family::kSignals, signal.id(), signal_bytes}},
-                                    StoreEvents(std::move(events))));
+  for (const auto& s : c.decision().subjects()) {
+    v1::LoggedSubject* ls = record.add_subjects();
+    ls->set_kind(s.kind());
+    ls->set_pseudonym(s.pseudonym());
+  }
+  storage::Batch batch;
+  storage::CaseTable::Put(&batch, c);
+  storage::SignalTable::Put(&batch, *signal, /*created=*/false);
+  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch), std::move(events)));
   v1::CaseResponse response;
   *response.mutable_case_() = std::move(c);
   response.set_log_index(index);
   return response;
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Step(const Call& call, const std::string& case_id,
-                                             policy::Action action, v1::RecordKind kind,
-                                             const Change& change, bool closing) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, action, now));
-  RETURN_IF_ERROR(ValidateId(case_id, 'C', "case_id", "case"));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto requests = LockRequests();  // a step may lapse requests
-  ASSIGN_OR_RETURN(v1::Case c, Load(case_id, now));
-  policy::Request q{action, call.caller.identity, now};
-  q.purpose = c.purpose();
-  q.case_facts = Facts(c, call.caller.identity);
+absl::StatusOr<std::pair<v1::Case, policy::Decision>> Cases::Scope(RequestContext& ctx,
+                                                                    absl::string_view id,
+                                                                    bool closing) {
+  RETURN_IF_ERROR(ValidateId(id, 'C', "case_id", "case"));
+  ASSIGN_OR_RETURN(auto c, Load(id, ctx.now()));
+  if (!c) {
+    return ctx.RefuseUnseen(Denial(StatusCode::kNotFound, "case.exists",
+                                   absl::StrCat("no case '", id, "'")),
+                            NotSeen(id));
+  }
+  ctx.SetCase(c->id(), c->signal_id(), c->purpose());
+  policy::Request q = ctx.Question();
+  q.purpose = c->purpose();
+  q.case_facts = Facts(*c, ctx.who());
   q.case_facts->closing = closing;
-  const policy::Decision d = policy->Decide(q);
-  auto refuse = [&](const policy::Decision& refusal) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, refusal);
-    r.set_case_id(c.id());
-    r.set_signal_id(c.signal_id());
-    r.set_purpose(c.purpose());
-    return Refuse(env_.log, std::move(r));
-  };
-  if (!d.allowed) return refuse(d);
+  // The signal's owner reads the case made of its signal, and so does a
+  // partner that consented to the decision at the casustafel.
+  if (ctx.action() == policy::Action::kReadCase && MayRead(*c, ctx.partner())) {
+    q.case_facts->caller_concerned = true;
+  }
+  const policy::Decision d = ctx.policy().Decide(q);
+  if (!d.allowed) {
+    if (d.rule == "case.participants") return ctx.RefuseUnseen(d, NotSeen(id));
+    return ctx.Refuse(d);
+  }
+  return std::make_pair(*std::move(c), d);
+}
 
-  v1::LogRecord record = NewRecord(kind, call, *policy, now, d);
-  record.set_case_id(c.id());
-  record.set_signal_id(c.signal_id());
-  record.set_purpose(c.purpose());
+absl::StatusOr<v1::CaseResponse> Cases::Step(RequestContext& ctx, const std::string& case_id,
+                                             v1::RecordKind kind, const Change& change,
+                                             bool closing) {
+  RETURN_IF_ERROR(ValidateId(case_id, 'C', "case_id", "case"));
+  absl::MutexLock lock(&mu_);
+  absl::MutexLock requests(&requests_->CaseMutex(case_id));  // a step may lapse requests
+  ASSIGN_OR_RETURN(auto scoped, Scope(ctx, case_id, closing));
+  v1::Case& c = scoped.first;
+  const policy::Decision& d = scoped.second;
+  v1::LogRecord record = ctx.Record(kind, d);
   std::vector<Outgoing> events;
-  std::vector<storage::Mutation> mutations;
-  StepContext step{c, *policy, now, record, events, mutations, std::nullopt};
+  storage::Batch batch;
+  StepContext step{c, ctx.policy(), ctx.now(), record, events, batch, std::nullopt};
   RETURN_IF_ERROR(change(step));
-  if (step.refusal) return refuse(*step.refusal);
+  if (step.refusal) return ctx.Refuse(*step.refusal);
 
   *record.mutable_case_decision() = c.decision();
   record.set_case_state(c.state());
-  mutations.push_back({Family::kCases, c.id(), Serialize(c)});
-  ASSIGN_OR_RETURN(uint64_t index,
-                   env_.log->Append(record, std::move(mutations), StoreEvents(std::move(events))));
+  storage::CaseTable::Put(&batch, c);
+  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch), std::move(events)));
   v1::CaseResponse response;
   *response.mutable_case_() = std::move(c);
   response.set_log_index(index);
   return response;
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Unlock(const Call& call, const v1::CaseRequest& request) {
-  return Step(call, request.case_id(), policy::Action::kUnlockCase, v1::CASE_UNLOCK,
+absl::StatusOr<v1::CaseResponse> Cases::Unlock(RequestContext& ctx, const v1::CaseRequest& request) {
+  return Step(ctx, request.case_id(), v1::CASE_UNLOCK,
               [&](StepContext& s) -> absl::Status {
                 if (s.c.state() == v1::CASE_STATE_UNLOCKED) {
                   s.refusal = Denial(StatusCode::kFailedPrecondition, "case.state",
@@ -423,10 +430,9 @@ absl::StatusOr<v1::CaseResponse> Cases::Unlock(const Call& call, const v1::CaseR
               });
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Confirm(const Call& call, const v1::CaseRequest& request) {
-  const Identity& who = call.caller.identity;
-  return Step(
-      call, request.case_id(), policy::Action::kConfirmCase, v1::CASE_CONFIRMED,
+absl::StatusOr<v1::CaseResponse> Cases::Confirm(RequestContext& ctx, const v1::CaseRequest& request) {
+  const Identity& who = ctx.who();
+  return Step(ctx, request.case_id(), v1::CASE_CONFIRMED,
       [&](StepContext& s) -> absl::Status {
         v1::Case& c = s.c;
         const policy::Purpose* purpose = s.policy.FindPurpose(c.purpose());
@@ -486,9 +492,8 @@ absl::StatusOr<v1::CaseResponse> Cases::Confirm(const Call& call, const v1::Case
       });
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Extend(const Call& call,
-                                               const v1::ExtendCaseRequest& request) {
-  return Step(call, request.case_id(), policy::Action::kChangeCase, v1::CASE_CHANGED,
+absl::StatusOr<v1::CaseResponse> Cases::Extend(RequestContext& ctx, const v1::ExtendCaseRequest& request) {
+  return Step(ctx, request.case_id(), v1::CASE_CHANGED,
               [&](StepContext& s) -> absl::Status {
                 v1::Case& c = s.c;
                 if (!request.has_ends()) return absl::InvalidArgumentError("ends: required");
@@ -516,10 +521,8 @@ absl::StatusOr<v1::CaseResponse> Cases::Extend(const Call& call,
               });
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Narrow(const Call& call,
-                                               const v1::NarrowCaseRequest& request) {
-  return Step(
-      call, request.case_id(), policy::Action::kChangeCase, v1::CASE_CHANGED,
+absl::StatusOr<v1::CaseResponse> Cases::Narrow(RequestContext& ctx, const v1::NarrowCaseRequest& request) {
+  return Step(ctx, request.case_id(), v1::CASE_CHANGED,
       [&](StepContext& s) -> absl::Status {
         v1::Case& c = s.c;
         v1::CaseDecision* d = c.mutable_decision();
@@ -598,7 +601,7 @@ absl::StatusOr<v1::CaseResponse> Cases::Narrow(const Call& call,
                  (!cat.empty() && categories.count(cat) > 0);
         };
         ASSIGN_OR_RETURN(uint64_t payloads,
-                         LapseRequests(env_.store, c.id(), out_of_scope, &s.mutations, &lapsed));
+                         requests_->Lapse(c.id(), out_of_scope, &s.mutations, &lapsed));
         const std::string text = absl::StrCat(
             "case ", c.id(), " narrowed: ", subjects.size(), " subjects, ", flows.size(), " flows and ",
             categories.size(), " categories taken out of scope; ", lapsed.size(),
@@ -610,9 +613,8 @@ absl::StatusOr<v1::CaseResponse> Cases::Narrow(const Call& call,
       });
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::Close(const Call& call, const v1::CloseCaseRequest& request) {
-  return Step(
-      call, request.case_id(), policy::Action::kChangeCase, v1::CASE_ENDED,
+absl::StatusOr<v1::CaseResponse> Cases::Close(RequestContext& ctx, const v1::CloseCaseRequest& request) {
+  return Step(ctx, request.case_id(), v1::CASE_ENDED,
       [&](StepContext& s) -> absl::Status {
         v1::Case& c = s.c;
         const v1::Outcome& outcome = request.outcome();
@@ -622,21 +624,21 @@ absl::StatusOr<v1::CaseResponse> Cases::Close(const Call& call, const v1::CloseC
               "tax-or-benefit-measure, care-or-support, no-action, other)");
         }
         if (!outcome.text().empty()) {
-          RETURN_IF_ERROR(ValidateText(outcome.text(), "outcome.text", kMaxOutcomeText));
+          RETURN_IF_ERROR(ValidateRequiredText(outcome.text(), "outcome.text", kMaxOutcomeText));
         }
         // Who contributed: the holders that assessed, provided or refused.
         std::set<std::string> contributors;
         ASSIGN_OR_RETURN(auto assessments, assessments_->Of(c.signal_id()));
         for (const auto& a : assessments) contributors.insert(a.holder());
-        ASSIGN_OR_RETURN(auto answered, AnsweringHolders(env_.store, c.id()));
+        ASSIGN_OR_RETURN(auto answered, requests_->AnsweringHolders(c.id()));
         contributors.insert(answered.begin(), answered.end());
         c.clear_contributors();
         for (const auto& p : contributors) c.add_contributors(p);
 
         std::vector<std::string> lapsed;
         ASSIGN_OR_RETURN(uint64_t payloads,
-                         LapseRequests(env_.store, c.id(), [](const v1::ContentRequest&) { return true; },
-                                       &s.mutations, &lapsed));
+                         requests_->Lapse(c.id(), [](const v1::ContentRequest&) { return true; },
+                                          &s.mutations, &lapsed));
         c.set_state(v1::CASE_STATE_CLOSED);
         *c.mutable_closed() = ToProtoTime(s.now);
         *c.mutable_outcome() = outcome;
@@ -655,16 +657,15 @@ absl::StatusOr<v1::CaseResponse> Cases::Close(const Call& call, const v1::CloseC
           v1::Event e = CaseEvent(v1::OUTCOME, c, s.now,
                                   absl::StrCat("outcome of case ", c.id(), " that you contributed to: ",
                                                code, outcome.text().empty() ? "" : ": " + outcome.text()));
-          s.events.push_back({p, "", std::move(e)});
+          s.events.push_back({p, std::string(kRolePartnerSystem), std::move(e)});
         }
         return absl::OkStatus();
       },
       /*closing=*/true);
 }
 
-absl::StatusOr<v1::CaseResponse> Cases::HandOver(const Call& call,
-                                                 const v1::HandOverCaseRequest& request) {
-  return Step(call, request.case_id(), policy::Action::kChangeCase, v1::CASE_CHANGED,
+absl::StatusOr<v1::CaseResponse> Cases::HandOver(RequestContext& ctx, const v1::HandOverCaseRequest& request) {
+  return Step(ctx, request.case_id(), v1::CASE_CHANGED,
               [&](StepContext& s) -> absl::Status {
                 v1::Case& c = s.c;
                 const policy::Partner* p = s.policy.FindPartner(request.partner());
@@ -698,49 +699,26 @@ absl::StatusOr<v1::CaseResponse> Cases::HandOver(const Call& call,
               });
 }
 
-absl::StatusOr<v1::Case> Cases::Get(const Call& call, const v1::CaseRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kReadCase, now));
-  RETURN_IF_ERROR(ValidateId(request.case_id(), 'C', "case_id", "case"));
-  ASSIGN_OR_RETURN(v1::Case c, Load(request.case_id(), now));
-  policy::Request q{policy::Action::kReadCase, call.caller.identity, now};
-  q.case_facts = Facts(c, call.caller.identity);
-  q.case_facts->caller_concerned |= MayRead(c, call.caller.identity);
-  const policy::Decision d = policy->Decide(q);
-  if (!d.allowed) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
-    r.set_case_id(c.id());
-    absl::Status refused = Refuse(env_.log, std::move(r));
-    // Whether a case the caller may not see exists is not disclosed.
-    if (refused.code() == StatusCode::kPermissionDenied) {
-      return absl::NotFoundError(
-          absl::StrCat("case_id: no case '", request.case_id(), "' that you may see"));
-    }
-    return refused;
-  }
-  return c;
+absl::StatusOr<v1::Case> Cases::Get(RequestContext& ctx, const v1::CaseRequest& request) {
+  ASSIGN_OR_RETURN(auto scoped, Scope(ctx, request.case_id(), /*closing=*/false));
+  return std::move(scoped.first);
 }
 
-absl::StatusOr<v1::ListCasesResponse> Cases::List(const Call& call,
+absl::StatusOr<v1::ListCasesResponse> Cases::List(RequestContext& ctx,
                                                   const v1::ListCasesRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  const Identity& who = call.caller.identity;
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kReadCase, now));
+  const Identity& who = ctx.who();
+  if (!v1::CaseState_IsValid(request.state())) return absl::InvalidArgumentError("state: unknown value");
   const bool all = who.role == kRoleChair || who.role == kRoleCoordinator ||
-                   (who.role == kRolePrivacyOfficer && who.partner == policy->secretariat());
+                   (who.role == kRolePrivacyOfficer && who.partner == ctx.policy().secretariat());
   std::vector<v1::Case> found;
-  auto it = env_.store->NewIterator(Family::kCases);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::Case c;
-    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
-    c.set_state(EffectiveState(c, now));
-    if (request.state() != v1::CASE_STATE_UNSPECIFIED && c.state() != request.state()) continue;
-    if (!all && !Facts(c, who).caller_concerned && !MayRead(c, who)) continue;
+  RETURN_IF_ERROR(storage::CaseTable(env_.store).ScanAll([&](const v1::Case& stored) {
+    v1::Case c = stored;
+    c.set_state(EffectiveState(c, ctx.now()));
+    if (request.state() != v1::CASE_STATE_UNSPECIFIED && c.state() != request.state()) return true;
+    if (!all && !Facts(c, who).caller_concerned && !MayRead(c, who.partner)) return true;
     found.push_back(std::move(c));
-  }
-  RETURN_IF_ERROR(storage::FromRocks(it->status(), "case scan"));
+    return true;
+  }));
   std::sort(found.begin(), found.end(), [](const v1::Case& a, const v1::Case& b) {
     if (a.proposed().seconds() != b.proposed().seconds()) return a.proposed().seconds() > b.proposed().seconds();
     return a.id() < b.id();
@@ -753,36 +731,32 @@ absl::StatusOr<v1::ListCasesResponse> Cases::List(const Call& call,
 
 absl::Status Cases::SweepExpired(absl::Time now, absl::Duration keep, size_t batch_size,
                                  const SweepCommit& commit) {
-  auto signal_lock = signals_->LockState();
-  std::lock_guard<std::mutex> lock(mu_);
-  auto requests = LockRequests();
-  SweepBatch batch;
-  auto it = env_.store->NewIterator(Family::kCases);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::Case c;
-    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+  absl::MutexLock signal_lock(&signals_->state_mu());
+  absl::MutexLock lock(&mu_);
+  std::vector<v1::Case> ended;
+  RETURN_IF_ERROR(storage::CaseTable(env_.store).ScanAll([&](const v1::Case& c) {
     const v1::CaseState state = EffectiveState(c, now);
-    absl::Time ended;
+    absl::Time at;
     if (state == v1::CASE_STATE_CLOSED) {
-      ended = FromProtoTime(c.closed());
+      at = FromProtoTime(c.closed());
     } else if (state == v1::CASE_STATE_EXPIRED) {
-      ended = FromProtoTime(c.decision().ends());
+      at = FromProtoTime(c.decision().ends());
     } else {
-      continue;
+      return true;
     }
-    if (now < ended + keep) continue;
-    batch.deletes.push_back({Family::kCases, c.id(), std::nullopt});
+    if (now >= at + keep) ended.push_back(c);
+    return true;
+  }));
+  SweepBatch batch;
+  for (const v1::Case& c : ended) {
+    storage::CaseTable::Erase(&batch.deletes, c.id());
     ++batch.counts["cases"];
-    ASSIGN_OR_RETURN(auto stored_signal, env_.store->Get(Family::kSignals, c.signal_id()));
-    v1::Signal signal;
-    if (stored_signal.has_value() && signal.ParseFromString(*stored_signal)) {
-      RETURN_IF_ERROR(Signals::EraseSignal(env_.store, signal, &batch));
-    }
-    ASSIGN_OR_RETURN(uint64_t requests, EraseRequests(env_.store, c.id(), &batch.deletes));
+    ASSIGN_OR_RETURN(auto signal, storage::SignalTable(env_.store).Get(c.signal_id()));
+    if (signal) RETURN_IF_ERROR(Signals::EraseSignal(*env_.store, *signal, &batch));
+    ASSIGN_OR_RETURN(uint64_t requests, requests_->EraseOfCase(c.id(), &batch.deletes));
     if (requests > 0) batch.counts["content-requests"] += requests;
     RETURN_IF_ERROR(CommitIfFull(batch, batch_size, commit));
   }
-  RETURN_IF_ERROR(storage::FromRocks(it->status(), "case scan"));
   return commit(std::move(batch));
 }
 

@@ -1,28 +1,28 @@
-// The fixture of the core's unit tests: a real RocksDB store in a temporary
-// directory, the disclosure log, an injected clock and a policy, with every
-// core object built on them; no network.
+// The fixture of the core's unit tests: the in-memory store, the disclosure
+// log, an injected clock and a policy, and the assembled BrokerCore. Tests
+// call the core through its routes — the same pipeline the transports use —
+// by way of small shims named after the modules; no network, no disk.
 #ifndef RIEC_BROKER_CORE_CORE_FIXTURE_H_
 #define RIEC_BROKER_CORE_CORE_FIXTURE_H_
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/broker_core.h"
+#include "core/traffic.h"
+#include "gtest/gtest.h"
+#include "log/tree_heads.h"
 #include "riec/common/clock.h"
 #include "riec/common/time_util.h"
-#include "core/assessments.h"
-#include "core/cases.h"
-#include "core/content.h"
-#include "core/events.h"
-#include "core/index.h"
-#include "core/inquiry.h"
-#include "core/retention.h"
-#include "core/signals.h"
+#include "riec/crypto/oprf.h"
 #include "riec/crypto/sodium.h"
-#include "gtest/gtest.h"
+#include "storage/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace riec::core {
 
@@ -33,9 +33,110 @@ inline v1::Subject Subject(char fill, v1::SubjectKind kind = v1::PERSON_BSN) {
   return s;
 }
 
-inline Call CallAs(const std::string& partner, const std::string& role = "partner-system") {
-  return Call{Caller{Identity{"test", partner, role, ""}, "", ""}, "/test"};
+inline Call CallAs(const std::string& partner, const std::string& role = "partner-system",
+                   const std::string& name = "") {
+  return Call{Caller{Identity{"test", partner, role, name}, "", ""}, "/test", "", ""};
 }
+
+// Calls of one service, by route.
+class RouteShim {
+ public:
+  explicit RouteShim(BrokerCore* core, std::string service) : core_(core), service_(std::move(service)) {}
+
+ protected:
+  template <typename Response, typename Request>
+  absl::StatusOr<Response> Run(const char* method, const Call& call, const Request& request) {
+    return core_->Call<Response>(call, absl::StrCat("/riec.v1.", service_, "/", method), request);
+  }
+
+ private:
+  BrokerCore* core_;
+  std::string service_;
+};
+
+#define RIEC_SHIM(Name, Method, Request, Response)                                  \
+  absl::StatusOr<v1::Response> Name(const Call& call, const v1::Request& request) { \
+    return Run<v1::Response>(Method, call, request);                               \
+  }
+
+struct IndexShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(Publish, "Publish", PublishRequest, PublishResponse)
+  RIEC_SHIM(Withdraw, "Withdraw", WithdrawRequest, WithdrawResponse)
+  absl::StatusOr<v1::IndexStatistics> Statistics(const Call& call) {
+    return Run<v1::IndexStatistics>("GetStatistics", call, v1::GetStatisticsRequest());
+  }
+};
+struct SignalsShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(Register, "RegisterSignal", RegisterSignalRequest, RegisterSignalResponse)
+  RIEC_SHIM(Get, "GetSignal", GetSignalRequest, Signal)
+  RIEC_SHIM(List, "ListSignals", ListSignalsRequest, ListSignalsResponse)
+  RIEC_SHIM(Close, "CloseSignal", CloseSignalRequest, CloseSignalResponse)
+};
+struct AssessmentsShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(Request, "RequestAssessments", RequestAssessmentsRequest, RequestAssessmentsResponse)
+  RIEC_SHIM(Assess, "Assess", AssessRequest, AssessResponse)
+  RIEC_SHIM(List, "ListAssessments", ListAssessmentsRequest, ListAssessmentsResponse)
+};
+struct InquiryShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(CheckSubjects, "CheckSubjects", CheckSubjectsRequest, CheckSubjectsResponse)
+};
+struct CasesShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(Propose, "ProposeCase", ProposeCaseRequest, CaseResponse)
+  RIEC_SHIM(Unlock, "UnlockCase", CaseRequest, CaseResponse)
+  RIEC_SHIM(Confirm, "ConfirmCase", CaseRequest, CaseResponse)
+  RIEC_SHIM(Extend, "ExtendCase", ExtendCaseRequest, CaseResponse)
+  RIEC_SHIM(Narrow, "NarrowCase", NarrowCaseRequest, CaseResponse)
+  RIEC_SHIM(Close, "CloseCase", CloseCaseRequest, CaseResponse)
+  RIEC_SHIM(HandOver, "HandOverCase", HandOverCaseRequest, CaseResponse)
+  RIEC_SHIM(Get, "GetCase", CaseRequest, Case)
+  RIEC_SHIM(List, "ListCases", ListCasesRequest, ListCasesResponse)
+};
+struct ContentShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(RegisterKey, "RegisterKey", RegisterKeyRequest, EncryptionKey)
+  RIEC_SHIM(GetKey, "GetKey", GetKeyRequest, EncryptionKey)
+  RIEC_SHIM(Request, "RequestContent", RequestContentRequest, ContentRequest)
+  RIEC_SHIM(List, "ListRequests", ListRequestsRequest, ListRequestsResponse)
+  RIEC_SHIM(Get, "GetRequest", GetRequestRequest, ContentRequest)
+  RIEC_SHIM(Provide, "ProvideContent", ProvideContentRequest, ContentRequest)
+  RIEC_SHIM(Refuse, "RefuseRequest", RefuseRequestRequest, ContentRequest)
+  RIEC_SHIM(Fetch, "FetchContent", FetchContentRequest, FetchContentResponse)
+};
+struct EventsShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(List, "ListEvents", ListEventsRequest, ListEventsResponse)
+};
+struct OperationsShim : RouteShim {
+  using RouteShim::RouteShim;
+  absl::StatusOr<v1::SweepNowResponse> Sweep(const Call& call) {
+    return Run<v1::SweepNowResponse>("SweepNow", call, v1::SweepNowRequest());
+  }
+  absl::StatusOr<v1::ReloadPolicyResponse> Reload(const Call& call) {
+    return Run<v1::ReloadPolicyResponse>("ReloadPolicy", call, v1::ReloadPolicyRequest());
+  }
+  absl::StatusOr<v1::PolicyInfo> Info(const Call& call) {
+    return Run<v1::PolicyInfo>("GetPolicy", call, v1::GetPolicyRequest());
+  }
+};
+struct PseudonymiserShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(Evaluate, "Evaluate", EvaluateRequest, EvaluateResponse)
+};
+struct LogShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(Records, "GetRecords", GetRecordsRequest, GetRecordsResponse)
+};
+struct AuditShim : RouteShim {
+  using RouteShim::RouteShim;
+  RIEC_SHIM(ListRecords, "ListRecords", ListRecordsRequest, ListRecordsResponse)
+  RIEC_SHIM(Statistics, "GetAuditStatistics", AuditStatisticsRequest, AuditStatistics)
+};
+#undef RIEC_SHIM
 
 class CoreFixture : public ::testing::Test {
  protected:
@@ -49,43 +150,62 @@ class CoreFixture : public ::testing::Test {
                          ::testing::UnitTest::GetInstance()->current_test_info()->name()))
                .string();
     std::filesystem::remove_all(dir_);
-    auto store = storage::Store::Open(dir_ + "/data", {});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    auto log = log::DisclosureLog::Open(store_.get());
-    ASSERT_TRUE(log.ok());
-    log_ = *std::move(log);
+    std::filesystem::create_directories(dir_);
+    policy_file_ = dir_ + "/policy.yaml";
+    std::ofstream(policy_file_) << PolicyText();
+    store_ = std::make_unique<storage::MemoryStore>();
     auto policy = policy::Policy::Parse(PolicyText(), "test.yaml", nullptr);
     ASSERT_TRUE(policy.ok()) << policy.status();
     policy_ = std::make_unique<PolicySource>(*policy, clock_.Now());
-    env_ = Env{store_.get(), log_.get(), &clock_, policy_.get()};
-    quota_ = std::make_unique<QuotaCounter>(store_.get());
-    index_ = std::make_unique<Index>(env_);
-    signals_ = std::make_unique<Signals>(env_);
-    inquiry_ = std::make_unique<Inquiry>(env_, index_.get(), signals_.get(), quota_.get());
-    events_ = std::make_unique<Events>(env_);
-    assessments_ = std::make_unique<Assessments>(env_, index_.get(), signals_.get());
-    cases_ = std::make_unique<Cases>(env_, signals_.get(), assessments_.get());
-    content_ = std::make_unique<Content>(env_, cases_.get());
-    sweeper_ = std::make_unique<Sweeper>(env_, index_.get(), signals_.get(), cases_.get(),
-                                         content_.get(), quota_.get());
+    oprf_key_ = std::make_unique<crypto::OprfKey>(crypto::OprfKey::Generate());
+    StartCore();
   }
-  void TearDown() override {
-    sweeper_.reset();
-    content_.reset();
-    cases_.reset();
-    assessments_.reset();
-    events_.reset();
-    inquiry_.reset();
-    signals_.reset();
-    index_.reset();
+
+  // (Re)builds the log and the core over the same store: what a restart
+  // of the broker keeps is what the store holds.
+  void StartCore() {
+    StopCore();
+    auto log = log::DisclosureLog::Open(store_.get());
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+    auto signer = log::TreeHeadSigner::Create(store_.get(), log_.get(),
+                                              crypto::SigningKey::Generate(), &clock_);
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    signer_ = *std::move(signer);
+    limits_ = std::make_unique<TrafficLimits>();
+    env_ = Env{store_.get(), log_.get(), &clock_, policy_.get(), limits_.get()};
+    CoreOptions o;
+    o.oprf_key = oprf_key_.get();
+    o.signer = signer_.get();
+    o.policy_source = policy_.get();
+    o.policy_path = policy_file_;
+    core_ = std::make_unique<BrokerCore>(env_, o);
+    index_ = std::make_unique<IndexShim>(core_.get(), "Index");
+    signals_ = std::make_unique<SignalsShim>(core_.get(), "Signals");
+    assessments_ = std::make_unique<AssessmentsShim>(core_.get(), "Signals");
+    inquiry_ = std::make_unique<InquiryShim>(core_.get(), "Inquiry");
+    cases_ = std::make_unique<CasesShim>(core_.get(), "Cases");
+    content_ = std::make_unique<ContentShim>(core_.get(), "Content");
+    events_ = std::make_unique<EventsShim>(core_.get(), "Events");
+    operations_ = std::make_unique<OperationsShim>(core_.get(), "Operations");
+    pseudonymiser_ = std::make_unique<PseudonymiserShim>(core_.get(), "Pseudonymiser");
+    log_api_ = std::make_unique<LogShim>(core_.get(), "Log");
+    audit_ = std::make_unique<AuditShim>(core_.get(), "Audit");
+  }
+
+  void StopCore() {
+    core_.reset();
+    signer_.reset();
     log_.reset();
+  }
+
+  void TearDown() override {
+    StopCore();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  void Publish(const std::string& partner, const v1::Subject& s,
-               const std::string& category = "",
+  void Publish(const std::string& partner, const v1::Subject& s, const std::string& category = "",
                std::optional<absl::Time> until = std::nullopt) {
     v1::PublishRequest req;
     auto* e = req.add_entries();
@@ -123,21 +243,36 @@ class CoreFixture : public ::testing::Test {
     return r;
   }
 
-  std::string dir_;
+  std::vector<v1::LogRecord> Records() {
+    std::vector<v1::LogRecord> out;
+    for (uint64_t i = 0; i < log_->Size(); ++i) {
+      v1::LogRecord r;
+      if (r.ParseFromString(*log_->ReadRecord(i))) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::string dir_, policy_file_;
   FakeClock clock_{absl::FromCivil(absl::CivilDay(2026, 11, 24), absl::UTCTimeZone())};
-  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::MemoryStore> store_;
   std::unique_ptr<log::DisclosureLog> log_;
+  std::unique_ptr<log::TreeHeadSigner> signer_;
   std::unique_ptr<PolicySource> policy_;
+  std::unique_ptr<TrafficLimits> limits_;
+  std::unique_ptr<crypto::OprfKey> oprf_key_;
   Env env_;
-  std::unique_ptr<Index> index_;
-  std::unique_ptr<Signals> signals_;
-  std::unique_ptr<Inquiry> inquiry_;
-  std::unique_ptr<QuotaCounter> quota_;
-  std::unique_ptr<Events> events_;
-  std::unique_ptr<Assessments> assessments_;
-  std::unique_ptr<Cases> cases_;
-  std::unique_ptr<Content> content_;
-  std::unique_ptr<Sweeper> sweeper_;
+  std::unique_ptr<BrokerCore> core_;
+  std::unique_ptr<IndexShim> index_;
+  std::unique_ptr<SignalsShim> signals_;
+  std::unique_ptr<AssessmentsShim> assessments_;
+  std::unique_ptr<InquiryShim> inquiry_;
+  std::unique_ptr<CasesShim> cases_;
+  std::unique_ptr<ContentShim> content_;
+  std::unique_ptr<EventsShim> events_;
+  std::unique_ptr<OperationsShim> operations_;
+  std::unique_ptr<PseudonymiserShim> pseudonymiser_;
+  std::unique_ptr<LogShim> log_api_;
+  std::unique_ptr<AuditShim> audit_;
 };
 
 }  // namespace riec::core

@@ -1,5 +1,6 @@
 // What every part of the core works with: the store, the disclosure log, the
-// clock and the policy in force, plus the description of one call.
+// clock, the policy in force and the traffic limits, plus the description
+// of one call.
 //
 // Ownership: Env holds non-owning pointers; the objects must outlive every
 // core object built on them.
@@ -9,14 +10,15 @@
 #define RIEC_BROKER_CORE_ENV_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "log/disclosure_log.h"
 #include "riec/common/clock.h"
 #include "riec/common/identity.h"
-#include "log/disclosure_log.h"
-#include "storage/store.h"
 #include "riec/policy/policy.h"
+#include "storage/store.h"
 
 namespace riec::core {
 
@@ -28,37 +30,43 @@ class PolicySource {
   PolicySource(std::shared_ptr<const policy::Policy> initial, absl::Time loaded)
       : current_(std::move(initial)), loaded_(loaded) {}
   std::shared_ptr<const policy::Policy> Current() const {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     return current_;
   }
   absl::Time Loaded() const {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     return loaded_;
   }
   void Replace(std::shared_ptr<const policy::Policy> next, absl::Time loaded) {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     current_ = std::move(next);
     loaded_ = loaded;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const policy::Policy> current_;  // guarded by mu_
-  absl::Time loaded_;                              // guarded by mu_
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const policy::Policy> current_ ABSL_GUARDED_BY(mu_);
+  absl::Time loaded_ ABSL_GUARDED_BY(mu_);
 };
+
+class TrafficLimits;
 
 struct Env {
   storage::Store* store = nullptr;
   log::DisclosureLog* log = nullptr;
   const Clock* clock = nullptr;
   const PolicySource* policy = nullptr;
+  TrafficLimits* limits = nullptr;
 };
 
-// One incoming call: who makes it and which RPC it is (the full gRPC method
-// name, recorded in the log).
+// One incoming call: who makes it, which RPC it is (the full gRPC method
+// name, recorded in the log), and the W3C trace context the caller sent, if
+// any (docs/api.md).
 struct Call {
   Caller caller;
   std::string method;
+  std::string trace_id;  // 32 lower-case hex digits, or empty
+  std::string span_id;   // 16 lower-case hex digits, or empty
 };
 
 }  // namespace riec::core

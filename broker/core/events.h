@@ -1,60 +1,68 @@
-// Events: notices for a partner (or one of its roles), stored with the log
-// record of the decision that caused them and delivered live or later
+// Events: notices for a partner's role, stored with the log record of the
+// decision that caused them and delivered live or later
 // (proto/riec/v1/events.proto).
 //
-// An event's sequence number is (its record's log index + 1) times 65536
-// plus its position among that record's events, so events are ordered exactly as
-// their records were committed, and a subscriber that resumes after the
-// last sequence it saw misses nothing.
+// An event's sequence number is (its record's log index + 1) << 24 plus its
+// position among that record's events (storage/keys.h), so events are
+// ordered exactly as their records were committed, no two collide, and a
+// subscriber that resumes after the last sequence it saw misses nothing.
 //
-// Thread-safety: safe for concurrent use.
+// Thread-safety: safe for concurrent use; a Subscription belongs to one
+// stream.
 #ifndef RIEC_BROKER_CORE_EVENTS_H_
 #define RIEC_BROKER_CORE_EVENTS_H_
 
-#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "core/pipeline.h"
+#include "core/traffic.h"
 #include "riec/v1/events.pb.h"
 
 namespace riec::core {
 
-// An event to be written with a log record: for `recipient` (a partner id),
-// and only its `role` if that is not empty.
-struct Outgoing {
-  std::string recipient;
-  std::string role;
-  v1::Event event;
+// One open stream of a caller's events (Events.Subscribe): it reads on from
+// its cursor. Counted against the partner's quotas.event_streams while it
+// lives.
+class Subscription {
+ public:
+  Subscription(const storage::Store* store, Identity who, uint64_t after,
+               TrafficLimits::Stream ticket)
+      : store_(store), who_(std::move(who)), cursor_(after), ticket_(std::move(ticket)) {}
+
+  // The caller's next events, at most `limit`, in order; the cursor moves
+  // past them.
+  absl::StatusOr<std::vector<v1::Event>> Next(size_t limit);
+  uint64_t cursor() const { return cursor_; }
+
+ private:
+  const storage::Store* store_;
+  const Identity who_;
+  uint64_t cursor_;
+  TrafficLimits::Stream ticket_;
 };
-
-// The log-append hook that stores `events` under the record's index.
-log::DisclosureLog::IndexedMutations StoreEvents(std::vector<Outgoing> events);
-
-// The privacy officers of `partner` and of the RIEC itself (the policy's
-// secretariat), each once.
-std::vector<Outgoing> ForPrivacyOfficers(const policy::Policy& policy,
-                                         const std::string& partner, const v1::Event& event);
 
 class Events {
  public:
   explicit Events(const Env& env) : env_(env) {}
 
-  absl::StatusOr<v1::ListEventsResponse> List(const Call& call,
+  absl::StatusOr<v1::ListEventsResponse> List(RequestContext& ctx,
                                               const v1::ListEventsRequest& request);
+  // Opens a stream of the caller's events after `request.after_sequence`.
+  // RESOURCE_EXHAUSTED (logged) when the partner has its maximum of streams
+  // open.
+  absl::StatusOr<std::shared_ptr<Subscription>> Subscribe(RequestContext& ctx,
+                                                          const v1::SubscribeRequest& request);
 
-  // Calls `send` for each of the caller's events after `after_sequence`,
-  // stored and new, until `send` returns false or `stop` returns true
-  // (checked at least every second). OK when it ends that way.
-  absl::Status Subscribe(const Call& call, uint64_t after_sequence,
-                         const std::function<bool(const v1::Event&)>& send,
-                         const std::function<bool()>& stop);
+  // The events of `who` after `after`, at most `limit`; `more` says whether
+  // there are more. Only the events for `who`'s role.
+  static absl::StatusOr<std::vector<v1::Event>> Read(const storage::Store& store,
+                                                     const Identity& who, uint64_t after,
+                                                     size_t limit, bool* more);
 
  private:
-  // The caller's events after `after`, at most `limit`.
-  absl::StatusOr<std::vector<v1::Event>> Read(const Identity& who, uint64_t after,
-                                              size_t limit, bool* more) const;
   Env env_;
 };
 

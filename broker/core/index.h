@@ -1,18 +1,24 @@
 // The pseudonymised index: "partner P holds information on subject S"
-// (proto/riec/v1/index.proto; key layout in docs/storage.md).
+// (proto/riec/v1/index.proto; layouts in docs/storage.md).
 //
-// Thread-safety: safe for concurrent use. Two concurrent calls of the same
-// partner on the same entry are applied in some order, each atomically.
+// Each holder's counters (GetStatistics) are kept in the same batch as its
+// entries, so statistics cost the same at any index size.
+//
+// Thread-safety: safe for concurrent use. A holder's publications and
+// withdrawals are serialised (its counters must see each entry's previous
+// state); different holders proceed in parallel. A retention batch excludes
+// all of them while it is confirmed and written.
 #ifndef RIEC_BROKER_CORE_INDEX_H_
 #define RIEC_BROKER_CORE_INDEX_H_
 
-#include <functional>
-#include <shared_mutex>
+#include <array>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "absl/synchronization/mutex.h"
+#include "core/pipeline.h"
 #include "core/sweep_batch.h"
 #include "riec/v1/index.pb.h"
 
@@ -29,28 +35,30 @@ class Index {
  public:
   explicit Index(const Env& env) : env_(env) {}
 
-  absl::StatusOr<v1::PublishResponse> Publish(const Call& call,
-                                              const v1::PublishRequest& request);
-  absl::StatusOr<v1::WithdrawResponse> Withdraw(const Call& call,
+  absl::StatusOr<v1::PublishResponse> Publish(RequestContext& ctx, const v1::PublishRequest& request);
+  absl::StatusOr<v1::WithdrawResponse> Withdraw(RequestContext& ctx,
                                                 const v1::WithdrawRequest& request);
-  absl::StatusOr<v1::IndexStatistics> Statistics(const Call& call);
+  absl::StatusOr<v1::IndexStatistics> Statistics(RequestContext& ctx,
+                                                 const v1::GetStatisticsRequest& request);
 
   // Every entry on `subject` whose validity has not ended at `now`, in key
   // order (by holder, then category). One prefix seek.
-  absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject,
-                                              absl::Time now) const;
+  absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject, absl::Time now) const;
 
   // Retention: hands `commit` batches of at most `batch` erasures of the
   // entries whose valid_until has passed or that were not published again
-  // within `max_age`. Each batch is re-checked under an exclusive lock, so an
+  // within `max_age`. Each batch is confirmed under the exclusive lock, so an
   // entry published again meanwhile is kept.
   absl::Status SweepExpired(absl::Time now, absl::Duration max_age, size_t batch,
                             const SweepCommit& commit);
 
  private:
+  absl::Mutex& HolderMutex(const std::string& holder);
+
   Env env_;
   // Publications and withdrawals hold it shared; a sweep batch exclusively.
-  std::shared_mutex write_mu_;
+  absl::Mutex write_mu_;
+  std::array<absl::Mutex, 16> holder_mu_;
 };
 
 }  // namespace riec::core

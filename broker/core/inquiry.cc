@@ -1,181 +1,161 @@
 #include "core/inquiry.h"
 
-#include <map>
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
-
 #include "absl/strings/str_cat.h"
+#include "core/validate.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
-#include "core/records.h"
-#include "core/validate.h"
+#include "storage/tables.h"
 
 namespace riec::core {
-namespace {
-constexpr absl::string_view kQuestionsQuota = "questions_per_hour";
-}  // namespace
 
-absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
-    const Call& call, const v1::CheckSubjectsRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  const std::string& requester = call.caller.identity.partner;
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kAsk, now));
-
-  if (absl::Status s = ValidateSignalId(request.signal_id(), "signal_id"); !s.ok()) return s;
-  if (request.subjects_size() > static_cast<int>(kMaxBatch)) {
-    return ValidateBatchSize(request.subjects_size(), "subjects", kMaxBatch);
-  }
-  for (int i = 0; i < request.subjects_size(); ++i) {
-    if (absl::Status s = ValidateSubject(request.subjects(i), absl::StrCat("subjects[", i, "]"));
-        !s.ok()) {
-      return s;
-    }
-  }
-
-  // Every refusal from here on is a question outside what the convenant
-  // allows, and is logged with the subjects it asked about.
-  auto refuse = [&](const policy::Decision& d, const std::string& purpose) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
-    r.set_signal_id(request.signal_id());
-    r.set_purpose(purpose);
-    for (const auto& s : request.subjects()) AddSubject(&r, s);
-    return Refuse(env_.log, std::move(r));
-  };
-
-  auto signal = signals_->Load(request.signal_id(), now);
-  if (!signal.ok()) {
-    if (signal.status().code() != absl::StatusCode::kNotFound) return signal.status();
-    return refuse({false, absl::StatusCode::kNotFound, "signal.exists",
-                   std::string(signal.status().message()), ""},
-                  "");
-  }
-  policy::Request q{policy::Action::kAsk, call.caller.identity, now};
-  q.purpose = signal->purpose();
-  q.signal_id = signal->id();
-  q.signal_owner = signal->owner();
-  policy::Decision d = policy->Decide(q);
-  if (!d.allowed) return refuse(d, signal->purpose());
-
-  // An empty list asks about the signal's own subjects; otherwise each must
-  // be one of them (kind byte + pseudonym identifies a subject).
-  const bool all = request.subjects().empty();
-  const auto& asked = all ? signal->subjects() : request.subjects();
-  auto subject_key = [](const v1::Subject& s) {
-    return absl::StrCat(std::string(1, static_cast<char>(s.kind())), s.pseudonym());
-  };
-  absl::flat_hash_set<std::string> in_signal;
-  if (!all) {
-    in_signal.reserve(signal->subjects_size());
-    for (const auto& s : signal->subjects()) in_signal.insert(subject_key(s));
-  }
-  for (int i = 0; i < asked.size(); ++i) {
-    q.subject_kind = asked[i].kind();
-    policy::Decision k = policy->Decide(q);
-    if (!k.allowed) {
-      k.explanation = absl::StrCat("subjects[", i, "].kind: ", k.explanation);
-      return refuse(k, signal->purpose());
-    }
-    if (!all && !in_signal.contains(subject_key(asked[i]))) {
-      return refuse({false, absl::StatusCode::kFailedPrecondition, "signal.subjects",
-                     absl::StrCat("subjects[", i, "]: not a subject of signal ", signal->id(),
-                                  "; register a signal for it first"),
-                     ""},
-                    signal->purpose());
-    }
-  }
-  if (signal->state() != v1::OPEN) {
-    return refuse({false, absl::StatusCode::kFailedPrecondition, "signal.open",
-                   absl::StrCat("signal ", signal->id(), " is ",
-                                signal->state() == v1::CLOSED ? "closed" : "expired",
-                                "; questions are only answered inside an open signal"),
-                   ""},
-                  signal->purpose());
-  }
-
-  // Each answered question counts against the partner's hourly quota.
-  if (const uint64_t limit = policy->QuotasFor(requester).questions_per_hour; limit > 0) {
-    auto usage = quota_->Consume(kQuestionsQuota, requester, 1, limit, now,
-                                 QuotaCounter::Period::kHour);
-    if (!usage.ok()) {
-      if (usage.status().code() != absl::StatusCode::kResourceExhausted) return usage.status();
-      v1::LogRecord context;
-      context.set_signal_id(signal->id());
-      context.set_purpose(signal->purpose());
-      return RefuseOverQuota(env_.log, call, *policy, now, kQuestionsQuota,
-                             usage.status().message(), &context);
-    }
-  }
-
-  const policy::Purpose* purpose = policy->FindPurpose(signal->purpose());
-  const v1::Stage1Level level = purpose->stage1.level;
-  v1::CheckSubjectsResponse response;
-  response.set_signal_id(signal->id());
-  response.set_purpose(signal->purpose());
-  response.set_level(level);
-  v1::LogRecord record = NewRecord(v1::STAGE1_ANSWERED, call, *policy, now, d);
-  record.set_signal_id(signal->id());
-  record.set_purpose(signal->purpose());
-  record.set_stage1_level(level);
-  record.add_recipients(requester);
-
-  const policy::Stage1Options& options = purpose->stage1;
-  std::vector<Outgoing> events;
-  std::vector<storage::Mutation> mutations;
-  auto event = [&](v1::EventKind kind, const std::string& to, const v1::Subject& subject,
-                   const std::string& about, std::string text) {
-    v1::Event e;
-    e.set_kind(kind);
-    *e.mutable_time() = ToProtoTime(now);
-    e.set_partner(about);
-    e.set_signal_id(signal->id());
-    e.set_purpose(signal->purpose());
-    *e.mutable_subject() = subject;
-    e.set_text(std::move(text));
-    events.push_back({to, "", std::move(e)});
-  };
-  for (const v1::Subject& subject : asked) {
-    v1::SubjectAnswer* answer = response.add_answers();
-    *answer->mutable_subject() = subject;
-    v1::LoggedSubject* logged = AddSubject(&record, subject);
+absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
+    const Index& index, const policy::Purpose& purpose, const std::string& requester,
+    const google::protobuf::RepeatedPtrField<v1::Subject>& subjects, absl::Time now) {
+  std::vector<SubjectFindings> out;
+  out.reserve(subjects.size());
+  for (const v1::Subject& subject : subjects) {
+    SubjectFindings f;
+    f.subject = CleanSubject(subject);
     // Shelters and postal addresses on the purpose's list never match.
-    if (subject.kind() == v1::ADDRESS && options.Excluded(subject.pseudonym())) {
-      logged->set_excluded(true);
+    if (subject.kind() == v1::ADDRESS && purpose.stage1.Excluded(subject.pseudonym())) {
+      f.excluded = true;
+      out.push_back(std::move(f));
       continue;
     }
-    auto holdings = index_->Lookup(subject, now);
-    if (!holdings.ok()) return holdings.status();
-    // Holders in partner order (the index key order), each with its
-    // categories; only partners that take part in the purpose count.
-    std::map<std::string, std::vector<std::string>> holders;
+    ASSIGN_OR_RETURN(auto holdings, index.Lookup(subject, now));
     std::set<std::string> silent;
-    bool own = false;
-    for (const Holding& h : *holdings) {
-      if (!purpose->HasParticipant(h.holder)) continue;
+    for (Holding& h : holdings) {
+      if (!purpose.HasParticipant(h.holder)) continue;
       if (h.holder == requester) {
-        own = true;
+        f.held_by_requester = true;
         continue;
       }
       if (h.silent) {
         silent.insert(h.holder);
         continue;
       }
-      auto& categories = holders[h.holder];
-      if (!h.category.empty()) categories.push_back(h.category);
+      auto& categories = f.holders[h.holder];
+      if (!h.category.empty()) categories.push_back(std::move(h.category));
     }
-    answer->set_hit(!holders.empty());
-    answer->set_held_by_requester(own);
-    logged->set_hit(!holders.empty());
-    logged->set_held_by_requester(own);
-    for (const auto& [holder, categories] : holders) {
+    // A partner with a silent entry and an ordinary one is a holder; its
+    // silence covers only what it keeps silent.
+    for (const auto& s : silent) {
+      if (!f.holders.count(s)) f.silent.push_back(s);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+absl::Status ConsumeQuestion(RequestContext& ctx, QuotaCounter* quota, storage::Batch* batch) {
+  const uint64_t limit = ctx.policy().QuotasFor(ctx.partner()).questions_per_hour;
+  auto usage = quota->Consume(kQuestionsQuota, ctx.partner(), 1, limit, ctx.now(),
+                              QuotaCounter::Period::kHour, batch);
+  if (usage.ok()) return absl::OkStatus();
+  if (usage.status().code() != absl::StatusCode::kResourceExhausted) return usage.status();
+  return ctx.RefuseOverQuota(kQuestionsQuota, usage.status().message());
+}
+
+absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
+    RequestContext& ctx, const v1::CheckSubjectsRequest& request) {
+  RETURN_IF_ERROR(ValidateSignalId(request.signal_id(), "signal_id"));
+  RETURN_IF_ERROR(ValidateSubjects(request.subjects(), "subjects"));
+  for (const auto& s : request.subjects()) ctx.AddSubject(s);
+  ASSIGN_OR_RETURN(auto scoped, signals_->Scope(ctx, request.signal_id(), "signal_id"));
+  const v1::Signal& signal = scoped.first;
+  policy::Decision d = scoped.second;
+
+  // An empty list asks about the signal's own subjects; otherwise each must
+  // be one of them (kind byte + pseudonym identifies a subject).
+  const bool all = request.subjects().empty();
+  const auto& asked = all ? signal.subjects() : request.subjects();
+  absl::flat_hash_set<std::string> in_signal;
+  if (!all) {
+    in_signal.reserve(signal.subjects_size());
+    for (const auto& s : signal.subjects()) in_signal.insert(SubjectKey(s));
+  }
+  policy::Request q = ctx.Question();
+  q.purpose = signal.purpose();
+  q.signal_id = signal.id();
+  q.signal_owner = signal.owner();
+  std::set<v1::SubjectKind> kinds;
+  for (int i = 0; i < asked.size(); ++i) {
+    if (kinds.insert(asked[i].kind()).second) {
+      q.subject_kind = asked[i].kind();
+      policy::Decision k = ctx.policy().Decide(q);
+      if (!k.allowed) {
+        k.explanation = absl::StrCat("subjects[", i, "].kind: ", k.explanation);
+        return ctx.Refuse(k);
+      }
+    }
+    if (!all && !in_signal.contains(SubjectKey(asked[i]))) {
+      return ctx.Refuse(Denial(absl::StatusCode::kFailedPrecondition, "signal.subjects",
+                               absl::StrCat("subjects[", i, "]: not a subject of signal ", signal.id(),
+                                            "; register a signal for it first")));
+    }
+  }
+  if (signal.state() != v1::OPEN) {
+    return ctx.Refuse(Denial(absl::StatusCode::kFailedPrecondition, "signal.open",
+                             absl::StrCat("signal ", signal.id(), " is ",
+                                          signal.state() == v1::CLOSED ? "closed" : "expired",
+                                          "; questions are only answered inside an open signal")));
+  }
+
+  storage::Batch batch;
+  RETURN_IF_ERROR(ConsumeQuestion(ctx, quota_, &batch));
+
+  const policy::Purpose* purpose = ctx.policy().FindPurpose(signal.purpose());
+  const v1::Stage1Level level = purpose->stage1.level;
+  const std::string& requester = ctx.partner();
+  ASSIGN_OR_RETURN(auto findings, Stage1Findings(*index_, *purpose, requester, asked, ctx.now()));
+
+  v1::CheckSubjectsResponse response;
+  response.set_signal_id(signal.id());
+  response.set_purpose(signal.purpose());
+  response.set_level(level);
+  v1::LogRecord record = ctx.Record(v1::STAGE1_ANSWERED, d);
+  record.set_stage1_level(level);
+  record.add_recipients(requester);
+
+  std::vector<Outgoing> events;
+  auto event = [&](v1::EventKind kind, const std::string& to, const std::string& role,
+                   const v1::Subject& subject, const std::string& about, std::string text) {
+    v1::Event e;
+    e.set_kind(kind);
+    *e.mutable_time() = ToProtoTime(ctx.now());
+    e.set_partner(about);
+    e.set_purpose(signal.purpose());
+    *e.mutable_subject() = subject;
+    e.set_text(std::move(text));
+    events.push_back({to, role, std::move(e)});
+  };
+  const std::string secretariat = ctx.policy().secretariat();
+  for (const SubjectFindings& f : findings) {
+    v1::SubjectAnswer* answer = response.add_answers();
+    *answer->mutable_subject() = f.subject;
+    v1::LoggedSubject* logged = record.add_subjects();
+    logged->set_kind(f.subject.kind());
+    logged->set_pseudonym(f.subject.pseudonym());
+    if (f.excluded) {
+      logged->set_excluded(true);
+      continue;
+    }
+    answer->set_hit(!f.holders.empty());
+    answer->set_held_by_requester(f.held_by_requester);
+    logged->set_hit(!f.holders.empty());
+    logged->set_held_by_requester(f.held_by_requester);
+    for (const auto& [holder, categories] : f.holders) {
       v1::LoggedHolder* lh = logged->add_holders();
       lh->set_partner(holder);
       for (const auto& c : categories) lh->add_categories(c);
-      if (options.notify_holders) {
-        event(v1::MATCH, holder, subject, requester,
+      if (purpose->stage1.notify_holders) {
+        event(v1::MATCH, holder, std::string(kRolePartnerSystem), f.subject, requester,
               absl::StrCat("your entry matched a question of partner '", requester, "' in signal ",
-                           signal->id(), " for purpose '", signal->purpose(), "'"));
+                           signal.id(), " for purpose '", signal.purpose(), "'"));
+        events.back().event.set_signal_id(signal.id());
       }
       if (level == v1::HIT_ONLY) continue;
       v1::Holder* out = answer->add_holders();
@@ -184,60 +164,74 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
         for (const auto& c : categories) out->add_categories(c);
       }
     }
-    // A silent entry is never disclosed; its holder learns of the question.
-    for (const auto& holder : silent) {
+    // A silent entry is never disclosed. Where the purpose lets its holder
+    // keep entries silent, the holder learns who asked for which purpose
+    // (not in which signal), and so do the RIEC's privacy officers.
+    for (const auto& holder : f.silent) {
       logged->add_silent_holders(holder);
-      event(v1::SILENT_MATCH, holder, subject, requester,
-            absl::StrCat("your silent entry would have matched a question of partner '", requester,
-                         "' in signal ", signal->id(), " for purpose '", signal->purpose(),
-                         "'; it was not disclosed"));
+      if (!purpose->AllowsSilent(holder)) continue;
+      const std::string text = absl::StrCat(
+          "a silent entry of partner '", holder, "' would have matched a question of partner '",
+          requester, "' for purpose '", signal.purpose(), "'; it was not disclosed");
+      event(v1::SILENT_MATCH, holder, std::string(kRolePartnerSystem), f.subject, requester, text);
+      if (!secretariat.empty()) {
+        event(v1::SILENT_MATCH, secretariat, std::string(kRolePrivacyOfficer), f.subject, requester,
+              text);
+      }
     }
-    if (options.deconfliction) {
-      RETURN_IF_ERROR(Deconflict(subject, *signal, requester, now, &mutations, event));
+    if (purpose->stage1.deconfliction) {
+      RETURN_IF_ERROR(Deconflict(ctx, f.subject, signal, &batch, &events));
     }
   }
-  auto index = env_.log->Append(record, std::move(mutations), StoreEvents(std::move(events)));
-  if (!index.ok()) return index.status();
-  response.set_log_index(*index);
+  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch), std::move(events)));
+  response.set_log_index(index);
   return response;
 }
 
-absl::Status Inquiry::Deconflict(const v1::Subject& subject, const v1::Signal& signal,
-                                 const std::string& requester, absl::Time now,
-                                 std::vector<storage::Mutation>* mutations,
-                                 const EventSink& event) const {
-  // Other partners that asked about this subject in the same purpose, in a
-  // signal that is still open (purposes stay separated).
-  const std::string prefix = absl::StrCat(subject.pseudonym(), std::string(1, static_cast<char>(subject.kind())),
-                                          signal.purpose(), std::string(1, '\0'));
-  const int64_t now_us = absl::ToUnixMicros(now);
+absl::Status Inquiry::Deconflict(RequestContext& ctx, const v1::Subject& subject,
+                                 const v1::Signal& signal, storage::Batch* batch,
+                                 std::vector<Outgoing>* events) const {
+  const std::string& requester = ctx.partner();
+  const int64_t now_us = absl::ToUnixMicros(ctx.now());
+  ASSIGN_OR_RETURN(auto marks, storage::AskedTable(env_.store).Of(subject, signal.purpose()));
   bool asked_before = false;
-  std::vector<std::pair<std::string, std::string>> others;  // partner, signal
-  auto it = env_.store->NewIterator(storage::Family::kAsked);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::string partner = it->key().ToString().substr(prefix.size());
-    absl::string_view value(it->value().data(), it->value().size());
-    if (value.size() < 8 || static_cast<int64_t>(storage::DecodeBE64(value.substr(0, 8))) <= now_us) continue;
-    if (partner == requester) {
+  std::vector<storage::AskedTable::Mark> others;
+  for (auto& m : marks) {
+    if (m.mark.until_micros <= now_us) continue;  // its signal has ended
+    if (m.partner == requester) {
       asked_before = true;
     } else {
-      others.emplace_back(partner, std::string(value.substr(8)));
+      others.push_back(std::move(m));
     }
   }
-  if (!it->status().ok()) return storage::FromRocks(it->status(), "asked scan");
-  if (!asked_before) {
-    for (const auto& [partner, other_signal] : others) {
-      event(v1::DECONFLICTION, requester, subject, partner,
-            absl::StrCat("partner '", partner, "' asked about this subject too (its signal ",
-                         other_signal, ", purpose '", signal.purpose(), "'): coordinate before you act"));
-      event(v1::DECONFLICTION, partner, subject, requester,
-            absl::StrCat("partner '", requester, "' asks about this subject too (signal ", signal.id(),
-                         ", purpose '", signal.purpose(), "'): coordinate before you act"));
+  auto notice = [&](const std::string& to, const std::string& role, std::string text) {
+    v1::Event e;
+    e.set_kind(v1::DECONFLICTION);
+    *e.mutable_time() = ToProtoTime(ctx.now());
+    e.set_purpose(signal.purpose());
+    *e.mutable_subject() = subject;
+    e.set_text(std::move(text));
+    events->push_back({to, role, std::move(e)});
+  };
+  if (!asked_before && !others.empty()) {
+    const std::string text = absl::StrCat(
+        "another partner asked about this subject for purpose '", signal.purpose(),
+        "' in a signal that is still open; the RIEC coordinates: contact it before you act");
+    notice(requester, std::string(kRolePartnerSystem), text);
+    const std::string& secretariat = ctx.policy().secretariat();
+    for (const auto& other : others) {
+      notice(other.partner, std::string(kRolePartnerSystem), text);
+      if (!secretariat.empty()) {
+        notice(secretariat, std::string(kRoleCoordinator),
+               absl::StrCat("partners '", requester, "' (signal ", signal.id(), ") and '",
+                            other.partner, "' (signal ", other.mark.signal_id,
+                            ") asked about the same subject for purpose '", signal.purpose(),
+                            "': coordinate their actions"));
+      }
     }
   }
-  mutations->push_back({storage::Family::kAsked, prefix + requester,
-                        storage::EncodeBE64(static_cast<uint64_t>(absl::ToUnixMicros(FromProtoTime(signal.expires())))) +
-                            signal.id()});
+  storage::AskedTable::Put(batch, subject, signal.purpose(), requester,
+                           absl::ToUnixMicros(FromProtoTime(signal.expires())), signal.id());
   return absl::OkStatus();
 }
 

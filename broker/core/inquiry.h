@@ -2,48 +2,80 @@
 // open signal, hit or no-hit and as much about the holders as the purpose's
 // level allows (DESIGN.md §6; proto/riec/v1/inquiry.proto).
 //
+// The stage-1 rules live here once (Stage1Findings): which entries count
+// (valid, of a partner taking part in the purpose, not the requester's own),
+// silent entries (never disclosed), excluded addresses (never match). Every
+// route that reveals anything about holders — CheckSubjects and
+// RequestAssessments — applies them, at the purpose's level, within the
+// partner's question quota.
+//
 // Thread-safety: safe for concurrent use.
-// Ownership: the Index and Signals are not owned.
+// Ownership: the Index, Signals and QuotaCounter are not owned.
 #ifndef RIEC_BROKER_CORE_INQUIRY_H_
 #define RIEC_BROKER_CORE_INQUIRY_H_
 
-#include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/env.h"
 #include "core/index.h"
+#include "core/pipeline.h"
 #include "core/quota.h"
 #include "core/signals.h"
-#include "riec/v1/events.pb.h"
 #include "riec/v1/inquiry.pb.h"
 
 namespace riec::core {
 
+inline constexpr absl::string_view kQuestionsQuota = "questions_per_hour";
+
+// What the stage-1 rules let be known about one subject.
+struct SubjectFindings {
+  v1::Subject subject;
+  bool excluded = false;            // on the purpose's excluded-addresses list
+  bool held_by_requester = false;   // the requester's own partner holds it
+  // Participating holders other than the requester whose entry is not
+  // silent, in partner order, with their categories.
+  std::map<std::string, std::vector<std::string>> holders;
+  // Participating holders other than the requester with a silent entry.
+  std::vector<std::string> silent;
+};
+
+// The findings for `subjects` under `purpose`, asked by `requester`, at
+// `now`: one index lookup per subject.
+absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
+    const Index& index, const policy::Purpose& purpose, const std::string& requester,
+    const google::protobuf::RepeatedPtrField<v1::Subject>& subjects, absl::Time now);
+
+// Counts one question against the partner's hourly quota (in `batch`);
+// the refusal, logged, when it is spent.
+absl::Status ConsumeQuestion(RequestContext& ctx, QuotaCounter* quota, storage::Batch* batch);
+
 class Inquiry {
  public:
-  Inquiry(const Env& env, const Index* index, const Signals* signals, QuotaCounter* quota)
+  Inquiry(const Env& env, const Index* index, Signals* signals, QuotaCounter* quota)
       : env_(env), index_(index), signals_(signals), quota_(quota) {}
 
-  // Errors: INVALID_ARGUMENT, NOT_FOUND (unknown signal), FAILED_PRECONDITION
-  // (signal not open, subject not in the signal), PERMISSION_DENIED,
-  // RESOURCE_EXHAUSTED (quota questions_per_hour). Every
-  // refusal other than INVALID_ARGUMENT is logged, as is every answer.
-  absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
-      const Call& call, const v1::CheckSubjectsRequest& request);
+  // Errors: INVALID_ARGUMENT (not logged), NOT_FOUND (a signal the caller
+  // may not see), FAILED_PRECONDITION (signal not open, subject not in the
+  // signal), PERMISSION_DENIED, RESOURCE_EXHAUSTED (quota
+  // questions_per_hour). Every refusal but INVALID_ARGUMENT is logged, as
+  // is every answer.
+  absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(RequestContext& ctx,
+                                                          const v1::CheckSubjectsRequest& request);
 
  private:
-  using EventSink = std::function<void(v1::EventKind, const std::string& to, const v1::Subject&,
-                                       const std::string& about, std::string text)>;
-  // Deconfliction (purpose switch): tells the requester and the other
-  // partners that asked about `subject` in the same purpose, the first time
-  // the requester asks; records that the requester asked.
-  absl::Status Deconflict(const v1::Subject& subject, const v1::Signal& signal,
-                          const std::string& requester, absl::Time now,
-                          std::vector<storage::Mutation>* mutations, const EventSink& event) const;
+  // Deconfliction (purpose switch): the first time the requester asks about
+  // a subject, it and every other partner that asked about it in the same
+  // purpose in a signal still open are told that someone else asked — never
+  // who, nor in which signal; the RIEC's coordinators are told who. Records
+  // that the requester asked.
+  absl::Status Deconflict(RequestContext& ctx, const v1::Subject& subject, const v1::Signal& signal,
+                          storage::Batch* batch, std::vector<Outgoing>* events) const;
 
   Env env_;
   const Index* index_;
-  const Signals* signals_;
+  Signals* signals_;
   QuotaCounter* quota_;
 };
 

@@ -2,22 +2,24 @@
 
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "riec/common/hex.h"
+#include "core/validate.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
-#include "core/records.h"
-#include "core/validate.h"
-#include "log/record_index.h"
+#include "riec/crypto/sodium.h"
+#include "riec/merkle/attestation.h"
+#include "storage/keys.h"
 
 namespace riec::core {
 namespace {
 
-using storage::Family;
+using storage::Table;
+namespace keys = storage::keys;
 
 absl::StatusOr<v1::SignedTreeHead> HeadCovering(log::TreeHeadSigner* signer, uint64_t size) {
   auto head = signer->Latest(false);
@@ -28,7 +30,8 @@ absl::StatusOr<v1::SignedTreeHead> HeadCovering(log::TreeHeadSigner* signer, uin
 // "2026-W48": the ISO 8601 week of a time (UTC).
 std::string IsoWeek(absl::Time t) {
   const absl::CivilDay day = absl::ToCivilDay(t, absl::UTCTimeZone());
-  const int from_monday = (static_cast<int>(absl::GetWeekday(day)) - static_cast<int>(absl::Weekday::monday) + 7) % 7;
+  const int from_monday =
+      (static_cast<int>(absl::GetWeekday(day)) - static_cast<int>(absl::Weekday::monday) + 7) % 7;
   const absl::CivilDay thursday = day - from_monday + 3;
   const int week = static_cast<int>((thursday - absl::CivilDay(thursday.year(), 1, 1)) / 7) + 1;
   return absl::StrFormat("%04d-W%02d", thursday.year(), week);
@@ -85,11 +88,10 @@ absl::StatusOr<Filter> ParseFilter(const v1::RecordFilter& f) {
     return absl::InvalidArgumentError(
         absl::StrCat("filter.pseudonym: ", f.pseudonym().size(), " bytes, want 32"));
   }
-  if (!f.case_id().empty()) {
-    if (absl::Status s = ValidateId(f.case_id(), 'C', "filter.case_id", "case"); !s.ok()) return s;
-  }
+  if (!f.case_id().empty()) RETURN_IF_ERROR(ValidateId(f.case_id(), 'C', "filter.case_id", "case"));
+  if (!f.signal_id().empty()) RETURN_IF_ERROR(ValidateSignalId(f.signal_id(), "filter.signal_id"));
   for (int i = 0; i < f.kinds_size(); ++i) {
-    if (!v1::RecordKind_IsValid(f.kinds(i)) || f.kinds(i) == v1::RECORD_KIND_UNSPECIFIED) {
+    if (f.kinds(i) == v1::RECORD_KIND_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat("filter.kinds[", i, "]: unknown record kind"));
     }
     out.kinds.push_back(static_cast<v1::RecordKind>(f.kinds(i)));
@@ -102,89 +104,96 @@ absl::StatusOr<Filter> ParseFilter(const v1::RecordFilter& f) {
   return out;
 }
 
-// Candidate record indices in ascending order, from the most selective index
-// the filter allows.
-class Candidates {
- public:
-  Candidates(const storage::Store* store, const Filter& f, const std::string& scope_partner,
-             uint64_t start) {
-    if (!f.pseudonym.empty()) {
-      Prefix(store, Family::kLogByPseudonym, f.pseudonym, start);
-    } else if (!f.case_id.empty()) {
-      Prefix(store, Family::kLogByCase, log::CasePrefix(f.case_id), start);
-    } else if (!f.signal.empty()) {
-      Prefix(store, Family::kLogBySignal, log::SignalPrefix(f.signal), start);
-    } else if (!f.partner.empty() || !scope_partner.empty()) {
-      Prefix(store, Family::kLogByPartner,
-             log::PartnerPrefix(f.partner.empty() ? scope_partner : f.partner), start);
-    } else {
-      // By record order; a time filter only moves the start.
-      if (f.from_us) {
-        auto t = store->NewIterator(Family::kLogByTime);
-        t->Seek(storage::EncodeBE64(static_cast<uint64_t>(*f.from_us)));
-        if (t->Valid()) {
-          start = std::max(start, log::IndexOfKey(absl::string_view(t->key().data(), t->key().size())));
-        }
-      }
-      it_ = store->NewIterator(Family::kLog);
-      it_->Seek(storage::EncodeBE64(start));
-    }
+// Visits candidate record indices >= `start` in ascending order, from the
+// most selective audit index the filter allows, until `visit` returns false.
+absl::Status ScanCandidates(const storage::Store& store, const Filter& f,
+                            const std::string& scope_partner, uint64_t start,
+                            const std::function<bool(uint64_t)>& visit) {
+  auto by_prefix = [&](Table t, const std::string& prefix) {
+    return store.Scan(t, prefix, prefix + keys::LogIndex(start),
+                      [&](absl::string_view k, absl::string_view) { return visit(keys::IndexAtEnd(k)); });
+  };
+  if (!f.pseudonym.empty()) return by_prefix(Table::kLogByPseudonym, f.pseudonym);
+  if (!f.case_id.empty()) return by_prefix(Table::kLogByCase, keys::IdPrefix(f.case_id));
+  if (!f.signal.empty()) return by_prefix(Table::kLogBySignal, keys::IdPrefix(f.signal));
+  // A partner's records; the records of the convenant as a whole
+  // (policy reloads, retention sweeps) name no partner and come from the
+  // log's order when the filter asks only for them.
+  const std::string partner = f.partner.empty() ? scope_partner : f.partner;
+  const bool whole_convenant =
+      !f.kinds.empty() && std::all_of(f.kinds.begin(), f.kinds.end(), [](v1::RecordKind k) {
+        return k == v1::POLICY_RELOADED || k == v1::RETENTION_SWEEP;
+      });
+  if (!partner.empty() && !whole_convenant) return by_prefix(Table::kLogByPartner, keys::IdPrefix(partner));
+  // By record order; a time filter only moves the start.
+  if (f.from_us) {
+    RETURN_IF_ERROR(store.Scan(Table::kLogByTime, "", keys::ByTime(*f.from_us, 0),
+                               [&](absl::string_view k, absl::string_view) {
+                                 start = std::max(start, keys::IndexAtEnd(k));
+                                 return false;
+                               }));
   }
-
-  std::optional<uint64_t> Next() {
-    if (!it_->Valid()) return std::nullopt;
-    if (!prefix_.empty() && !it_->key().starts_with(prefix_)) return std::nullopt;
-    const uint64_t index = log::IndexOfKey(absl::string_view(it_->key().data(), it_->key().size()));
-    it_->Next();
-    return index;
-  }
-
- private:
-  void Prefix(const storage::Store* store, Family f, const std::string& prefix, uint64_t start) {
-    prefix_ = prefix;
-    it_ = store->NewIterator(f);
-    it_->Seek(prefix + storage::EncodeBE64(start));
-  }
-  std::string prefix_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-};
+  return store.Scan(Table::kLog, "", keys::LogIndex(start),
+                    [&](absl::string_view k, absl::string_view) { return visit(storage::DecodeBE64(k)); });
+}
 
 }  // namespace
 
-bool LogAccess::Scope::Covers(const v1::LogRecord& r) const {
-  return all || log::PartnersOf(r).count(partner) > 0;
-}
-
-absl::StatusOr<LogAccess::Scope> LogAccess::AdmitAuditor(const Call& call,
-                                                         const policy::Policy& policy,
-                                                         absl::Time now) {
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, policy, policy::Action::kAudit, now));
-  Scope scope;
-  scope.all = !policy.secretariat().empty() && call.caller.identity.partner == policy.secretariat();
-  scope.partner = call.caller.identity.partner;
+LogScope LogAccess::ScopeOf(const RequestContext& ctx) const {
+  LogScope scope;
+  scope.all = !ctx.policy().secretariat().empty() && ctx.partner() == ctx.policy().secretariat();
+  scope.partner = ctx.partner();
   return scope;
 }
 
-absl::StatusOr<uint64_t> LogAccess::LogRead(const Call& call, const policy::Policy& policy,
-                                            absl::Time now, std::string query, uint64_t count,
-                                            absl::string_view pseudonym) {
-  policy::Decision d{true, absl::StatusCode::kOk, "role.audit",
-                     absl::StrCat("privacy officer of '", call.caller.identity.partner,
-                                  "' reads the disclosure log"),
-                     ""};
-  v1::LogRecord r = NewRecord(v1::LOG_READ, call, policy, now, d);
-  r.set_audit_query(std::move(query));
-  r.set_count(count);
-  if (!pseudonym.empty()) {
-    auto* s = r.add_subjects();
-    s->set_pseudonym(std::string(pseudonym));
+absl::StatusOr<LogAccess::Entry> LogAccess::Read(uint64_t index, const LogScope& scope) const {
+  ASSIGN_OR_RETURN(log::StoredEntry stored, env_.log->Read(index));
+  Entry e;
+  e.index = index;
+  ASSIGN_OR_RETURN(e.leaf_hash, env_.log->LeafHash(index));
+  if (stored.erased()) {
+    e.status = v1::REDACTED;
+    e.leaf = std::move(stored.leaf);
+    return e;
   }
-  return env_.log->Append(r);
+  v1::LogRecord r;
+  if (!r.ParseFromString(stored.record)) {
+    e.status = v1::UNREADABLE;
+    e.leaf = std::move(stored.leaf);
+    return e;
+  }
+  RecordView view = ViewOf(r, scope);
+  switch (view.kind) {
+    case ViewKind::kNothing:
+      e.status = v1::WITHHELD;
+      return e;
+    case ViewKind::kWhole:
+      e.status = v1::PRESENT;
+      e.bytes = std::move(stored.record);
+      break;
+    case ViewKind::kPart:
+      e.status = v1::PARTIAL;
+      e.bytes = log::EncodeRecord(view.record);
+      break;
+  }
+  e.leaf = std::move(stored.leaf);
+  e.record = std::move(view.record);
+  return e;
 }
 
-absl::StatusOr<v1::LogInfo> LogAccess::Info(const Call& call) {
-  const auto policy = env_.policy->Current();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kVerifyLog, env_.clock->Now()));
+absl::StatusOr<uint64_t> LogAccess::LogRead(RequestContext& ctx, std::string query, uint64_t count,
+                                            absl::string_view pseudonym) {
+  const policy::Decision d{true, absl::StatusCode::kOk, "role.audit",
+                           absl::StrCat("privacy officer of '", ctx.partner(), "' reads the disclosure log"),
+                           ""};
+  v1::LogRecord r = ctx.Record(v1::LOG_READ, d);
+  r.set_audit_query(std::move(query));
+  r.set_count(count);
+  if (!pseudonym.empty()) r.add_subjects()->set_pseudonym(std::string(pseudonym));
+  return ctx.Commit(r);
+}
+
+absl::StatusOr<v1::LogInfo> LogAccess::Info(RequestContext&, const v1::GetLogInfoRequest&) {
   v1::LogInfo info;
   info.set_log_id(signer_->log_id());
   info.set_public_key(signer_->public_key());
@@ -194,16 +203,12 @@ absl::StatusOr<v1::LogInfo> LogAccess::Info(const Call& call) {
 }
 
 absl::StatusOr<v1::SignedTreeHead> LogAccess::LatestTreeHead(
-    const Call& call, const v1::GetLatestTreeHeadRequest& request) {
-  const auto policy = env_.policy->Current();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kVerifyLog, env_.clock->Now()));
+    RequestContext&, const v1::GetLatestTreeHeadRequest& request) {
   return signer_->Latest(request.fresh());
 }
 
 absl::StatusOr<v1::InclusionProofResponse> LogAccess::InclusionProof(
-    const Call& call, const v1::GetInclusionProofRequest& request) {
-  const auto policy = env_.policy->Current();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kVerifyLog, env_.clock->Now()));
+    RequestContext&, const v1::GetInclusionProofRequest& request) {
   if (request.tree_size() == 0 || request.leaf_index() >= request.tree_size()) {
     return absl::InvalidArgumentError(absl::StrCat("leaf_index: ", request.leaf_index(),
                                                    " is not in a tree of ", request.tree_size(),
@@ -222,9 +227,7 @@ absl::StatusOr<v1::InclusionProofResponse> LogAccess::InclusionProof(
 }
 
 absl::StatusOr<v1::ConsistencyProofResponse> LogAccess::ConsistencyProof(
-    const Call& call, const v1::GetConsistencyProofRequest& request) {
-  const auto policy = env_.policy->Current();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kVerifyLog, env_.clock->Now()));
+    RequestContext&, const v1::GetConsistencyProofRequest& request) {
   if (request.first_size() > request.second_size()) {
     return absl::InvalidArgumentError(absl::StrCat("first_size: ", request.first_size(),
                                                    " is larger than second_size ",
@@ -240,11 +243,9 @@ absl::StatusOr<v1::ConsistencyProofResponse> LogAccess::ConsistencyProof(
   return response;
 }
 
-absl::StatusOr<v1::GetRecordsResponse> LogAccess::Records(const Call& call,
+absl::StatusOr<v1::GetRecordsResponse> LogAccess::Records(RequestContext& ctx,
                                                           const v1::GetRecordsRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  ASSIGN_OR_RETURN(const Scope scope, AdmitAuditor(call, *policy, now));
+  const LogScope scope = ScopeOf(ctx);
   if (request.count() == 0 || request.count() > 1000) {
     return absl::InvalidArgumentError(absl::StrCat("count: ", request.count(), "; want 1 to 1000"));
   }
@@ -253,41 +254,42 @@ absl::StatusOr<v1::GetRecordsResponse> LogAccess::Records(const Call& call,
     return absl::OutOfRangeError(absl::StrCat("start: ", request.start(), "; the log has ", size, " records"));
   }
   const uint64_t end = std::min<uint64_t>(size, request.start() + request.count());
-  v1::GetRecordsResponse response;
+  std::vector<Entry> entries;
   uint64_t present = 0;
-  for (uint64_t i = request.start(); i < end; ++i) {
-    v1::LogEntry* e = response.add_entries();
-    e->set_index(i);
-    ASSIGN_OR_RETURN(auto leaf, env_.log->LeafHash(i));
-    e->set_leaf_hash(leaf);
-    ASSIGN_OR_RETURN(auto bytes, env_.log->ReadRecord(i));
-    if (bytes.empty()) {
-      e->set_status(v1::REDACTED);
-      continue;
-    }
-    v1::LogRecord r;
-    if (!r.ParseFromString(bytes)) return absl::DataLossError(absl::StrCat("record ", i, " unreadable"));
-    if (scope.Covers(r)) {
-      e->set_status(v1::PRESENT);
-      e->set_record(std::move(bytes));
-      ++present;
-    } else {
-      e->set_status(v1::WITHHELD);
-    }
+  size_t bytes = 0;
+  for (uint64_t i = request.start(); i < end && bytes < kMaxPageBytes; ++i) {
+    ASSIGN_OR_RETURN(Entry e, Read(i, scope));
+    bytes += e.bytes.size() + e.leaf.size() + 64;
+    present += e.status == v1::PRESENT || e.status == v1::PARTIAL;
+    entries.push_back(std::move(e));
   }
-  ASSIGN_OR_RETURN(uint64_t read, LogRead(call, *policy, now,
-                                          absl::StrCat("records ", request.start(), "..", end - 1),
-                                          present, ""));
+  ASSIGN_OR_RETURN(uint64_t read,
+                   LogRead(ctx, absl::StrCat("records ", request.start(), "..",
+                                             request.start() + entries.size() - 1),
+                           present, ""));
   ASSIGN_OR_RETURN(auto head, HeadCovering(signer_, read + 1));
+  v1::GetRecordsResponse response;
+  merkle::AttestationBuilder attestation(scope.Name(), signer_->log_id(), head.tree_size());
+  for (Entry& e : entries) {
+    attestation.Add(e.index, e.status, e.leaf_hash, e.bytes);
+    v1::LogEntry* out = response.add_entries();
+    out->set_index(e.index);
+    out->set_leaf_hash(std::move(e.leaf_hash));
+    out->set_status(e.status);
+    out->set_record(std::move(e.bytes));
+    out->set_leaf(std::move(e.leaf));
+  }
+  v1::ScopeAttestation* a = response.mutable_attestation();
+  a->set_scope(scope.Name());
+  a->set_tree_size(head.tree_size());
+  a->set_signature(signer_->Sign(attestation.bytes()));
   *response.mutable_tree_head() = std::move(head);
   return response;
 }
 
 absl::StatusOr<v1::ListRecordsResponse> LogAccess::ListRecords(
-    const Call& call, const v1::ListRecordsRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  ASSIGN_OR_RETURN(const Scope scope, AdmitAuditor(call, *policy, now));
+    RequestContext& ctx, const v1::ListRecordsRequest& request) {
+  const LogScope scope = ScopeOf(ctx);
   ASSIGN_OR_RETURN(const Filter filter, ParseFilter(request.filter()));
   const uint32_t page_size = request.page_size() == 0 ? 100 : request.page_size();
   if (page_size > 1000) {
@@ -301,77 +303,99 @@ absl::StatusOr<v1::ListRecordsResponse> LogAccess::ListRecords(
     ++start;
   }
 
-  v1::ListRecordsResponse response;
-  Candidates candidates(env_.store, filter, scope.all ? "" : scope.partner, start);
-  size_t examined = 0;
+  std::vector<Entry> found;
+  size_t examined = 0, bytes = 0;
   std::optional<uint64_t> last;
   bool more = false;
-  while (auto index = candidates.Next()) {
-    if (static_cast<int>(page_size) == response.records_size() || examined == kScanLimit) {
+  absl::Status failed = absl::OkStatus();
+  RETURN_IF_ERROR(ScanCandidates(*env_.store, filter, scope.all ? "" : scope.partner, start,
+                                 [&](uint64_t index) {
+    if (found.size() == page_size || examined == kScanLimit || bytes >= kMaxPageBytes) {
       more = true;
-      break;
+      return false;
     }
     ++examined;
-    last = *index;
-    ASSIGN_OR_RETURN(auto bytes, env_.log->ReadRecord(*index));
-    if (bytes.empty()) continue;  // erased at the end of its retention
-    v1::LogRecord r;
-    if (!r.ParseFromString(bytes)) return absl::DataLossError(absl::StrCat("record ", *index, " unreadable"));
-    if (filter.to_us && r.time_unix_micros() >= *filter.to_us + 60'000'000 &&
-        filter.partner.empty() && filter.pseudonym.empty() && filter.signal.empty() && scope.all) {
-      break;  // past the period (records are in time order, give or take a little)
+    last = index;
+    auto e = Read(index, scope);
+    if (!e.ok()) {
+      failed = e.status();
+      return false;
     }
-    if (!scope.Covers(r) || !filter.Matches(r)) continue;
-    v1::AuditedRecord* out = response.add_records();
-    out->set_index(*index);
-    ASSIGN_OR_RETURN(auto leaf, env_.log->LeafHash(*index));
-    out->set_leaf_hash(leaf);
-    out->set_record_bytes(std::move(bytes));
-    *out->mutable_record() = std::move(r);
-  }
+    if (e->status != v1::PRESENT && e->status != v1::PARTIAL) return true;
+    if (filter.to_us && e->record.time_unix_micros() >= *filter.to_us + 60'000'000 &&
+        filter.partner.empty() && filter.pseudonym.empty() && filter.signal.empty() &&
+        filter.case_id.empty()) {
+      return false;  // past the period (records are in time order, give or take a little)
+    }
+    if (!filter.Matches(e->record)) return true;
+    bytes += e->bytes.size() + e->leaf.size() + 64;
+    found.push_back(*std::move(e));
+    return true;
+  }));
+  RETURN_IF_ERROR(failed);
+  v1::ListRecordsResponse response;
   if (more && last) response.set_next_page_token(absl::StrCat(*last));
   ASSIGN_OR_RETURN(uint64_t read,
-                   LogRead(call, *policy, now,
+                   LogRead(ctx,
                            absl::StrCat("list ", filter.Describe(), " page_size=", page_size,
                                         request.page_token().empty() ? "" : " after=" + request.page_token()),
-                           response.records_size(), filter.pseudonym));
+                           found.size(), filter.pseudonym));
   response.set_log_index(read);
   ASSIGN_OR_RETURN(auto head, HeadCovering(signer_, read + 1));
+  merkle::AttestationBuilder attestation(scope.Name(), signer_->log_id(), head.tree_size());
+  for (Entry& e : found) {
+    attestation.Add(e.index, e.status, e.leaf_hash, e.bytes);
+    v1::AuditedRecord* out = response.add_records();
+    out->set_index(e.index);
+    out->set_leaf_hash(std::move(e.leaf_hash));
+    out->set_record_bytes(std::move(e.bytes));
+    *out->mutable_record() = std::move(e.record);
+    out->set_status(e.status);
+    out->set_leaf(std::move(e.leaf));
+  }
+  v1::ScopeAttestation* a = response.mutable_attestation();
+  a->set_scope(scope.Name());
+  a->set_tree_size(head.tree_size());
+  a->set_signature(signer_->Sign(attestation.bytes()));
   *response.mutable_tree_head() = std::move(head);
   return response;
 }
 
-absl::StatusOr<v1::AuditStatistics> LogAccess::Statistics(const Call& call,
+absl::StatusOr<v1::AuditStatistics> LogAccess::Statistics(RequestContext& ctx,
                                                           const v1::AuditStatisticsRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  ASSIGN_OR_RETURN(const Scope scope, AdmitAuditor(call, *policy, now));
+  const LogScope scope = ScopeOf(ctx);
   ASSIGN_OR_RETURN(const Filter filter, ParseFilter(request.filter()));
   v1::AuditStatistics stats;
   std::map<std::tuple<std::string, std::string, std::string>, v1::DisclosureCount> disclosures;
   std::map<std::string, uint64_t> denials;
-  Candidates candidates(env_.store, filter, scope.all ? "" : scope.partner, 0);
-  while (auto index = candidates.Next()) {
-    ASSIGN_OR_RETURN(auto bytes, env_.log->ReadRecord(*index));
-    if (bytes.empty()) {
-      if (scope.all) stats.set_redacted(stats.redacted() + 1);
-      continue;
+  absl::Status failed = absl::OkStatus();
+  RETURN_IF_ERROR(ScanCandidates(*env_.store, filter, scope.all ? "" : scope.partner, 0,
+                                 [&](uint64_t index) {
+    auto e = Read(index, scope);
+    if (!e.ok()) {
+      failed = e.status();
+      return false;
     }
-    v1::LogRecord r;
-    if (!r.ParseFromString(bytes)) return absl::DataLossError(absl::StrCat("record ", *index, " unreadable"));
-    if (!scope.Covers(r) || !filter.Matches(r)) continue;
+    if (e->status == v1::REDACTED || e->status == v1::UNREADABLE) {
+      if (scope.all) stats.set_redacted(stats.redacted() + 1);
+      return true;
+    }
+    if (e->status == v1::WITHHELD || !filter.Matches(e->record)) return true;
+    const v1::LogRecord& r = e->record;
     stats.set_records(stats.records() + 1);
     if (r.kind() == v1::REQUEST_DENIED) ++denials[r.decision().rule()];
-    if (r.kind() != v1::STAGE1_ANSWERED) continue;
+    if (r.kind() != v1::STAGE1_ANSWERED) return true;
     const std::string recipient = r.recipients().empty() ? r.actor().partner() : r.recipients(0);
-    v1::DisclosureCount& c = disclosures[{recipient, r.purpose(),
-                                          IsoWeek(absl::FromUnixMicros(r.time_unix_micros()))}];
+    v1::DisclosureCount& c =
+        disclosures[{recipient, r.purpose(), IsoWeek(absl::FromUnixMicros(r.time_unix_micros()))}];
     c.set_answers(c.answers() + 1);
     for (const auto& s : r.subjects()) {
       c.set_subjects(c.subjects() + 1);
       c.set_hits(c.hits() + s.hit());
     }
-  }
+    return true;
+  }));
+  RETURN_IF_ERROR(failed);
   for (auto& [key, c] : disclosures) {
     c.set_partner(std::get<0>(key));
     c.set_purpose(std::get<1>(key));
@@ -385,8 +409,8 @@ absl::StatusOr<v1::AuditStatistics> LogAccess::Statistics(const Call& call,
     d->set_rule(rule);
     d->set_count(n);
   }
-  ASSIGN_OR_RETURN(uint64_t read, LogRead(call, *policy, now, "statistics " + filter.Describe(),
-                                          stats.records(), filter.pseudonym));
+  ASSIGN_OR_RETURN(uint64_t read,
+                   LogRead(ctx, "statistics " + filter.Describe(), stats.records(), filter.pseudonym));
   stats.set_log_index(read);
   return stats;
 }

@@ -1,8 +1,12 @@
 // The verifiable log and audit queries (proto/riec/v1/transparency.proto,
 // audit.proto): tree heads and proofs for every role; records and audit
-// queries for privacy officers, scoped to their partner unless they are the
-// RIEC's own (the policy's secretariat). Every read of records is logged
-// (LOG_READ) before it is answered.
+// queries for privacy officers, each record shown as the reader's scope
+// allows (core/log_views.h), every page vouched for by a scope attestation.
+// Every read of records is logged (LOG_READ) before it is answered.
+//
+// A record that does not parse is reported (UNREADABLE) and the rest of the
+// log stays readable; pages end before their encoding passes 8 MiB, so no
+// response can exceed the message limit.
 //
 // Thread-safety: safe for concurrent use.
 // Ownership: the signer is not owned.
@@ -10,7 +14,8 @@
 #define RIEC_BROKER_CORE_LOG_ACCESS_H_
 
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "core/log_views.h"
+#include "core/pipeline.h"
 #include "log/tree_heads.h"
 #include "riec/v1/audit.pb.h"
 #include "riec/v1/transparency.pb.h"
@@ -21,37 +26,39 @@ class LogAccess {
  public:
   LogAccess(const Env& env, log::TreeHeadSigner* signer) : env_(env), signer_(signer) {}
 
-  absl::StatusOr<v1::LogInfo> Info(const Call& call);
-  absl::StatusOr<v1::SignedTreeHead> LatestTreeHead(const Call& call,
+  absl::StatusOr<v1::LogInfo> Info(RequestContext& ctx, const v1::GetLogInfoRequest& request);
+  absl::StatusOr<v1::SignedTreeHead> LatestTreeHead(RequestContext& ctx,
                                                     const v1::GetLatestTreeHeadRequest& request);
   absl::StatusOr<v1::InclusionProofResponse> InclusionProof(
-      const Call& call, const v1::GetInclusionProofRequest& request);
+      RequestContext& ctx, const v1::GetInclusionProofRequest& request);
   absl::StatusOr<v1::ConsistencyProofResponse> ConsistencyProof(
-      const Call& call, const v1::GetConsistencyProofRequest& request);
-  absl::StatusOr<v1::GetRecordsResponse> Records(const Call& call,
+      RequestContext& ctx, const v1::GetConsistencyProofRequest& request);
+  absl::StatusOr<v1::GetRecordsResponse> Records(RequestContext& ctx,
                                                  const v1::GetRecordsRequest& request);
-
-  absl::StatusOr<v1::ListRecordsResponse> ListRecords(const Call& call,
+  absl::StatusOr<v1::ListRecordsResponse> ListRecords(RequestContext& ctx,
                                                       const v1::ListRecordsRequest& request);
-  absl::StatusOr<v1::AuditStatistics> Statistics(const Call& call,
+  absl::StatusOr<v1::AuditStatistics> Statistics(RequestContext& ctx,
                                                  const v1::AuditStatisticsRequest& request);
 
   // The most candidate records one ListRecords call examines; past it the
   // page ends early with a page token.
   static constexpr size_t kScanLimit = 50000;
+  // A page of records ends before its encoding passes this.
+  static constexpr size_t kMaxPageBytes = 8 << 20;
 
  private:
-  // Whose records the caller may read: all, or those concerning `partner`.
-  struct Scope {
-    bool all = false;
-    std::string partner;
-    bool Covers(const v1::LogRecord& r) const;
+  // One entry as `scope` may see it.
+  struct Entry {
+    uint64_t index = 0;
+    v1::EntryStatus status = v1::ENTRY_STATUS_UNSPECIFIED;
+    std::string leaf, leaf_hash, bytes;
+    v1::LogRecord record;  // PRESENT and PARTIAL
   };
-  absl::StatusOr<Scope> AdmitAuditor(const Call& call, const policy::Policy& policy,
-                                     absl::Time now);
+  absl::StatusOr<Entry> Read(uint64_t index, const LogScope& scope) const;
+  LogScope ScopeOf(const RequestContext& ctx) const;
   // Writes the LOG_READ record of a query; returns its index.
-  absl::StatusOr<uint64_t> LogRead(const Call& call, const policy::Policy& policy, absl::Time now,
-                                   std::string query, uint64_t count, absl::string_view pseudonym);
+  absl::StatusOr<uint64_t> LogRead(RequestContext& ctx, std::string query, uint64_t count,
+                                   absl::string_view pseudonym);
 
   Env env_;
   log::TreeHeadSigner* signer_;

@@ -4,7 +4,7 @@
 #include "riec/common/file.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
-#include "core/records.h"
+
 
 namespace riec::core {
 namespace {
@@ -23,19 +23,19 @@ v1::PolicyInfo PolicyAdmin::Info() const {
   return InfoOf(*source_->Current(), source_->Loaded());
 }
 
-absl::StatusOr<v1::ReloadPolicyResponse> PolicyAdmin::Reload(const Call& call, bool trusted) {
-  std::lock_guard<std::mutex> lock(mu_);
+absl::StatusOr<v1::PolicyInfo> PolicyAdmin::Info(RequestContext&, const v1::GetPolicyRequest&) const {
+  return Info();
+}
+
+absl::StatusOr<v1::ReloadPolicyResponse> PolicyAdmin::Reload(RequestContext& ctx,
+                                                              const v1::ReloadPolicyRequest&) {
+  absl::MutexLock lock(&mu_);
   const auto old = source_->Current();
-  const absl::Time now = env_.clock->Now();
-  if (!trusted) {
-    RETURN_IF_ERROR(AdmitCaller(env_.log, call, *old, policy::Action::kOperate, now));
-  }
+  const absl::Time now = ctx.now();
   auto refuse = [&](std::string why) {
-    policy::Decision d{false, absl::StatusCode::kFailedPrecondition, "policy.reload",
-                       absl::StrCat("policy ", path_, " was not loaded; ", old->Describe(),
-                                    " stays in force: ", why),
-                       ""};
-    return Refuse(env_.log, NewRecord(v1::REQUEST_DENIED, call, *old, now, d));
+    return ctx.Refuse(Denial(absl::StatusCode::kFailedPrecondition, "policy.reload",
+                             absl::StrCat("policy ", path_, " was not loaded; ", old->Describe(),
+                                          " stays in force: ", why)));
   };
 
   auto text = ReadFile(path_);
@@ -61,7 +61,9 @@ absl::StatusOr<v1::ReloadPolicyResponse> PolicyAdmin::Reload(const Call& call, b
   // the record is durable.
   policy::Decision d{true, absl::StatusCode::kOk, "policy.reload",
                      absl::StrCat(next->Describe(), " replaces ", old->Describe()), ""};
-  v1::LogRecord record = NewRecord(v1::POLICY_RELOADED, call, *next, now, d);
+  v1::LogRecord record = ctx.Record(v1::POLICY_RELOADED, d);
+  record.set_policy_version(next->version());
+  record.set_policy_sha256(next->sha256());
   record.set_previous_policy_sha256(old->sha256());
   record.set_previous_policy_version(old->version());
   std::vector<Outgoing> events;
@@ -73,9 +75,9 @@ absl::StatusOr<v1::ReloadPolicyResponse> PolicyAdmin::Reload(const Call& call, b
     e.set_policy_sha256(next->sha256());
     e.set_text(absl::StrCat("convenant ", next->Describe(), " is in force from ", Rfc3339(now),
                             " (it replaces version ", old->version(), ")"));
-    events.push_back({partner.id, "", std::move(e)});
+    for (const auto& role : partner.roles) events.push_back({partner.id, role, e});
   }
-  ASSIGN_OR_RETURN(uint64_t index, env_.log->Append(record, {}, StoreEvents(std::move(events))));
+  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, {}, std::move(events)));
   source_->Replace(next, now);
   *response.mutable_current() = InfoOf(*next, now);
   response.set_changed(true);

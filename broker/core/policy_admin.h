@@ -11,11 +11,11 @@
 #ifndef RIEC_BROKER_CORE_POLICY_ADMIN_H_
 #define RIEC_BROKER_CORE_POLICY_ADMIN_H_
 
-#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "absl/synchronization/mutex.h"
+#include "core/pipeline.h"
 #include "riec/v1/operations.pb.h"
 
 namespace riec::core {
@@ -25,19 +25,20 @@ class PolicyAdmin {
   PolicyAdmin(const Env& env, PolicySource* source, std::string path)
       : env_(env), source_(source), path_(std::move(path)) {}
 
-  // Re-reads the policy file. The caller must be allowed to operate, unless
-  // `trusted` (a signal sent to the process by its own host).
-  // Errors: FAILED_PRECONDITION (invalid file, other convenant, unreadable),
-  // PERMISSION_DENIED.
-  absl::StatusOr<v1::ReloadPolicyResponse> Reload(const Call& call, bool trusted = false);
+  // Re-reads the policy file. Errors: FAILED_PRECONDITION (invalid file,
+  // other convenant, unreadable), logged.
+  absl::StatusOr<v1::ReloadPolicyResponse> Reload(RequestContext& ctx,
+                                                  const v1::ReloadPolicyRequest& request);
 
+  // The policy in force (GetPolicy: every identity the convenant knows).
+  absl::StatusOr<v1::PolicyInfo> Info(RequestContext& ctx, const v1::GetPolicyRequest& request) const;
   v1::PolicyInfo Info() const;
 
  private:
   Env env_;
   PolicySource* source_;
   const std::string path_;
-  std::mutex mu_;
+  absl::Mutex mu_;
 };
 
 }  // namespace riec::core

@@ -1,25 +1,18 @@
 #include "core/pseudonymiser.h"
 
 #include "absl/strings/str_cat.h"
-#include "riec/common/time_util.h"
-#include "core/records.h"
 #include "core/validate.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
 
 namespace riec::core {
 
-absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(
-    const Call& call, const v1::EvaluateRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  policy::Request q{policy::Action::kEvaluateOprf, call.caller.identity, now};
-  policy::Decision d = policy->Decide(q);
-  if (!d.allowed) {
-    return Refuse(env_.log, NewRecord(v1::REQUEST_DENIED, call, *policy, now, d));
-  }
+absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(RequestContext& ctx,
+                                                             const v1::EvaluateRequest& request) {
   const int n = request.blinded_elements_size();
-  if (absl::Status s = ValidateBatchSize(n, "blinded_elements", kMaxEvaluateBatch); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(ValidateBatchSize(n, "blinded_elements", kMaxEvaluateBatch));
+  ctx.SetCount(n);
+  RETURN_IF_ERROR(ctx.Decide(ctx.Question()).status());
   v1::EvaluateResponse response;
   response.mutable_evaluated_elements()->Reserve(n);
   for (int i = 0; i < n; ++i) {
@@ -30,44 +23,38 @@ absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(
     }
     response.add_evaluated_elements(*std::move(e));
   }
-  // Counted only once the whole batch is known to be valid.
-  uint64_t limit = policy->QuotasFor(call.caller.identity.partner).oprf_evaluations_per_day;
-  if (limit == 0) limit = UINT64_MAX;  // unlimited
-  auto usage = quota_->Consume(kOprfQuota, call.caller.identity.partner, n, limit, now);
+  // Counted only once the whole batch is known to be valid. An evaluation
+  // writes no record, so its count is written on its own, not synced: a
+  // crash of the machine may forget the last moments' count.
+  storage::Batch count;
+  const uint64_t limit = ctx.policy().QuotasFor(ctx.partner()).oprf_evaluations_per_day;
+  auto usage = quota_->Consume(kOprfQuota, ctx.partner(), n, limit, ctx.now(),
+                               QuotaCounter::Period::kDay, &count);
   if (!usage.ok()) {
     if (usage.status().code() != absl::StatusCode::kResourceExhausted) return usage.status();
-    v1::LogRecord context;
-    context.set_count(n);
-    return RefuseOverQuota(env_.log, call, *policy, now, kOprfQuota, usage.status().message(),
-                           &context);
+    return ctx.RefuseOverQuota(kOprfQuota, usage.status().message());
   }
+  RETURN_IF_ERROR(env_.store->Apply(count, /*sync=*/false));
   response.set_key_id(key_->KeyId());
   response.set_quota_remaining(usage->remaining);
   return response;
 }
 
-absl::StatusOr<v1::KeyInfo> Pseudonymiser::GetKeyInfo(const Call& call) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  policy::Decision d =
-      policy->Decide({policy::Action::kEvaluateOprf, call.caller.identity, now});
-  if (!d.allowed) {
-    return Refuse(env_.log, NewRecord(v1::REQUEST_DENIED, call, *policy, now, d));
-  }
-  const uint64_t configured =
-      policy->QuotasFor(call.caller.identity.partner).oprf_evaluations_per_day;
-  const uint64_t limit = configured == 0 ? UINT64_MAX : configured;  // 0: unlimited
-  auto usage = quota_->Peek(kOprfQuota, call.caller.identity.partner, limit, now);
-  if (!usage.ok()) return usage.status();
+absl::StatusOr<v1::KeyInfo> Pseudonymiser::GetKeyInfo(RequestContext& ctx,
+                                                      const v1::GetKeyInfoRequest&) {
+  RETURN_IF_ERROR(ctx.Decide(ctx.Question()).status());
+  const uint64_t limit = ctx.policy().QuotasFor(ctx.partner()).oprf_evaluations_per_day;
+  ASSIGN_OR_RETURN(auto usage, quota_->Peek(kOprfQuota, ctx.partner(), limit, ctx.now(),
+                                            QuotaCounter::Period::kDay));
   v1::KeyInfo info;
   info.set_suite(std::string(crypto::kOprfSuiteName));
   info.set_mode(0);
   info.set_key_id(key_->KeyId());
   info.set_public_key(key_->public_key());
   info.set_max_batch_size(kMaxEvaluateBatch);
-  info.set_daily_quota(configured);
-  info.set_quota_remaining(usage->remaining);
-  *info.mutable_quota_resets() = ToProtoTime(usage->resets);
+  info.set_daily_quota(limit);
+  info.set_quota_remaining(usage.remaining);
+  *info.mutable_quota_resets() = ToProtoTime(usage.resets);
   return info;
 }
 

@@ -8,7 +8,7 @@
 #define RIEC_BROKER_CORE_PSEUDONYMISER_H_
 
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "core/pipeline.h"
 #include "core/quota.h"
 #include "riec/crypto/oprf.h"
 #include "riec/v1/pseudonymiser.pb.h"
@@ -25,9 +25,9 @@ class Pseudonymiser {
 
   // Errors: INVALID_ARGUMENT (batch size, element i malformed),
   // PERMISSION_DENIED, RESOURCE_EXHAUSTED (logged, like every refusal).
-  absl::StatusOr<v1::EvaluateResponse> Evaluate(const Call& call,
+  absl::StatusOr<v1::EvaluateResponse> Evaluate(RequestContext& ctx,
                                                 const v1::EvaluateRequest& request);
-  absl::StatusOr<v1::KeyInfo> GetKeyInfo(const Call& call);
+  absl::StatusOr<v1::KeyInfo> GetKeyInfo(RequestContext& ctx, const v1::GetKeyInfoRequest& request);
 
  private:
   Env env_;

@@ -3,95 +3,95 @@
 #include "absl/strings/str_cat.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
-#include "core/records.h"
-#include "log/record_index.h"
+#include "storage/keys.h"
+#include "storage/tables.h"
 
 namespace riec::core {
 
-absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(const Call& call, bool trusted) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  if (!trusted) {
-    RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kOperate, now));
-  }
+absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(RequestContext& ctx,
+                                                    const v1::SweepNowRequest&) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = ctx.now();
+  const policy::Retention& r = ctx.policy().retention();
   v1::SweepNowResponse response;
   std::map<std::string, uint64_t> totals;
 
   // Writes one batch with its record.
   SweepCommit commit = [&](SweepBatch batch) -> absl::Status {
     if (batch.deletes.empty()) return absl::OkStatus();
-    policy::Decision d{true, absl::StatusCode::kOk, "retention",
-                       "erased what the retention periods of the policy say has expired", ""};
-    v1::LogRecord record = NewRecord(v1::RETENTION_SWEEP, call, *policy, now, d);
+    const policy::Decision d{true, absl::StatusCode::kOk, "retention",
+                             "erased what the retention periods of the policy say has expired", ""};
+    v1::LogRecord record = ctx.Record(v1::RETENTION_SWEEP, d);
     for (const auto& [kind, n] : batch.counts) {
       auto* e = record.add_erased();
       e->set_kind(kind);
       e->set_count(n);
       totals[kind] += n;
     }
-    ASSIGN_OR_RETURN(uint64_t index, env_.log->Append(record, std::move(batch.deletes)));
+    record.set_log_retention_seconds(absl::ToInt64Seconds(r.log_records));
+    for (uint64_t i : batch.log_records) record.add_erased_records(i);
+    ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch.deletes)));
     response.add_log_indices(index);
     return absl::OkStatus();
   };
 
-  const policy::Retention& r = policy->retention();
   RETURN_IF_ERROR(index_->SweepExpired(now, r.index_entries, kBatch, commit));
   RETURN_IF_ERROR(signals_->SweepExpired(now, r.signals_without_case, kBatch, commit));
-  RETURN_IF_ERROR(content_->SweepPayloads(now, r.payloads, kBatch, commit));
+  RETURN_IF_ERROR(content_->SweepPayloads(now, r.payloads, commit));
   RETURN_IF_ERROR(cases_->SweepExpired(now, r.cases_after_closing, kBatch, commit));
 
-  // Events and quota counters: nobody changes them after they are written.
+  // Events, deconfliction marks and quota counters: nobody changes them
+  // after they are written.
   SweepBatch batch;
-  auto it = env_.store->NewIterator(storage::Family::kEvents);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::Event e;
-    if (e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) &&
-        now < FromProtoTime(e.time()) + r.events) {
-      continue;
-    }
-    batch.deletes.push_back({storage::Family::kEvents, it->key().ToString(), std::nullopt});
-    ++batch.counts["events"];
-    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
-  }
-  RETURN_IF_ERROR(storage::FromRocks(it->status(), "event scan"));
-
-  // Deconfliction marks: the value begins with when the mark expires.
-  const uint64_t now_us = static_cast<uint64_t>(absl::ToUnixMicros(now));
-  auto a = env_.store->NewIterator(storage::Family::kAsked);
-  for (a->SeekToFirst(); a->Valid(); a->Next()) {
-    if (a->value().size() >= 8 && storage::DecodeBE64(absl::string_view(a->value().data(), 8)) > now_us) continue;
-    batch.deletes.push_back({storage::Family::kAsked, a->key().ToString(), std::nullopt});
-    ++batch.counts["deconfliction-marks"];
-    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
-  }
-  RETURN_IF_ERROR(storage::FromRocks(a->status(), "asked scan"));
-
+  absl::Status failed = absl::OkStatus();
+  auto add = [&](storage::Table t, absl::string_view key, const char* kind) {
+    storage::DeleteKey(&batch.deletes, t, key);
+    ++batch.counts[kind];
+    failed = CommitIfFull(batch, kBatch, commit);
+    return failed.ok();
+  };
+  RETURN_IF_ERROR(storage::EventTable(env_.store).ScanAll([&](absl::string_view key, const v1::Event& e) {
+    if (e.has_time() && now < FromProtoTime(e.time()) + r.events) return true;
+    return add(storage::Table::kEvents, key, "events");
+  }));
+  RETURN_IF_ERROR(failed);
+  const int64_t now_us = absl::ToUnixMicros(now);
+  RETURN_IF_ERROR(storage::AskedTable(env_.store).ScanAll(
+      [&](absl::string_view key, const storage::keys::AskedMark& m) {
+        if (m.until_micros > now_us) return true;
+        return add(storage::Table::kAsked, key, "deconfliction-marks");
+      }));
+  RETURN_IF_ERROR(failed);
   const absl::Time quota_cutoff = now - absl::Hours(48);
-  const std::string before = absl::FormatTime("%Y-%m-%dT%H", quota_cutoff, absl::UTCTimeZone());
-  auto q = env_.store->NewIterator(storage::Family::kQuota);
-  for (q->SeekToFirst(); q->Valid(); q->Next()) {
-    const std::string key = q->key().ToString();
-    if (key.substr(key.rfind('\0') + 1) >= before) continue;
-    batch.deletes.push_back({storage::Family::kQuota, key, std::nullopt});
-    ++batch.counts["quota-counters"];
-    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
-  }
-  RETURN_IF_ERROR(storage::FromRocks(q->status(), "quota scan"));
-  // Log records: content erased, leaf hash kept, audit indexes removed. The
-  // time index is in time order; stop at the first record still kept.
-  const uint64_t keep_after = static_cast<uint64_t>(absl::ToUnixMicros(now - r.log_records));
-  auto t = env_.store->NewIterator(storage::Family::kLogByTime);
-  for (t->SeekToFirst(); t->Valid(); t->Next()) {
-    if (storage::DecodeBE64(absl::string_view(t->key().data(), 8)) >= keep_after) break;
-    ASSIGN_OR_RETURN(auto erase, env_.log->RedactionOf(
-                                     log::IndexOfKey(absl::string_view(t->key().data(), t->key().size()))));
-    if (erase.empty()) continue;
-    for (auto& m : erase) batch.deletes.push_back(std::move(m));
+  const std::string before = QuotaCounter::PeriodText(quota_cutoff);
+  RETURN_IF_ERROR(storage::QuotaTable(env_.store).ScanAll([&](absl::string_view key) {
+    if (storage::keys::QuotaPeriod(key) >= before) return true;
+    return add(storage::Table::kQuota, key, "quota-counters");
+  }));
+  RETURN_IF_ERROR(failed);
+
+  // Log records: content erased, leaf kept, audit indexes removed. The time
+  // index is in time order; stop at the first record still kept. The policy
+  // cannot set a period below the legal minimum; the floor holds here too.
+  const absl::Duration keep_log = std::max(r.log_records, policy::kMinLogRetention);
+  const int64_t keep_after = absl::ToUnixMicros(now - keep_log);
+  RETURN_IF_ERROR(env_.store->Scan(storage::Table::kLogByTime, "", "",
+                                   [&](absl::string_view key, absl::string_view) {
+    if (storage::keys::TimeOfByTimeKey(key) >= keep_after) return false;
+    const uint64_t index = storage::keys::IndexAtEnd(key);
+    auto erase = env_.log->RedactionOf(index);
+    if (!erase.ok()) {
+      failed = erase.status();
+      return false;
+    }
+    if (erase->empty()) return true;
+    for (auto& m : *erase) batch.deletes.push_back(std::move(m));
+    batch.log_records.push_back(index);
     ++batch.counts["log-records"];
-    RETURN_IF_ERROR(CommitIfFull(batch, kBatch, commit));
-  }
-  RETURN_IF_ERROR(storage::FromRocks(t->status(), "log scan"));
+    failed = CommitIfFull(batch, kBatch, commit);
+    return failed.ok();
+  }));
+  RETURN_IF_ERROR(failed);
   RETURN_IF_ERROR(commit(std::move(batch)));
   quota_->ForgetBefore(quota_cutoff);
 

@@ -20,21 +20,22 @@
 //   events          events older than retention.events
 //   quota-counters  counters of periods that ended more than two days ago
 //   log-records     the content of log records older than
-//                   retention.log_records (the leaf hash stays, so the tree
-//                   still verifies; docs/log-format.md)
+//                   retention.log_records (the leaf stays, with the
+//                   record's kind and time, so the tree still verifies;
+//                   the sweep's record lists them and the period in force:
+//                   docs/log-format.md §8)
 //
 // Thread-safety: Sweep may run concurrently with every other operation; a
 // second concurrent Sweep waits for the first.
 #ifndef RIEC_BROKER_CORE_RETENTION_H_
 #define RIEC_BROKER_CORE_RETENTION_H_
 
-#include <mutex>
-
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "core/cases.h"
 #include "core/content.h"
-#include "core/env.h"
 #include "core/index.h"
+#include "core/pipeline.h"
 #include "core/quota.h"
 #include "core/signals.h"
 #include "riec/v1/operations.pb.h"
@@ -49,10 +50,9 @@ class Sweeper {
       : env_(env), index_(index), signals_(signals), cases_(cases), content_(content),
         quota_(quota) {}
 
-  // Erases what has expired at the clock's now. `call` is who asked (the
-  // operator's call, or the broker's own schedule). PERMISSION_DENIED unless
-  // the caller may operate (the schedule passes `trusted`).
-  absl::StatusOr<v1::SweepNowResponse> Sweep(const Call& call, bool trusted = false);
+  // Erases what has expired at the context's now: asked by an operator
+  // (SweepNow) or the broker's own schedule.
+  absl::StatusOr<v1::SweepNowResponse> Sweep(RequestContext& ctx, const v1::SweepNowRequest& request);
 
   // Erasures per log record.
   static constexpr size_t kBatch = 10000;
@@ -64,7 +64,7 @@ class Sweeper {
   Cases* cases_;
   Content* content_;
   QuotaCounter* quota_;
-  std::mutex mu_;
+  absl::Mutex mu_;
 };
 
 }  // namespace riec::core

@@ -3,254 +3,223 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "riec/common/time_util.h"
-#include "riec/common/status_macros.h"
-#include "core/records.h"
+#include "absl/strings/str_split.h"
 #include "core/validate.h"
-#include "riec/crypto/sodium.h"
+#include "riec/common/status_macros.h"
+#include "riec/common/time_util.h"
+#include "storage/tables.h"
 
 namespace riec::core {
 namespace {
 
-using storage::Family;
+constexpr size_t kMaxListPage = 500;
+constexpr size_t kMaxListBytes = 4 << 20;
 
-std::string Serialize(const v1::Signal& s) {
-  std::string out;
-  s.SerializeToString(&out);
-  return out;
+std::string NotSeen(absl::string_view id) {
+  return absl::StrCat("signal_id: no signal '", id, "' that you may see");
 }
 
 }  // namespace
 
-std::string Signals::OwnerKey(const v1::Signal& s) {
-  return absl::StrCat(s.owner(), std::string(1, '\0'),
-                      storage::EncodeBE64(static_cast<uint64_t>(s.created().seconds())),
-                      s.id());
-}
-
-std::string Signals::AssessmentsPrefix(const std::string& signal_id) {
-  return absl::StrCat(signal_id, std::string(1, '\0'));
-}
-
-absl::Status Signals::EraseSignal(const storage::Store* store, const v1::Signal& s,
-                                  SweepBatch* batch) {
-  batch->deletes.push_back({Family::kSignals, s.id(), std::nullopt});
-  batch->deletes.push_back({Family::kSignalsByOwner, OwnerKey(s), std::nullopt});
-  ++batch->counts["signals"];
-  const std::string prefix = AssessmentsPrefix(s.id());
-  auto it = store->NewIterator(Family::kAssessments);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    batch->deletes.push_back({Family::kAssessments, it->key().ToString(), std::nullopt});
-    ++batch->counts["assessments"];
-  }
-  return storage::FromRocks(it->status(), "assessment scan");
-}
-
-absl::StatusOr<v1::Signal> Signals::Load(absl::string_view id, absl::Time now) const {
-  auto stored = env_.store->Get(Family::kSignals, id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat("signal_id: no signal '", id, "'"));
-  }
-  v1::Signal s;
-  if (!s.ParseFromString(**stored)) {
-    return absl::DataLossError(absl::StrCat("signal ", id, ": stored record unreadable"));
-  }
-  if (s.state() == v1::OPEN && now >= FromProtoTime(s.expires())) s.set_state(v1::EXPIRED);
+absl::StatusOr<std::optional<v1::Signal>> Signals::Load(absl::string_view id,
+                                                        absl::Time now) const {
+  ASSIGN_OR_RETURN(auto s, storage::SignalTable(env_.store).Get(id));
+  if (s && s->state() == v1::OPEN && now >= FromProtoTime(s->expires())) s->set_state(v1::EXPIRED);
   return s;
+}
+
+absl::StatusOr<std::pair<v1::Signal, policy::Decision>> Signals::Scope(RequestContext& ctx,
+                                                                        absl::string_view id,
+                                                                        absl::string_view field) {
+  RETURN_IF_ERROR(ValidateSignalId(id, field));
+  ASSIGN_OR_RETURN(auto signal, Load(id, ctx.now()));
+  if (!signal) {
+    return ctx.RefuseUnseen(Denial(absl::StatusCode::kNotFound, "signal.exists",
+                                   absl::StrCat("no signal '", id, "'")),
+                            NotSeen(id));
+  }
+  ctx.SetSignal(signal->id(), signal->purpose());
+  policy::Request q = ctx.Question();
+  q.purpose = signal->purpose();
+  q.signal_id = signal->id();
+  q.signal_owner = signal->owner();
+  const policy::Decision d = ctx.policy().Decide(q);
+  if (!d.allowed) {
+    if (d.rule == "signal.owner") return ctx.RefuseUnseen(d, NotSeen(id));
+    return ctx.Refuse(d);
+  }
+  return std::make_pair(*std::move(signal), d);
 }
 
 absl::StatusOr<std::vector<v1::Signal>> Signals::OpenSignalsOf(const std::string& owner,
                                                                absl::Time now) const {
-  const std::string prefix = absl::StrCat(owner, std::string(1, '\0'));
+  ASSIGN_OR_RETURN(auto ids, storage::SignalTable(env_.store).IdsOf(owner));
   std::vector<v1::Signal> open;
-  auto it = env_.store->NewIterator(Family::kSignalsByOwner);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    auto s = Load(it->key().ToString().substr(prefix.size() + 8), now);
-    if (s.ok() && s->state() == v1::OPEN) open.push_back(*std::move(s));
+  for (const auto& id : ids) {
+    ASSIGN_OR_RETURN(auto s, Load(id, now));
+    if (s && s->state() == v1::OPEN) open.push_back(*std::move(s));
   }
-  if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
   return open;
+}
+
+absl::Status Signals::EraseSignal(const storage::Store& store, const v1::Signal& s,
+                                  SweepBatch* batch) {
+  storage::SignalTable::Erase(&batch->deletes, s);
+  ++batch->counts["signals"];
+  ASSIGN_OR_RETURN(uint64_t n, storage::AssessmentTable(&store).EraseOf(&batch->deletes, s.id()));
+  if (n > 0) batch->counts["assessments"] += n;
+  return absl::OkStatus();
 }
 
 absl::Status Signals::SweepExpired(absl::Time now, absl::Duration keep, size_t batch_size,
                                    const SweepCommit& commit) {
-  std::lock_guard<std::mutex> lock(state_mu_);  // no signal changes state meanwhile
-  SweepBatch batch;
-  auto it = env_.store->NewIterator(Family::kSignals);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::Signal s;
-    if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
-    if (!s.case_id().empty()) continue;  // erased with its case
+  absl::MutexLock lock(&state_mu_);  // no signal changes state meanwhile
+  std::vector<v1::Signal> expired;
+  RETURN_IF_ERROR(storage::SignalTable(env_.store).ScanAll([&](const v1::Signal& s) {
+    if (!s.case_id().empty()) return true;  // erased with its case
     const absl::Time ended =
         s.state() == v1::CLOSED ? FromProtoTime(s.closed()) : FromProtoTime(s.expires());
-    if (now < ended + keep) continue;
-    if (absl::Status st = EraseSignal(env_.store, s, &batch); !st.ok()) return st;
-    if (absl::Status st = CommitIfFull(batch, batch_size, commit); !st.ok()) return st;
+    if (now >= ended + keep) expired.push_back(s);
+    return true;
+  }));
+  SweepBatch batch;
+  for (const auto& s : expired) {
+    RETURN_IF_ERROR(EraseSignal(*env_.store, s, &batch));
+    RETURN_IF_ERROR(CommitIfFull(batch, batch_size, commit));
   }
-  if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
   return commit(std::move(batch));
 }
 
 absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
-    const Call& call, const v1::RegisterSignalRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kRegisterSignal, now));
-
+    RequestContext& ctx, const v1::RegisterSignalRequest& request) {
   if (request.purpose().empty()) return absl::InvalidArgumentError("purpose: required");
-  if (absl::Status s = ValidateBatchSize(request.subjects_size(), "subjects", 1000); !s.ok()) {
-    return s;
-  }
-  std::set<std::string> seen;
+  RETURN_IF_ERROR(ValidateBatchSize(request.subjects_size(), "subjects", 1000));
+  RETURN_IF_ERROR(ValidateSubjects(request.subjects(), "subjects"));
   std::set<v1::SubjectKind> kinds;
-  for (int i = 0; i < request.subjects_size(); ++i) {
-    const std::string field = absl::StrCat("subjects[", i, "]");
-    const v1::Subject& subject = request.subjects(i);
-    if (absl::Status s = ValidateSubject(subject, field); !s.ok()) return s;
-    if (!seen.insert(subject.SerializeAsString()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": duplicate subject"));
-    }
-    kinds.insert(subject.kind());
+  for (const auto& s : request.subjects()) {
+    kinds.insert(s.kind());
+    ctx.AddSubject(s);
   }
-  if (absl::Status s = ValidateShortText(request.reference(), "reference", 64); !s.ok()) return s;
+  ctx.SetPurpose(request.purpose());
 
-  policy::Request q{policy::Action::kRegisterSignal, call.caller.identity, now};
-  q.purpose = request.purpose();
+  policy::Request q = ctx.Question();
   q.theme = request.theme();
   q.subject_count = request.subjects_size();
-  policy::Decision d = policy->Decide(q);
-  for (auto kind = kinds.begin(); d.allowed && kind != kinds.end(); ++kind) {
-    q.subject_kind = *kind;
-    d = policy->Decide(q);
-  }
-  if (!d.allowed) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
-    r.set_purpose(request.purpose());
-    for (const auto& subject : request.subjects()) AddSubject(&r, subject);
-    return Refuse(env_.log, std::move(r));
+  ASSIGN_OR_RETURN(policy::Decision d, ctx.Decide(q));
+  for (v1::SubjectKind kind : kinds) {
+    q.subject_kind = kind;
+    ASSIGN_OR_RETURN(d, ctx.Decide(q));
   }
 
   // Quotas of the owning partner: subjects per signal, and open signals
   // (counted under the lock, so two registrations cannot both slip past).
-  std::lock_guard<std::mutex> lock(state_mu_);
-  const std::string& owner = call.caller.identity.partner;
-  const policy::Quotas quotas = policy->QuotasFor(owner);
-  v1::LogRecord context;
-  context.set_purpose(request.purpose());
+  absl::MutexLock lock(&state_mu_);
+  const std::string& owner = ctx.partner();
+  const policy::Quotas quotas = ctx.policy().QuotasFor(owner);
   if (quotas.subjects_per_signal > 0 &&
       static_cast<uint64_t>(request.subjects_size()) > quotas.subjects_per_signal) {
-    return RefuseOverQuota(
-        env_.log, call, *policy, now, "subjects_per_signal",
+    return ctx.RefuseOverQuota(
+        "subjects_per_signal",
         absl::StrCat("quota subjects_per_signal of partner '", owner, "' is ",
                      quotas.subjects_per_signal, "; this signal has ", request.subjects_size(),
-                     " subjects; it applies to every signal (register fewer subjects)"),
-        &context);
+                     " subjects; it applies to every signal (register fewer subjects)"));
   }
   if (quotas.open_signals > 0) {
-    ASSIGN_OR_RETURN(const auto open, OpenSignalsOf(owner, now));
+    ASSIGN_OR_RETURN(const auto open, OpenSignalsOf(owner, ctx.now()));
     if (open.size() >= quotas.open_signals) {
       absl::Time next = absl::InfiniteFuture();
       for (const v1::Signal& s : open) next = std::min(next, FromProtoTime(s.expires()));
-      return RefuseOverQuota(
-          env_.log, call, *policy, now, "open_signals",
-          absl::StrCat("quota open_signals of partner '", owner, "' is ", quotas.open_signals,
-                       "; ", open.size(), " signals are open; it frees up when one is closed or "
-                       "expires (the first expires at ", Rfc3339(next), ")"),
-          &context);
+      return ctx.RefuseOverQuota(
+          "open_signals",
+          absl::StrCat("quota open_signals of partner '", owner, "' is ", quotas.open_signals, "; ",
+                       open.size(), " signals are open; it frees up when one is closed or "
+                       "expires (the first expires at ", Rfc3339(next), ")"));
     }
   }
 
-  const policy::Purpose* purpose = policy->FindPurpose(request.purpose());
+  const policy::Purpose* purpose = ctx.policy().FindPurpose(request.purpose());
   v1::Signal signal;
   signal.set_id(NewId('S'));
   signal.set_purpose(request.purpose());
   signal.set_theme(request.theme());
-  *signal.mutable_subjects() = request.subjects();
-  signal.set_owner(call.caller.identity.partner);
-  signal.set_registered_by_role(call.caller.identity.role);
-  *signal.mutable_created() = ToProtoTime(now);
-  *signal.mutable_expires() = ToProtoTime(now + purpose->signal_lifetime);
+  for (const auto& s : request.subjects()) *signal.add_subjects() = CleanSubject(s);
+  signal.set_owner(owner);
+  signal.set_registered_by_role(ctx.who().role);
+  *signal.mutable_created() = ToProtoTime(ctx.now());
+  *signal.mutable_expires() = ToProtoTime(ctx.now() + purpose->signal_lifetime);
   signal.set_state(v1::OPEN);
   signal.set_reference(request.reference());
+  ctx.SetSignal(signal.id(), signal.purpose());
 
-  v1::LogRecord record = NewRecord(v1::SIGNAL_REGISTERED, call, *policy, now, d);
-  record.set_purpose(signal.purpose());
-  record.set_signal_id(signal.id());
-  for (const auto& subject : signal.subjects()) AddSubject(&record, subject);
-  auto index = env_.log->Append(
-      record, {{Family::kSignals, signal.id(), Serialize(signal)},
-               {Family::kSignalsByOwner, OwnerKey(signal), ""}});
-  if (!index.ok()) return index.status();
+  v1::LogRecord record = ctx.Record(v1::SIGNAL_REGISTERED, d);
+  for (const auto& s : signal.subjects()) {
+    v1::LoggedSubject* ls = record.add_subjects();
+    ls->set_kind(s.kind());
+    ls->set_pseudonym(s.pseudonym());
+  }
+  storage::Batch batch;
+  storage::SignalTable::Put(&batch, signal, /*created=*/true);
+  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch)));
   v1::RegisterSignalResponse response;
   *response.mutable_signal() = std::move(signal);
-  response.set_log_index(*index);
+  response.set_log_index(index);
   return response;
 }
 
-absl::StatusOr<v1::Signal> Signals::Get(const Call& call,
-                                        const v1::GetSignalRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kReadSignal, now));
-  if (absl::Status s = ValidateSignalId(request.signal_id(), "signal_id"); !s.ok()) return s;
-  auto signal = Load(request.signal_id(), now);
-  if (!signal.ok()) return signal.status();
-  policy::Request q{policy::Action::kReadSignal, call.caller.identity, now};
-  q.signal_id = signal->id();
-  q.signal_owner = signal->owner();
-  policy::Decision d = policy->Decide(q);
-  if (!d.allowed) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
-    r.set_signal_id(signal->id());
-    // Whether a signal the caller may not see exists is not disclosed.
-    absl::Status refused = Refuse(env_.log, std::move(r));
-    if (refused.code() == absl::StatusCode::kPermissionDenied) {
-      return absl::NotFoundError(absl::StrCat("signal_id: no signal '", request.signal_id(),
-                                              "' that you may see"));
-    }
-    return refused;
-  }
-  return signal;
+absl::StatusOr<v1::Signal> Signals::Get(RequestContext& ctx, const v1::GetSignalRequest& request) {
+  ASSIGN_OR_RETURN(auto scoped, Scope(ctx, request.signal_id(), "signal_id"));
+  return std::move(scoped.first);
 }
 
-absl::StatusOr<v1::ListSignalsResponse> Signals::List(const Call& call,
+absl::StatusOr<v1::ListSignalsResponse> Signals::List(RequestContext& ctx,
                                                       const v1::ListSignalsRequest& request) {
-  const auto policy = env_.policy->Current();
-  const absl::Time now = env_.clock->Now();
-  const Identity& who = call.caller.identity;
-  policy::Request q{policy::Action::kReadSignal, who, now};
+  const Identity& who = ctx.who();
+  policy::Request q = ctx.Question();
   q.signal_owner = who.partner;  // listing one's own signals
-  policy::Decision d = policy->Decide(q);
-  if (!d.allowed) {
-    return Refuse(env_.log, NewRecord(v1::REQUEST_DENIED, call, *policy, now, d));
+  RETURN_IF_ERROR(ctx.Decide(q).status());
+  if (!v1::SignalState_IsValid(request.state())) {
+    return absl::InvalidArgumentError("state: unknown value");
   }
-  const size_t limit = request.limit() == 0 ? 500 : std::min<size_t>(request.limit(), 500);
+  // The page token is the last signal returned: "<created seconds>/<id>".
+  std::optional<std::pair<int64_t, std::string>> after;
+  if (!request.page_token().empty()) {
+    std::vector<std::string> parts = absl::StrSplit(request.page_token(), '/');
+    int64_t seconds = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &seconds) ||
+        !ValidateSignalId(parts[1], "page_token").ok()) {
+      return absl::InvalidArgumentError("page_token: not a token this broker gave");
+    }
+    after.emplace(seconds, parts[1]);
+  }
+  const size_t limit =
+      request.limit() == 0 ? kMaxListPage : std::min<size_t>(request.limit(), kMaxListPage);
   const bool all = who.role == kRoleCoordinator || who.role == kRoleChair;
 
   std::vector<v1::Signal> found;
   auto keep = [&](v1::Signal s) {
-    if (s.state() == v1::OPEN && now >= FromProtoTime(s.expires())) s.set_state(v1::EXPIRED);
+    if (s.state() == v1::OPEN && ctx.now() >= FromProtoTime(s.expires())) s.set_state(v1::EXPIRED);
     if (request.state() != v1::SIGNAL_STATE_UNSPECIFIED && s.state() != request.state()) return;
+    // Newest first: only those after the token in that order.
+    if (after && (s.created().seconds() > after->first ||
+                  (s.created().seconds() == after->first && s.id() <= after->second))) {
+      return;
+    }
     found.push_back(std::move(s));
   };
+  storage::SignalTable table(env_.store);
   if (all) {
-    auto it = env_.store->NewIterator(Family::kSignals);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      v1::Signal s;
-      if (s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) keep(std::move(s));
-    }
-    if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
+    RETURN_IF_ERROR(table.ScanAll([&](const v1::Signal& s) {
+      keep(s);
+      return true;
+    }));
   } else {
-    const std::string prefix = absl::StrCat(who.partner, std::string(1, '\0'));
-    auto it = env_.store->NewIterator(Family::kSignalsByOwner);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      const std::string id = it->key().ToString().substr(prefix.size() + 8);
-      auto s = Load(id, now);
-      if (s.ok()) keep(*std::move(s));
+    ASSIGN_OR_RETURN(auto ids, table.IdsOf(who.partner));
+    for (const auto& id : ids) {
+      ASSIGN_OR_RETURN(auto s, table.Get(id));
+      if (s) keep(*std::move(s));
     }
-    if (!it->status().ok()) return storage::FromRocks(it->status(), "signal scan");
   }
   std::sort(found.begin(), found.end(), [](const v1::Signal& a, const v1::Signal& b) {
     if (a.created().seconds() != b.created().seconds()) {
@@ -258,48 +227,38 @@ absl::StatusOr<v1::ListSignalsResponse> Signals::List(const Call& call,
     }
     return a.id() < b.id();
   });
-  if (found.size() > limit) found.resize(limit);
   v1::ListSignalsResponse response;
-  for (auto& s : found) *response.add_signals() = std::move(s);
+  size_t bytes = 0;
+  for (auto& s : found) {
+    if (static_cast<size_t>(response.signals_size()) == limit || bytes > kMaxListBytes) {
+      const v1::Signal& last = response.signals(response.signals_size() - 1);
+      response.set_next_page_token(absl::StrCat(last.created().seconds(), "/", last.id()));
+      break;
+    }
+    bytes += s.ByteSizeLong();
+    *response.add_signals() = std::move(s);
+  }
   return response;
 }
 
-absl::StatusOr<v1::CloseSignalResponse> Signals::Close(const Call& call,
+absl::StatusOr<v1::CloseSignalResponse> Signals::Close(RequestContext& ctx,
                                                        const v1::CloseSignalRequest& request) {
-  const auto policy = env_.policy->Current();
-  RETURN_IF_ERROR(AdmitCaller(env_.log, call, *policy, policy::Action::kCloseSignal,
-                              env_.clock->Now()));
-  if (absl::Status s = ValidateSignalId(request.signal_id(), "signal_id"); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(state_mu_);
-  const absl::Time now = env_.clock->Now();
-  auto signal = Load(request.signal_id(), now);
-  if (!signal.ok()) return signal.status();
-  policy::Request q{policy::Action::kCloseSignal, call.caller.identity, now};
-  q.signal_id = signal->id();
-  q.signal_owner = signal->owner();
-  policy::Decision d = policy->Decide(q);
-  if (d.allowed && signal->state() != v1::OPEN) {
-    d = policy::Decision{false, absl::StatusCode::kFailedPrecondition, "signal.open",
-                         absl::StrCat("signal ", signal->id(), " is ",
-                                      signal->state() == v1::CLOSED ? "already closed" : "expired"),
-                         ""};
+  absl::MutexLock lock(&state_mu_);
+  ASSIGN_OR_RETURN(auto scoped, Scope(ctx, request.signal_id(), "signal_id"));
+  auto& [signal, d] = scoped;
+  if (signal.state() != v1::OPEN) {
+    return ctx.Refuse(Denial(absl::StatusCode::kFailedPrecondition, "signal.open",
+                             absl::StrCat("signal ", signal.id(), " is ",
+                                          signal.state() == v1::CLOSED ? "already closed" : "expired")));
   }
-  if (!d.allowed) {
-    v1::LogRecord r = NewRecord(v1::REQUEST_DENIED, call, *policy, now, d);
-    r.set_signal_id(signal->id());
-    r.set_purpose(signal->purpose());
-    return Refuse(env_.log, std::move(r));
-  }
-  signal->set_state(v1::CLOSED);
-  *signal->mutable_closed() = ToProtoTime(now);
-  v1::LogRecord record = NewRecord(v1::SIGNAL_CLOSED, call, *policy, now, d);
-  record.set_signal_id(signal->id());
-  record.set_purpose(signal->purpose());
-  auto index = env_.log->Append(record, {{Family::kSignals, signal->id(), Serialize(*signal)}});
-  if (!index.ok()) return index.status();
+  signal.set_state(v1::CLOSED);
+  *signal.mutable_closed() = ToProtoTime(ctx.now());
+  storage::Batch batch;
+  storage::SignalTable::Put(&batch, signal, /*created=*/false);
+  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(ctx.Record(v1::SIGNAL_CLOSED, d), std::move(batch)));
   v1::CloseSignalResponse response;
-  *response.mutable_signal() = *std::move(signal);
-  response.set_log_index(*index);
+  *response.mutable_signal() = std::move(signal);
+  response.set_log_index(index);
   return response;
 }
 

@@ -1,17 +1,21 @@
 // Signals: the context that binds stage-1 questions to a purpose
 // (proto/riec/v1/signals.proto).
 //
-// Thread-safety: safe for concurrent use; state changes of signals are
-// serialised by one mutex so that a signal is closed exactly once.
+// Who sees a signal: its owner, the coordinators and (to read it) the
+// chairs. To anyone else a signal is NOT_FOUND, whether it exists or not.
+//
+// Thread-safety: safe for concurrent use; changes of a signal's state are
+// serialised by state_mu() so that a signal is closed exactly once. Lock
+// order: signals, cases, content requests.
 #ifndef RIEC_BROKER_CORE_SIGNALS_H_
 #define RIEC_BROKER_CORE_SIGNALS_H_
 
-#include <functional>
-#include <mutex>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "absl/synchronization/mutex.h"
+#include "core/pipeline.h"
 #include "core/sweep_batch.h"
 #include "riec/v1/signals.pb.h"
 
@@ -21,17 +25,25 @@ class Signals {
  public:
   explicit Signals(const Env& env) : env_(env) {}
 
-  absl::StatusOr<v1::RegisterSignalResponse> Register(
-      const Call& call, const v1::RegisterSignalRequest& request);
-  absl::StatusOr<v1::Signal> Get(const Call& call, const v1::GetSignalRequest& request);
-  absl::StatusOr<v1::ListSignalsResponse> List(const Call& call,
+  absl::StatusOr<v1::RegisterSignalResponse> Register(RequestContext& ctx,
+                                                      const v1::RegisterSignalRequest& request);
+  absl::StatusOr<v1::Signal> Get(RequestContext& ctx, const v1::GetSignalRequest& request);
+  absl::StatusOr<v1::ListSignalsResponse> List(RequestContext& ctx,
                                                const v1::ListSignalsRequest& request);
-  absl::StatusOr<v1::CloseSignalResponse> Close(const Call& call,
+  absl::StatusOr<v1::CloseSignalResponse> Close(RequestContext& ctx,
                                                 const v1::CloseSignalRequest& request);
 
   // The stored signal with its effective state at `now` (EXPIRED once its
-  // lifetime has passed). NOT_FOUND if there is none.
-  absl::StatusOr<v1::Signal> Load(absl::string_view id, absl::Time now) const;
+  // lifetime has passed); nullopt if there is none.
+  absl::StatusOr<std::optional<v1::Signal>> Load(absl::string_view id, absl::Time now) const;
+
+  // The signal `id` for `ctx`'s action: validated id, loaded, and decided
+  // with its facts (extra fields of `q` set by the caller, e.g. a subject
+  // kind). A signal the caller may not see is NOT_FOUND (logged). Sets the
+  // context's signal and purpose.
+  absl::StatusOr<std::pair<v1::Signal, policy::Decision>> Scope(RequestContext& ctx,
+                                                                 absl::string_view id,
+                                                                 absl::string_view field);
 
   // Retention: hands `commit` batches of at most `batch` erasures of the
   // signals closed or expired more than `keep` before `now` that did not
@@ -39,28 +51,21 @@ class Signals {
   absl::Status SweepExpired(absl::Time now, absl::Duration keep, size_t batch,
                             const SweepCommit& commit);
 
-  // Holds the lock that serialises changes of signals' state, for an
-  // operation elsewhere (a case made of a signal) that rewrites one.
-  std::unique_lock<std::mutex> LockState() { return std::unique_lock<std::mutex>(state_mu_); }
-
-  // Storage keys of a signal (for writers and erasers elsewhere): its entry
-  // in kSignalsByOwner, and the prefix of its assessments in kAssessments.
-  static std::string OwnerKey(const v1::Signal& s);
-  static std::string AssessmentsPrefix(const std::string& signal_id);
   // Adds the erasure of a signal and its assessments to `batch` (counted as
   // "signals" and "assessments").
-  static absl::Status EraseSignal(const storage::Store* store, const v1::Signal& s,
+  static absl::Status EraseSignal(const storage::Store& store, const v1::Signal& s,
                                   SweepBatch* batch);
 
   // The owner's signals that are open at `now`.
   absl::StatusOr<std::vector<v1::Signal>> OpenSignalsOf(const std::string& owner,
                                                        absl::Time now) const;
 
+  // Serialises changes of signals' state (see the header comment).
+  absl::Mutex& state_mu() ABSL_LOCK_RETURNED(state_mu_) { return state_mu_; }
+
  private:
   Env env_;
-  // Serialises registration (open-signal quota) and read-modify-write of a
-  // signal's state, so that a signal is closed exactly once.
-  std::mutex state_mu_;
+  absl::Mutex state_mu_;
 };
 
 }  // namespace riec::core

@@ -34,7 +34,7 @@ purposes:
     stage1:
       level: holders
       notify_holders: true
-      silent_entries: true
+      silent_entries: [politie]
       deconfliction: true
       excluded_addresses: [)",
                       ToHex(kShelter), R"(]
@@ -68,6 +68,7 @@ class Stage2Test : public CoreFixture {
     *e->mutable_subject() = s;
     e->set_category(category);
     e->set_silent(silent);
+    if (silent) e->set_silent_reason(v1::SILENT_RUNNING_INVESTIGATION);
     auto r = index_->Publish(CallAs(partner), req);
     ASSERT_TRUE(r.ok()) << r.status();
   }
@@ -162,7 +163,7 @@ class Stage2Test : public CoreFixture {
   }
 
   absl::StatusOr<std::optional<std::string>> Payload(const std::string& request_id) {
-    return store_->Get(storage::Family::kPayloads, request_id);
+    return store_->Get(storage::Table::kPayloads, request_id);
   }
 
   crypto::BoxKeyPair key_ = crypto::GenerateBoxKeyPair();
@@ -180,11 +181,21 @@ TEST_F(Stage2Test, SilentEntryNeverAnswersButNotifiesItsHolder) {
   v1::LogRecord rec = LastRecord();
   EXPECT_THAT(rec.subjects(0).silent_holders(), ElementsAre("politie"));
   EXPECT_EQ(rec.subjects(0).holders_size(), 1);
+  // The silent holder learns who asked for which purpose, not in which
+  // signal; the RIEC's privacy officers learn the same.
   auto politie = EventsOf("politie");
   ASSERT_EQ(politie.size(), 1u);
   EXPECT_EQ(politie[0].kind(), v1::SILENT_MATCH);
   EXPECT_EQ(politie[0].partner(), "gemeente");
-  EXPECT_EQ(politie[0].signal_id(), sig);
+  EXPECT_EQ(politie[0].purpose(), "chair-only");
+  EXPECT_EQ(politie[0].signal_id(), "");
+  EXPECT_THAT(politie[0].text(), ::testing::Not(HasSubstr(sig)));
+  auto riec_po = EventsOf("riec", "privacy-officer");
+  ASSERT_EQ(riec_po.size(), 1u);
+  EXPECT_EQ(riec_po[0].kind(), v1::SILENT_MATCH);
+  EXPECT_THAT(riec_po[0].text(), HasSubstr("silent entry of partner 'politie'"));
+  // The asker learns nothing of it: no event, and the answer names uwv only.
+  EXPECT_THAT(EventsOf("gemeente"), IsEmpty());
   // notify_holders: the disclosed holder learns of the match.
   EXPECT_THAT(Kinds(EventsOf("uwv")), ElementsAre(v1::MATCH));
   // Only a silent entry can make a subject a hit; alone it is not one.
@@ -195,15 +206,24 @@ TEST_F(Stage2Test, SilentEntryNeverAnswersButNotifiesItsHolder) {
   EXPECT_FALSE(r2->answers(0).hit());
 }
 
-TEST_F(Stage2Test, SilentEntriesOnlyWhereAPurposeAllowsThem) {
+TEST_F(Stage2Test, SilentEntriesOnlyByPartnersAPurposeNamesAndWithAReason) {
   v1::PublishRequest req;
   auto* e = req.add_entries();
   *e->mutable_subject() = Subject('a');
   e->set_silent(true);
-  auto r = index_->Publish(CallAs("fiod"), req);
+  // Without a reason: refused before anything else.
+  EXPECT_THAT(index_->Publish(CallAs("politie"), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entries[0].silent_reason: required")));
+  e->set_silent_reason(v1::SILENT_RUNNING_INVESTIGATION);
+  // uwv takes part in the purpose, but the purpose does not name it.
+  auto r = index_->Publish(CallAs("uwv"), req);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(r.status().message(), HasSubstr("allows silent entries"));
+  EXPECT_THAT(r.status().message(), HasSubstr("lets partner 'uwv' publish silent entries"));
   EXPECT_EQ(LastRecord().decision().rule(), "publish.silent");
+  // politie is named: the reason is recorded, for the RIEC's privacy officers.
+  ASSERT_OK(index_->Publish(CallAs("politie"), req));
+  EXPECT_TRUE(LastRecord().subjects(0).silent());
+  EXPECT_EQ(LastRecord().subjects(0).silent_reason(), v1::SILENT_RUNNING_INVESTIGATION);
 }
 
 TEST_F(Stage2Test, ExcludedAddressNeverMatches) {
@@ -230,14 +250,28 @@ TEST_F(Stage2Test, DeconflictionTellsBothPartnersOnce) {
   ASSERT_EQ(g.size(), 1u);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(g[0].kind(), v1::DECONFLICTION);
-  EXPECT_EQ(g[0].partner(), "politie");
-  EXPECT_EQ(p[0].partner(), "gemeente");
+  // Each learns that another partner asked — not who, not in which signal.
+  for (const auto& e : {g[0], p[0]}) {
+    EXPECT_EQ(e.partner(), "");
+    EXPECT_EQ(e.signal_id(), "");
+    EXPECT_THAT(e.text(), ::testing::Not(HasSubstr("politie")));
+    EXPECT_THAT(e.text(), ::testing::Not(HasSubstr("gemeente")));
+    EXPECT_THAT(e.text(), ::testing::Not(HasSubstr(by_gemeente)));
+    EXPECT_THAT(e.text(), ::testing::Not(HasSubstr(by_politie)));
+  }
+  // The RIEC's coordinators learn who, to coordinate; no other role does.
+  auto riec = EventsOf("riec", "coordinator");
+  ASSERT_EQ(riec.size(), 1u);
+  EXPECT_THAT(riec[0].text(), HasSubstr(by_gemeente));
+  EXPECT_THAT(riec[0].text(), HasSubstr(by_politie));
+  EXPECT_THAT(EventsOf("gemeente", "privacy-officer"), IsEmpty());
+  EXPECT_THAT(EventsOf("riec", "operator"), IsEmpty());
   // Asking again does not repeat the notice.
   ASSERT_TRUE(Ask("politie", by_politie).ok());
   EXPECT_EQ(EventsOf("gemeente").size(), 1u);
   // Marks go when the signals they were made in expire.
   clock_.Advance(absl::Hours(24 * 91));
-  auto swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  auto swept = operations_->Sweep(CallAs("riec", "operator"));
   ASSERT_TRUE(swept.ok()) << swept.status();
   std::map<std::string, uint64_t> erased;
   for (const auto& e : swept->erased()) erased[e.kind()] = e.count();
@@ -261,10 +295,18 @@ TEST_F(Stage2Test, AssessmentsReachTheOwnerOnly) {
   *a->mutable_subject() = Subject('a');
   a->set_can_provide(v1::CAN_PROVIDE_YES);
   a->set_suits_casus(v1::SUITS_YES);
-  // uwv holds nothing on 'a' and cannot assess it.
+  // uwv was not asked about 'a' (it holds nothing on it): the same answer
+  // as for a signal that does not exist, and logged.
   auto not_holder = assessments_->Assess(CallAs("uwv"), give);
-  EXPECT_EQ(not_holder.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(LastRecord().decision().rule(), "assess.holder");
+  EXPECT_THAT(not_holder, StatusIs(absl::StatusCode::kNotFound,
+                                   absl::StrCat("signal_id: partner 'uwv' was asked no assessment "
+                                                "of these subjects in signal '", sig, "'")));
+  EXPECT_EQ(LastRecord().decision().rule(), "assess.asked");
+  give.set_signal_id("S-0000000000");
+  EXPECT_THAT(assessments_->Assess(CallAs("uwv"), give),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("was asked no assessment")));
+  EXPECT_EQ(LastRecord().decision().rule(), "assess.asked");
+  give.set_signal_id(sig);
   a->set_reason("Bad Code");
   EXPECT_EQ(assessments_->Assess(CallAs("politie"), give).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -280,7 +322,7 @@ TEST_F(Stage2Test, AssessmentsReachTheOwnerOnly) {
   EXPECT_EQ(owner->assessments(0).holder(), "politie");
   EXPECT_EQ(owner->assessments(0).reason(), "lopend-dossier");
   EXPECT_TRUE(assessments_->List(CallAs("riec", "chair"), list).ok());
-  EXPECT_EQ(assessments_->List(CallAs("uwv"), list).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(assessments_->List(CallAs("uwv"), list).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(Stage2Test, ADecisionOutsideTheSignalOrConvenantIsRejectedNamingTheField) {
@@ -378,9 +420,10 @@ TEST_F(Stage2Test, RuleFourEyesNeedsAPrivacyOfficer) {
   auto by_system = cases_->Confirm(CallAs("politie"), CaseReq(id));
   EXPECT_EQ(by_system.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(by_system.status().message(), HasSubstr("a privacy officer confirms"));
-  // A privacy officer of a partner outside the case may not confirm.
+  // A privacy officer of a partner outside the case may not confirm: to it
+  // the case does not exist.
   EXPECT_EQ(cases_->Confirm(CallAs("fiod", "privacy-officer"), CaseReq(id)).status().code(),
-            absl::StatusCode::kPermissionDenied);
+            absl::StatusCode::kNotFound);
   auto confirmed = cases_->Confirm(CallAs("riec", "privacy-officer"), CaseReq(id));
   ASSERT_TRUE(confirmed.ok()) << confirmed.status();
   EXPECT_EQ(confirmed->case_().state(), v1::CASE_STATE_UNLOCKED);
@@ -445,8 +488,9 @@ TEST_F(Stage2Test, ContentIsSealedHandedOverOnceAndDeleted) {
   auto refused = Provide(wrong, "x");
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(LastRecord().decision().rule(), "content.key");
-  // Only the holder provides.
-  EXPECT_EQ(Provide(*r, "x", "uwv").status().code(), absl::StatusCode::kPermissionDenied);
+  // Only the holder provides; to anyone outside the request it does not
+  // exist.
+  EXPECT_EQ(Provide(*r, "x", "uwv").status().code(), absl::StatusCode::kNotFound);
 
   const std::string text = "Dossier 2026-0042: melding overbewoning, 3 bezoeken.";
   auto provided = Provide(*r, text);
@@ -460,8 +504,18 @@ TEST_F(Stage2Test, ContentIsSealedHandedOverOnceAndDeleted) {
   EXPECT_EQ((*stored)->find("overbewoning"), std::string::npos);
   EXPECT_EQ(Provide(*r, text).status().code(), absl::StatusCode::kFailedPrecondition);  // answered
 
+  // Fetching needs the proof that the fetcher holds the private key.
   v1::FetchContentRequest fetch;
   fetch.set_request_id(r->id());
+  EXPECT_THAT(content_->Fetch(CallAs("gemeente"), fetch),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key_proof: required")));
+  const crypto::BoxKeyPair thief = crypto::GenerateBoxKeyPair();
+  fetch.set_key_proof(*crypto::KeyProof(thief.secret_key, r->fetch_challenge(), r->id()));
+  EXPECT_THAT(content_->Fetch(CallAs("gemeente"), fetch),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("does not prove possession")));
+  EXPECT_EQ(LastRecord().decision().rule(), "content.key_proof");
+  EXPECT_TRUE(Payload(r->id())->has_value()) << "a failed proof destroys nothing";
+  fetch.set_key_proof(*crypto::KeyProof(key_.secret_key, r->fetch_challenge(), r->id()));
   EXPECT_EQ(content_->Fetch(CallAs("politie"), fetch).status().code(), absl::StatusCode::kPermissionDenied);
   auto got = content_->Fetch(CallAs("gemeente"), fetch);
   ASSERT_TRUE(got.ok()) << got.status();
@@ -496,7 +550,7 @@ TEST_F(Stage2Test, EverythingOutsideTheDecisionIsRefusedWithItsRule) {
       {"gemeente", "politie", Subject('b'), "", absl::StatusCode::kPermissionDenied, "case.subjects"},
       {"gemeente", "uwv", Subject('a'), "", absl::StatusCode::kPermissionDenied, "case.flows"},
       {"politie", "gemeente", Subject('a'), "", absl::StatusCode::kPermissionDenied, "case.flows"},
-      {"fiod", "politie", Subject('a'), "", absl::StatusCode::kPermissionDenied, "case.participants"},
+      {"fiod", "politie", Subject('a'), "", absl::StatusCode::kNotFound, "case.participants"},
       {"gemeente", "politie", Subject('a'), "fiscaal", absl::StatusCode::kPermissionDenied, "case.categories"},
   };
   for (const auto& t : tries) {
@@ -507,7 +561,11 @@ TEST_F(Stage2Test, EverythingOutsideTheDecisionIsRefusedWithItsRule) {
     v1::LogRecord rec = LastRecord();
     EXPECT_EQ(rec.kind(), v1::REQUEST_DENIED);
     EXPECT_EQ(rec.decision().rule(), t.rule);
-    EXPECT_EQ(rec.decision().explanation(), r.status().message());
+    if (t.code != absl::StatusCode::kNotFound) {
+      EXPECT_EQ(rec.decision().explanation(), r.status().message());
+    } else {
+      EXPECT_EQ(r.status().message(), absl::StrCat("case_id: no case '", id, "' that you may see"));
+    }
     EXPECT_EQ(rec.case_id(), id);
   }
   // A partner without a registered key cannot receive anything.
@@ -648,10 +706,23 @@ TEST_F(Stage2Test, ExtendWithinTheMaximumAndHandOverToADeputy) {
   EXPECT_TRUE(cases_->Close(deputy, close).ok());
 }
 
+TEST_F(Stage2Test, PresentWithoutConsentAndOutsideEveryFlowGivesNoAccess) {
+  PublishAs("politie", Subject('a'));
+  const std::string sig = Register("gemeente", "chair-only", {Subject('a')});
+  v1::CaseDecision d = Decision({Subject('a')});
+  d.mutable_present(2)->set_consent(false);  // uwv: present, no consent
+  auto c = Propose(sig, d);
+  ASSERT_OK(c);
+  EXPECT_THAT(cases_->Get(CallAs("uwv"), CaseReq(c->case_().id())),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("that you may see")));
+  EXPECT_EQ(cases_->List(CallAs("uwv"), {})->cases_size(), 0);
+  EXPECT_EQ(LastRecord().decision().rule(), "case.participants");
+}
+
 TEST_F(Stage2Test, CasesAreVisibleToThoseConcernedOnly) {
   const std::string id = UnlockedCase();
   EXPECT_TRUE(cases_->Get(CallAs("politie"), CaseReq(id)).ok());
-  EXPECT_TRUE(cases_->Get(CallAs("uwv"), CaseReq(id)).ok());  // present at the casustafel
+  EXPECT_TRUE(cases_->Get(CallAs("uwv"), CaseReq(id)).ok());  // present at the casustafel, consenting
   EXPECT_TRUE(cases_->Get(CallAs("riec", "privacy-officer"), CaseReq(id)).ok());
   EXPECT_EQ(cases_->Get(CallAs("fiod"), CaseReq(id)).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(cases_->List(CallAs("fiod"), {})->cases_size(), 0);
@@ -665,23 +736,23 @@ TEST_F(Stage2Test, RetentionLapsesPayloadsAndErasesOldCases) {
   ASSERT_TRUE(Provide(*r, "inhoud").ok());
   // Not fetched within retention.payloads: deleted.
   clock_.Advance(absl::Hours(24 * 8));
-  auto swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  auto swept = operations_->Sweep(CallAs("riec", "operator"));
   ASSERT_TRUE(swept.ok()) << swept.status();
   EXPECT_FALSE(Payload(r->id())->has_value());
   // The case ends (30 days); 30 days after that it is erased with its signal.
   clock_.Advance(absl::Hours(24 * 23));
-  ASSERT_TRUE(sweeper_->Sweep(CallAs("riec", "operator")).ok());
-  EXPECT_TRUE(store_->Get(storage::Family::kCases, id)->has_value());
+  ASSERT_TRUE(operations_->Sweep(CallAs("riec", "operator")).ok());
+  EXPECT_TRUE(store_->Get(storage::Table::kCases, id)->has_value());
   clock_.Advance(absl::Hours(24 * 30));
-  swept = sweeper_->Sweep(CallAs("riec", "operator"));
+  swept = operations_->Sweep(CallAs("riec", "operator"));
   ASSERT_TRUE(swept.ok());
   std::map<std::string, uint64_t> erased;
   for (const auto& e : swept->erased()) erased[e.kind()] = e.count();
   EXPECT_EQ(erased["cases"], 1u);
   EXPECT_EQ(erased["signals"], 1u);
   EXPECT_EQ(erased["content-requests"], 1u);
-  EXPECT_FALSE(store_->Get(storage::Family::kCases, id)->has_value());
-  EXPECT_FALSE(store_->Get(storage::Family::kRequests, r->id())->has_value());
+  EXPECT_FALSE(store_->Get(storage::Table::kCases, id)->has_value());
+  EXPECT_FALSE(store_->Get(storage::Table::kRequests, r->id())->has_value());
 }
 
 TEST_F(Stage2Test, KeysRotateAndStayKnown) {

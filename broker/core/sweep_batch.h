@@ -17,8 +17,9 @@
 namespace riec::core {
 
 struct SweepBatch {
-  std::vector<storage::Mutation> deletes;
+  storage::Batch deletes;
   std::map<std::string, uint64_t> counts;  // kind -> erased
+  std::vector<uint64_t> log_records;       // log records whose content is erased
 };
 
 // Writes one batch atomically with its RETENTION_SWEEP record.

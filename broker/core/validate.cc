@@ -7,6 +7,10 @@
 #include "riec/common/identity.h"
 #include "riec/common/subject_kind.h"
 #include "riec/crypto/sodium.h"
+#include "absl/container/flat_hash_map.h"
+#include "riec/common/request_limits.h"
+#include "riec/v1/options.pb.h"
+#include "storage/keys.h"
 
 namespace riec::core {
 
@@ -87,34 +91,32 @@ absl::Status ValidateSignalId(absl::string_view id, absl::string_view field) {
   return ValidateId(id, 'S', field, "signal");
 }
 
-absl::Status ValidateShortText(absl::string_view text, absl::string_view field,
-                               size_t max) {
-  if (text.size() > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", text.size(), " bytes, at most ", max));
-  }
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
+absl::Status ValidateRequiredText(absl::string_view text, absl::string_view field, size_t max) {
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  return CheckText(text, field, v1::TEXT_FREE, max);
+}
+
+absl::Status ValidateSubjects(const google::protobuf::RepeatedPtrField<v1::Subject>& subjects,
+                              absl::string_view field) {
+  absl::flat_hash_map<std::string, int> seen;
+  seen.reserve(subjects.size());
+  for (int i = 0; i < subjects.size(); ++i) {
+    const std::string f = absl::StrCat(field, "[", i, "]");
+    if (absl::Status s = ValidateSubject(subjects[i], f); !s.ok()) return s;
+    auto [it, fresh] = seen.emplace(storage::SubjectBytes(subjects[i]), i);
+    if (!fresh) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ": control characters are not allowed"));
+          absl::StrCat(f, ": the same subject as ", field, "[", it->second, "]; name each once"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max) {
-  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  if (text.size() > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", text.size(), " bytes, at most ", max));
-  }
-  for (unsigned char c : text) {
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": control characters other than line breaks are not allowed"));
-    }
-  }
-  return absl::OkStatus();
+v1::Subject CleanSubject(const v1::Subject& s) {
+  v1::Subject out;
+  out.set_kind(s.kind());
+  out.set_pseudonym(s.pseudonym());
+  return out;
 }
 
 }  // namespace riec::core

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "riec/policy/policy.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "riec/v1/common.pb.h"
 
 namespace riec::core {
@@ -39,14 +40,18 @@ absl::Status ValidateId(absl::string_view id, char prefix, absl::string_view fie
 // A signal id: "S-" and 10 Crockford base32 characters.
 absl::Status ValidateSignalId(absl::string_view id, absl::string_view field);
 
-// Free text of a decision (justification): 1 to `max` bytes of UTF-8; line
-// breaks allowed, other control characters not.
-absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max);
+// Free text of a decision (justification): required, at most `max`
+// characters; the field's Text rule (options.proto) was checked with the
+// request's limits.
+absl::Status ValidateRequiredText(absl::string_view text, absl::string_view field, size_t max);
 
-// Free text shown to others (signal reference, on-behalf-of): at most `max`
-// bytes of UTF-8 without control characters.
-absl::Status ValidateShortText(absl::string_view text, absl::string_view field,
-                               size_t max);
+// Subjects of a request: each valid, none twice ("subjects[4]: the same
+// subject as subjects[1]").
+absl::Status ValidateSubjects(const google::protobuf::RepeatedPtrField<v1::Subject>& subjects,
+                              absl::string_view field);
+
+// A copy of a subject with only the fields the broker knows.
+v1::Subject CleanSubject(const v1::Subject& s);
 
 }  // namespace riec::core
 

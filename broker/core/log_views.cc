@@ -1,0 +1,104 @@
+#include "core/log_views.h"
+
+#include <algorithm>
+
+#include "google/protobuf/util/message_differencer.h"
+
+namespace riec::core {
+namespace {
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// A stage-1 answer or assessment request as its requester's partner may see
+// it: holders as far as the level disclosed them.
+void AsRequesterSaw(v1::LogRecord* r) {
+  const v1::Stage1Level level = r->stage1_level();
+  for (auto& s : *r->mutable_subjects()) {
+    s.clear_silent_holders();
+    s.clear_excluded();
+    if (level == v1::HIT_ONLY) {
+      s.clear_holders();
+    } else if (level == v1::HOLDERS) {
+      for (auto& h : *s.mutable_holders()) h.clear_categories();
+    }
+  }
+}
+
+// The subjects a holder holds, each with only its own entry.
+bool OnlyHeldBy(v1::LogRecord* r, const std::string& partner) {
+  google::protobuf::RepeatedPtrField<v1::LoggedSubject> kept;
+  for (const auto& s : r->subjects()) {
+    v1::LoggedSubject out;
+    out.set_kind(s.kind());
+    out.set_pseudonym(s.pseudonym());
+    bool held = false;
+    for (const auto& h : s.holders()) {
+      if (h.partner() == partner) {
+        *out.add_holders() = h;
+        held = true;
+      }
+    }
+    if (Contains(s.silent_holders(), partner)) {
+      out.add_silent_holders(partner);
+      held = true;
+    }
+    if (!held) continue;
+    out.set_hit(s.hit());
+    *kept.Add() = std::move(out);
+  }
+  if (kept.empty()) return false;
+  // A partner that holds only silent entries learns who asked for which
+  // purpose, as its SILENT_MATCH notice says, not in which signal.
+  bool openly_held = false;
+  for (const auto& s : kept) openly_held |= !s.holders().empty();
+  if (!openly_held) r->clear_signal_id();
+  *r->mutable_subjects() = std::move(kept);
+  return true;
+}
+
+bool Concerns(const v1::LogRecord& r, const std::string& partner) {
+  if (Contains(r.recipients(), partner)) return true;
+  for (const auto& f : r.case_decision().flows()) {
+    if (f.from() == partner || f.to() == partner) return true;
+  }
+  if (r.content().holder() == partner || r.content().requester() == partner) return true;
+  for (const auto& a : r.assessments()) {
+    if (a.holder() == partner) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+RecordView ViewOf(const v1::LogRecord& record, const LogScope& scope) {
+  RecordView out;
+  if (scope.all || record.kind() == v1::POLICY_RELOADED || record.kind() == v1::RETENTION_SWEEP) {
+    out.kind = ViewKind::kWhole;
+    out.record = record;
+    return out;
+  }
+  const std::string& p = scope.partner;
+  const bool stage1 =
+      record.kind() == v1::STAGE1_ANSWERED || record.kind() == v1::ASSESSMENTS_REQUESTED;
+  v1::LogRecord view = record;
+  if (record.actor().partner() == p) {
+    if (stage1) AsRequesterSaw(&view);
+  } else if (record.kind() != v1::REQUEST_DENIED && !stage1 && Concerns(record, p)) {
+    if (record.kind() == v1::ASSESSMENT_GIVEN && record.stage1_level() == v1::HIT_ONLY) {
+      view.clear_actor();
+      for (auto& a : *view.mutable_assessments()) a.clear_holder();
+    }
+  } else if (stage1 && OnlyHeldBy(&view, p)) {
+    // the header (who asked, in which signal and purpose) and its own entries
+  } else {
+    return out;  // nothing
+  }
+  out.kind = google::protobuf::util::MessageDifferencer::Equals(view, record) ? ViewKind::kWhole
+                                                                             : ViewKind::kPart;
+  out.record = out.kind == ViewKind::kWhole ? record : std::move(view);
+  return out;
+}
+
+}  // namespace riec::core
