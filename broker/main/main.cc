@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "google/protobuf/stubs/logging.h"
 #include "server/broker.h"
 #include "server/config.h"
 #include "riec/policy/policy.h"
@@ -29,11 +30,23 @@ int main(int argc, char** argv) {
   app.add_option("--key-dir", key_dir, "key directory; the OPRF key is created there on first start");
   app.add_option("--services", services, "services to host: all (default), pseudonymiser, index");
   app.add_option("--ready-file", ready_file, "write host:port to this file once listening");
-  std::string sweep_interval, tree_head_interval;
+  std::string sweep_interval, tree_head_interval, test_clock;
+  app.add_option("--test-clock", test_clock,
+                 "tests only (needs RIEC_TESTING=1): a file with a clock offset in seconds")
+      ->group("");
   app.add_option("--tree-head-interval", tree_head_interval,
                  "how often a tree head is signed while records arrive (default 2s)");
   app.add_option("--sweep-interval", sweep_interval,
                  "how often the retention sweeper runs, e.g. 1h (default); 0 or off: only on request");
+  size_t store_memory_mib = 0;
+  app.add_option("--store-memory-mib", store_memory_mib,
+                 "memory for the store's caches and write buffers, in MiB (default 128)")
+      ->check(CLI::Range(16, 65536));
+  int64_t store_reserve_mib = -1;
+  app.add_option("--store-reserve-mib", store_reserve_mib,
+                 "free space to keep on the data disk, in MiB: below it writes are refused "
+                 "(default 256, at least 4)")
+      ->check(CLI::Range(4, 1 << 20));
   CLI11_PARSE(app, argc, argv);
 
   riec::server::BrokerConfig config;
@@ -57,6 +70,13 @@ int main(int argc, char** argv) {
   set(config.policy, policy);
   set(config.key_dir, key_dir);
   set(config.ready_file, ready_file);
+  set(config.test_clock_file, test_clock);
+  if (store_memory_mib != 0) config.store_memory_bytes = store_memory_mib << 20;
+  if (store_reserve_mib >= 0) config.store_reserve_bytes = static_cast<uint64_t>(store_reserve_mib) << 20;
+  if (!config.test_clock_file.empty()) {
+    std::cerr << "riec-broker: TEST CLOCK in use (" << config.test_clock_file
+              << "): for tests only, never in service" << std::endl;
+  }
   if (!sweep_interval.empty()) {
     if (absl::Status s = riec::server::SetSweepInterval(sweep_interval, &config); !s.ok()) {
       std::cerr << "riec-broker: --sweep-interval: " << s.message() << "\n";
@@ -77,6 +97,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+
+  // Protobuf reports each request it cannot parse on stderr; the broker
+  // answers those requests itself (INVALID_ARGUMENT naming the field), so
+  // its own log stays free of them. Fatal messages still go out.
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
+                                     const std::string& message) {
+    if (level == google::protobuf::LOGLEVEL_FATAL) {
+      std::cerr << "riec-broker: protobuf: " << file << ":" << line << ": " << message << std::endl;
+    }
+  });
 
   // Signals are taken by one thread, so that shutdown and reload happen
   // outside a signal handler.

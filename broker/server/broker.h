@@ -1,41 +1,37 @@
 // riec-broker assembled: store, disclosure log, policy, core and the gRPC
-// server with health checking and reflection, built from one BrokerConfig.
+// server with health checking, built from one BrokerConfig.
 //
 // Ownership: Broker owns everything it builds.
-// Thread-safety: Start once; Shutdown may be called from another thread
-// (e.g. a signal handler thread) while Wait blocks.
+// Thread-safety: Start once; Shutdown and ReloadFromSignal may be called
+// from another thread (the signal thread) while Wait blocks.
 #ifndef RIEC_BROKER_SERVER_BROKER_H_
 #define RIEC_BROKER_SERVER_BROKER_H_
 
 #include <grpcpp/server.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <optional>
 #include <string>
-#include <vector>
+#include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "core/env.h"
-#include "core/index.h"
-#include "core/inquiry.h"
+#include "absl/synchronization/mutex.h"
+#include "core/broker_core.h"
 #include "core/key_store.h"
-#include "core/pseudonymiser.h"
-#include "core/quota.h"
-#include "core/signals.h"
+#include "core/traffic.h"
 #include "log/tree_heads.h"
 #include "server/config.h"
-#include "server/services.h"
+#include "server/grpc_transport.h"
+#include "server/tls.h"
 
 namespace riec::server {
 
 class Broker {
  public:
   // Opens the store (creating it on first start), loads and validates the
-  // policy, loads or creates the OPRF key if the Pseudonymiser is hosted,
-  // and starts listening. Errors name the file or setting at fault.
+  // policy, loads or creates the keys, and starts listening. Errors name the
+  // file or setting at fault.
   static absl::StatusOr<std::unique_ptr<Broker>> Start(const BrokerConfig& config);
   ~Broker();
 
@@ -46,46 +42,36 @@ class Broker {
 
   void Wait();
   // Stops accepting calls, ends event streams, lets calls in flight finish
-  // (up to 10 s), then closes the store cleanly.
+  // (up to 10 s), signs a last tree head, then closes the store cleanly.
   void Shutdown();
 
-  // Reloads the policy file on the host's request (SIGHUP); returns one line
-  // saying what happened.
+  // Reloads the policy file and the CRLs on the host's request (SIGHUP);
+  // returns what happened, one line each.
   std::string ReloadFromSignal();
 
  private:
   Broker() = default;
+  // Maintenance: tree heads, the retention schedule, refusal summaries,
+  // CRL reloads.
+  void Maintain();
 
   BrokerConfig config_;
-  SystemClock clock_;
+  std::unique_ptr<Clock> clock_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<log::DisclosureLog> log_;
   std::unique_ptr<core::PolicySource> policy_;
-  core::Env env_;
+  std::unique_ptr<core::TrafficLimits> limits_;
   std::optional<core::LoadedKey> key_;
-  std::unique_ptr<core::QuotaCounter> quota_;
-  std::unique_ptr<core::Pseudonymiser> pseudonymiser_;
-  std::unique_ptr<core::Index> index_;
-  std::unique_ptr<core::Signals> signals_;
-  std::unique_ptr<core::Inquiry> inquiry_;
-  std::unique_ptr<core::Assessments> assessments_;
-  std::unique_ptr<core::Cases> cases_;
-  std::unique_ptr<core::Content> content_;
-  std::unique_ptr<core::Events> events_;
-  std::unique_ptr<core::PolicyAdmin> policy_admin_;
-  std::unique_ptr<core::Sweeper> sweeper_;
   std::unique_ptr<log::TreeHeadSigner> signer_;
-  std::unique_ptr<core::LogAccess> log_access_;
-  std::unique_ptr<Gate> gate_;
-  // Maintenance: signing tree heads and the scheduled sweeper.
-  void Maintain();
-  std::thread maintenance_;
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
-  bool stopping_ = false;  // guarded by maintenance_mu_
-  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<core::BrokerCore> core_;
+  std::shared_ptr<Revocations> revocations_;
+  std::unique_ptr<GrpcTransport> transport_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+
+  std::thread maintenance_;
+  absl::Mutex maintenance_mu_;
+  bool stopping_ ABSL_GUARDED_BY(maintenance_mu_) = false;
 };
 
 }  // namespace riec::server

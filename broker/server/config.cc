@@ -93,6 +93,20 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
                                             std::string(d.status().message()));
         }
         c.tree_head_interval = *d;
+      } else if (key == "store_memory_mib" || key == "store_reserve_mib") {
+        const bool memory = key == "store_memory_mib";
+        const int64_t min = memory ? 16 : 4, max = memory ? 65536 : 1 << 20;
+        int64_t mib = -1;
+        try {
+          mib = v.as<int64_t>();
+        } catch (const YAML::Exception&) {
+          mib = -1;
+        }
+        if (mib < min || mib > max) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where(v, key), ": want a whole number of MiB from ", min, " to ", max));
+        }
+        (memory ? c.store_memory_bytes : c.store_reserve_bytes) = static_cast<uint64_t>(mib) << 20;
       } else if (key == "services") {
         std::string list;
         if (v.IsSequence()) {
@@ -115,7 +129,8 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file, sweep_interval, tree_head_interval)");
+              "ready_file, sweep_interval, tree_head_interval, store_memory_mib, "
+              "store_reserve_mib)");
         }
         *target = v.as<std::string>();
       }

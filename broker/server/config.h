@@ -33,6 +33,17 @@ struct BrokerConfig {
   absl::Duration sweep_interval = absl::Hours(1);
   // How often a tree head is signed while records arrive.
   absl::Duration tree_head_interval = absl::Seconds(2);
+  // The store's memory budget (block cache and memtables together): what
+  // the working set of the index, its filters and the recent writes may
+  // keep in memory (docs/storage.md).
+  size_t store_memory_bytes = 128 << 20;
+  // Free space the store keeps on the data disk: below it, writes are
+  // refused and the broker does not start (docs/operations.md, "A full
+  // disk").
+  uint64_t store_reserve_bytes = uint64_t{256} << 20;
+  // Tests only (with RIEC_TESTING=1): the file whose offset moves the
+  // broker's clock (riec/common/clock.h OffsetFileClock).
+  std::string test_clock_file;
 };
 
 // Reads a config file over the defaults. INVALID_ARGUMENT naming the file,

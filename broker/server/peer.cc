@@ -4,22 +4,26 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <memory>
-
+#include "absl/hash/hash.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/validate.h"
+#include "absl/strings/str_split.h"
+#include "riec/common/request_limits.h"
 #include "riec/crypto/sodium.h"
+#include "riec/v1/options.pb.h"
+#include "riec/crypto/openssl_handles.h"
 
 namespace riec::server {
+namespace {
+
+}  // namespace
 
 std::string CertificateSha256(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return "";
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) return "";
   unsigned char* der = nullptr;
   const int len = i2d_X509(cert.get(), &der);
@@ -29,9 +33,8 @@ std::string CertificateSha256(const std::string& pem) {
   return digest;
 }
 
-absl::StatusOr<Caller> CallerFromProperties(const std::vector<std::string>& uri_sans,
-                                            const std::string& pem_certificate,
-                                            const std::string& on_behalf_of) {
+absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>& uri_sans,
+                                                 const std::string& pem_certificate) {
   if (pem_certificate.empty()) {
     return absl::UnauthenticatedError("no client certificate was presented");
   }
@@ -46,40 +49,78 @@ absl::StatusOr<Caller> CallerFromProperties(const std::vector<std::string>& uri_
   }
   auto identity = ParseIdentityUri(riec[0]);
   if (!identity.ok()) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("client certificate: ", identity.status().message()));
+    return absl::UnauthenticatedError(absl::StrCat("client certificate: ", identity.status().message()));
   }
-  if (absl::Status s = core::ValidateShortText(on_behalf_of,
-                                               absl::StrCat("metadata ", kOnBehalfOfKey), 128);
-      !s.ok()) {
-    return s;
-  }
-  return Caller{*std::move(identity), CertificateSha256(pem_certificate), on_behalf_of};
+  return identity;
 }
 
-absl::StatusOr<Caller> CallerFromContext(const grpc::ServerContext& context) {
+std::string CallerCache::CertificateOf(const grpc::ServerContextBase& context) {
   auto auth = context.auth_context();
-  std::vector<std::string> uris;
+  if (!auth) return "";
+  for (const auto& v : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
+    return CertificateSha256(std::string(v.data(), v.size()));
+  }
+  return "";
+}
+
+absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& context, std::string method) {
+  core::Call call;
+  call.method = std::move(method);
+  auto auth = context.auth_context();
   std::string pem;
+  std::vector<std::string> uris;
   if (auth) {
-    for (const auto& v : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-      uris.emplace_back(v.data(), v.size());
-    }
-    if (uris.empty()) {
-      // Older cores report URIs only among all SANs.
-      for (const auto& v : auth->FindPropertyValues(GRPC_X509_SAN_PROPERTY_NAME)) {
-        uris.emplace_back(v.data(), v.size());
-      }
-    }
     for (const auto& v : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
       pem.assign(v.data(), v.size());
     }
   }
-  std::string on_behalf_of;
+  const size_t key = absl::Hash<std::string>()(pem);
+  bool cached = false;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = known_.find(key);
+    if (it != known_.end() && it->second.pem == pem) {
+      if (!it->second.identity.ok()) return it->second.identity.status();
+      call.caller.identity = *it->second.identity;
+      call.caller.certificate_sha256 = it->second.sha256;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    if (auth) {
+      for (const auto& v : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
+        uris.emplace_back(v.data(), v.size());
+      }
+      if (uris.empty()) {
+        for (const auto& v : auth->FindPropertyValues(GRPC_X509_SAN_PROPERTY_NAME)) {
+          uris.emplace_back(v.data(), v.size());
+        }
+      }
+    }
+    Known k{pem, IdentityFromCertificate(uris, pem), CertificateSha256(pem)};
+    absl::StatusOr<Identity> identity = k.identity;
+    call.caller.certificate_sha256 = k.sha256;
+    {
+      absl::MutexLock l(&mu_);
+      if (known_.size() > 10000) known_.clear();  // certificates are few; a bound all the same
+      known_[key] = std::move(k);
+    }
+    if (!identity.ok()) return identity.status();
+    call.caller.identity = *std::move(identity);
+  }
   const auto& md = context.client_metadata();
-  auto it = md.find(kOnBehalfOfKey);
-  if (it != md.end()) on_behalf_of.assign(it->second.data(), it->second.size());
-  return CallerFromProperties(uris, pem, on_behalf_of);
+  if (auto it = md.find(kOnBehalfOfKey); it != md.end()) {
+    auto name = DecodeOnBehalfOf(absl::string_view(it->second.data(), it->second.size()));
+    if (!name.ok()) return name.status();
+    call.caller.on_behalf_of = *std::move(name);
+  }
+  if (auto it = md.find(kTraceParentKey); it != md.end()) {
+    auto trace = ParseTraceParent(absl::string_view(it->second.data(), it->second.size()));
+    if (!trace.ok()) return trace.status();
+    call.trace_id = trace->trace_id;
+    call.span_id = trace->span_id;
+  }
+  return call;
 }
 
 }  // namespace riec::server

@@ -1,8 +1,11 @@
 // Establishes who is calling from the verified client certificate of a call
-// (DESIGN.md §3): the single riec:// URI SAN, the certificate's SHA-256 and
-// the optional "riec-on-behalf-of" metadata.
+// (DESIGN.md §3): the single riec:// URI SAN, the certificate's SHA-256,
+// the optional "riec-on-behalf-of" metadata and the W3C trace context.
 //
-// Thread-safety: pure functions over the call's context.
+// The metadata are decoded as riec/common/call_metadata.h says.
+//
+// Thread-safety: CallerCache is safe for concurrent use; the rest are pure
+// functions.
 #ifndef RIEC_BROKER_SERVER_PEER_H_
 #define RIEC_BROKER_SERVER_PEER_H_
 
@@ -11,26 +14,44 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/env.h"
+#include "riec/common/call_metadata.h"
 #include "riec/common/identity.h"
 
 namespace riec::server {
 
-inline constexpr char kOnBehalfOfKey[] = "riec-on-behalf-of";
-
 // From the certificate's properties as gRPC reports them. UNAUTHENTICATED if
 // there is no certificate or not exactly one riec:// URI SAN, or the URI is
-// malformed; INVALID_ARGUMENT if the on-behalf-of metadata is not acceptable
-// text.
-absl::StatusOr<Caller> CallerFromProperties(const std::vector<std::string>& uri_sans,
-                                            const std::string& pem_certificate,
-                                            const std::string& on_behalf_of);
-
-// The same, from a live call.
-absl::StatusOr<Caller> CallerFromContext(const grpc::ServerContext& context);
+// malformed.
+absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>& uri_sans,
+                                                 const std::string& pem_certificate);
 
 // SHA-256 of the DER encoding of a PEM certificate; empty if unparseable.
 std::string CertificateSha256(const std::string& pem);
+
+// Caches the identity of each client certificate, so that a call costs a
+// hash lookup rather than a PEM parse.
+class CallerCache {
+ public:
+  // The call's caller: identity and fingerprint from the certificate,
+  // on-behalf-of and trace context from the metadata.
+  absl::StatusOr<core::Call> CallOf(const grpc::ServerContextBase& context, std::string method);
+  // The certificate part only (for a call refused before a Caller exists).
+  std::string CertificateOf(const grpc::ServerContextBase& context);
+
+ private:
+  struct Known {
+    std::string pem;
+    absl::StatusOr<Identity> identity;
+    std::string sha256;
+  };
+  absl::Mutex mu_;
+  absl::flat_hash_map<size_t, Known> known_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace riec::server
 

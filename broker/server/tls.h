@@ -1,18 +1,27 @@
 // TLS for the broker: TLS 1.3 only, client certificate required and verified
-// against the convenant's CA, certificates re-read from disk when they change
-// (rotation without restart), optional CRL directory for revocation.
+// against the convenant's CA; the server certificate, key and CA re-read
+// from disk when they change (every 10 s, by gRPC's file watcher); and
+// revocation by the CRLs of a directory, verified against the CA and
+// re-read every minute and when the host asks (SIGHUP), so a revoked
+// certificate stops working without a restart.
 //
 // Thread-safety: RestrictToTls13 must be called once, before any TLS
-// context exists (it configures OpenSSL for the whole process).
+// context exists. Revocations is safe for concurrent use.
 #ifndef RIEC_BROKER_SERVER_TLS_H_
 #define RIEC_BROKER_SERVER_TLS_H_
 
 #include <grpcpp/security/server_credentials.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "riec/crypto/openssl_handles.h"
 
 namespace riec::server {
 
@@ -20,7 +29,7 @@ struct TlsFiles {
   std::string cert;       // PEM certificate (chain) of this server
   std::string key;        // PEM private key
   std::string client_ca;  // PEM CA certificate(s) that issue client certificates
-  std::string crl_dir;    // optional: directory of hashed CRL files (c_rehash)
+  std::string crl_dir;    // optional: directory of CRL files (PEM or DER)
 };
 
 // Makes every TLS context this process creates refuse protocol versions
@@ -30,10 +39,37 @@ struct TlsFiles {
 // gRPC's later SSL_CTX_set_min_proto_version.
 absl::Status RestrictToTls13();
 
+// The certificates revoked by the CRLs in a directory.
+class Revocations {
+ public:
+  // An empty set when `crl_dir` is empty.
+  static absl::StatusOr<std::shared_ptr<Revocations>> Load(const TlsFiles& files);
+
+  // Re-reads the directory. A file that does not parse, or a CRL not signed
+  // by the client CA, is an error naming the file, and the set in force
+  // stays. Returns the number of CRLs in force.
+  absl::StatusOr<size_t> Reload();
+
+  // Why the PEM certificate is refused ("revoked by the CRL of <issuer>"),
+  // or nullopt if it is not revoked.
+  std::optional<std::string> Revoked(absl::string_view pem) const;
+
+  // The earliest nextUpdate of the CRLs in force (for an operator's alert),
+  // if any.
+  std::optional<absl::Time> EarliestNextUpdate() const;
+
+ private:
+  explicit Revocations(TlsFiles files) : files_(std::move(files)) {}
+  const TlsFiles files_;
+  mutable absl::Mutex mu_;
+  std::vector<X509CrlPtr> crls_ ABSL_GUARDED_BY(mu_);
+};
+
 // Checks that the files exist, parse, and that the key matches the
-// certificate; then builds mutual-TLS server credentials.
+// certificate; then builds mutual-TLS server credentials that consult
+// `revocations` at every handshake.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsFiles& files);
+    const TlsFiles& files, std::shared_ptr<Revocations> revocations);
 
 }  // namespace riec::server
 

@@ -1,0 +1,361 @@
+#include "server/grpc_transport.h"
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/unknown_field_set.h"
+#include "riec/common/identifiers.h"
+#include "riec/v1/events.pb.h"
+
+namespace riec::server {
+namespace {
+
+constexpr size_t kMaxStatusMessage = 1024;
+constexpr size_t kEventsPerBatch = 500;
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::UnknownField;
+using google::protobuf::UnknownFieldSet;
+
+bool ValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  uint32_t cp = 0;
+  while (i < s.size()) {
+    if (!NextCodePoint(s, &i, &cp)) return false;
+  }
+  return true;
+}
+
+// The path of the first string that is not UTF-8, or "" if none.
+std::string FirstBadString(const Descriptor* type, const UnknownFieldSet& fields,
+                           const std::string& path, int depth) {
+  if (depth > 32) return "";
+  std::map<int, int> seen;  // field number -> occurrences so far
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const UnknownField& u = fields.field(i);
+    const FieldDescriptor* f = type->FindFieldByNumber(u.number());
+    if (f == nullptr || u.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    const int n = seen[u.number()]++;
+    const std::string name = absl::StrCat(path.empty() ? "" : path + ".", f->name(),
+                                          f->is_repeated() ? absl::StrCat("[", n, "]") : "");
+    if (f->type() == FieldDescriptor::TYPE_STRING && !ValidUtf8(u.length_delimited())) return name;
+    if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+      UnknownFieldSet inner;
+      if (inner.ParseFromString(u.length_delimited())) {
+        std::string bad = FirstBadString(f->message_type(), inner, name, depth + 1);
+        if (!bad.empty()) return bad;
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  std::string message(s.message());
+  if (message.size() > kMaxStatusMessage) {
+    size_t cut = kMaxStatusMessage;
+    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+    message = absl::StrCat(message.substr(0, cut), "…");
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), message);
+}
+
+absl::Status DescribeParseFailure(const Descriptor* type, const std::string& bytes) {
+  UnknownFieldSet fields;
+  if (fields.ParseFromString(bytes)) {
+    const std::string bad = FirstBadString(type, fields, "", 0);
+    if (!bad.empty()) return absl::InvalidArgumentError(absl::StrCat(bad, ": not valid UTF-8"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "request: not a valid ", type->full_name(), " message (truncated, or not protobuf)"));
+}
+
+// ---- worker pool ----
+
+WorkerPool::WorkerPool(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    absl::MutexLock l(&mu_);
+    stopping_ = true;
+  }
+  for (auto& t : threads_) t.join();
+}
+
+void WorkerPool::Schedule(std::function<void()> task) {
+  absl::MutexLock l(&mu_);
+  queue_.push_back(std::move(task));
+}
+
+void WorkerPool::Run() {
+  while (true) {
+    std::function<void()> task;
+    {
+      absl::MutexLock l(&mu_);
+      auto ready = [this] {
+        mu_.AssertHeld();
+        return stopping_ || !queue_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task();
+  }
+}
+
+// ---- calls ----
+
+// One call. At any time it has exactly one thing in flight — a gRPC read or
+// write, a task on the pool, or (an event stream) a wait for the log to
+// grow — so its steps never run concurrently, and Finish is called once.
+class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  CallReactor(GrpcTransport* t, grpc::GenericCallbackServerContext* ctx) : t_(t), ctx_(ctx) {
+    t_->in_flight_.fetch_add(1);
+    route_ = t_->core_->Find(ctx->method());
+    if (route_ == nullptr) {
+      Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          absl::StrCat("method ", ctx->method(), " is not a method of this broker")));
+      return;
+    }
+    if (t_->draining_.load()) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "riec-broker is shutting down; retry in a moment"));
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      if (route_->shape == core::Route::Shape::kClientStream && read_any_) {
+        Schedule([this] { FinishClientStream(); });
+      } else {
+        Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: no request message was sent"));
+      }
+      return;
+    }
+    read_any_ = true;
+    Schedule([this] { HandleMessage(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::OK);  // the client went away
+      return;
+    }
+    Schedule([this] { Pump(); });
+  }
+
+  void OnCancel() override {
+    cancelled_.store(true);
+    // A stream waiting for events is finished here; anything else notices
+    // at its next step.
+    bool was_waiting = false;
+    {
+      absl::MutexLock l(&t_->waiting_mu_);
+      was_waiting = t_->waiting_.erase(this) > 0;
+    }
+    if (was_waiting) Finish(grpc::Status::OK);
+  }
+
+  void OnDone() override {
+    if (streaming_) t_->open_streams_.fetch_sub(1);
+    t_->in_flight_.fetch_sub(1);
+    delete this;
+  }
+
+  // Woken from the waiting set.
+  void Wake() { Schedule([this] { Pump(); }); }
+
+ private:
+  void Schedule(std::function<void()> step) { t_->pool_.Schedule(std::move(step)); }
+
+  // The caller, established once per call.
+  absl::StatusOr<core::Call> Caller() {
+    if (!call_) {
+      auto call = t_->callers_.CallOf(*ctx_, ctx_->method());
+      if (!call.ok()) {
+        if (call.status().code() == absl::StatusCode::kUnauthenticated) {
+          core::Call unknown;
+          unknown.method = ctx_->method();
+          unknown.caller.certificate_sha256 = t_->callers_.CertificateOf(*ctx_);
+          return t_->core_->RefuseUnidentified(unknown, call.status());
+        }
+        return call.status();
+      }
+      call_ = *std::move(call);
+    }
+    return *call_;
+  }
+
+  // The request message of the route, parsed from what was read.
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Parse() {
+    std::unique_ptr<google::protobuf::Message> m(route_->request->New());
+    if (!m->ParseFromString(raw_)) return DescribeParseFailure(route_->request->GetDescriptor(), raw_);
+    m->DiscardUnknownFields();  // only fields this broker knows travel on
+    return m;
+  }
+
+  void HandleMessage() {
+    raw_.clear();
+    std::vector<grpc::Slice> slices;
+    if (in_.Dump(&slices).ok()) {
+      raw_.reserve(in_.Length());
+      for (const auto& s : slices) raw_.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    in_.Clear();
+    absl::StatusOr<core::Call> call = Caller();
+    if (!call.ok()) return Finish(ToGrpcStatus(call.status()));
+    auto request = Parse();
+    if (!request.ok()) return Finish(ToGrpcStatus(request.status()));
+    switch (route_->shape) {
+      case core::Route::Shape::kUnary: {
+        auto response = t_->core_->Invoke(*call, *route_, **request);
+        if (!response.ok()) return Finish(ToGrpcStatus(response.status()));
+        return WriteAndFinish(**response);
+      }
+      case core::Route::Shape::kClientStream: {
+        auto response = t_->core_->Invoke(*call, *route_, **request);
+        if (!response.ok()) {
+          return Finish(ToGrpcStatus(absl::Status(
+              response.status().code(),
+              absl::StrCat("batch ", batches_, ": ", response.status().message(), " (",
+                           stored_, " entries of earlier batches are stored)"))));
+        }
+        const auto& r = static_cast<const v1::PublishResponse&>(**response);
+        stored_ += r.stored();
+        last_index_ = r.log_index();
+        ++batches_;
+        if (t_->draining_.load() || cancelled_.load()) {
+          return Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                     absl::StrCat("riec-broker is shutting down after ", stored_,
+                                                  " entries were stored; send the rest again")));
+        }
+        return StartRead(&in_);
+      }
+      case core::Route::Shape::kServerStream: {
+        auto sub = t_->core_->Subscribe(*call, static_cast<const v1::SubscribeRequest&>(**request));
+        if (!sub.ok()) return Finish(ToGrpcStatus(sub.status()));
+        subscription_ = *std::move(sub);
+        batched_ = route_->method.ends_with("Batches");
+        streaming_ = true;
+        t_->open_streams_.fetch_add(1);
+        return Pump();
+      }
+    }
+  }
+
+  void FinishClientStream() {
+    v1::PublishResponse total;
+    total.set_stored(stored_);
+    total.set_log_index(last_index_);
+    WriteAndFinish(total);
+  }
+
+  void WriteAndFinish(const google::protobuf::Message& m) {
+    bool own = false;
+    out_.Clear();
+    grpc::Status s = grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(m, &out_, &own);
+    if (!s.ok()) return Finish(s);
+    StartWriteAndFinish(&out_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  // An event stream's next step: send what is waiting, or wait for more.
+  void Pump() {
+    if (cancelled_.load() || t_->draining_.load()) return Finish(grpc::Status::OK);
+    if (!pending_.empty()) return WriteNext();
+    const uint64_t seen = t_->log_->Size();
+    auto events = subscription_->Next(kEventsPerBatch);
+    if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
+    if (events->empty()) {
+      {
+        absl::MutexLock l(&t_->waiting_mu_);
+        t_->waiting_.insert(this);
+      }
+      // Records that arrived between the read and the insert wake it now.
+      if (t_->log_->Size() != seen || cancelled_.load() || t_->draining_.load()) t_->WakeStreams();
+      return;
+    }
+    for (auto& e : *events) pending_.push_back(std::move(e));
+    WriteNext();
+  }
+
+  void WriteNext() {
+    out_.Clear();
+    bool own = false;
+    grpc::Status s;
+    if (batched_) {
+      v1::EventBatch batch;
+      for (auto& e : pending_) *batch.add_events() = std::move(e);
+      pending_.clear();
+      s = grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(batch, &out_, &own);
+    } else {
+      s = grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(pending_.front(), &out_, &own);
+      pending_.pop_front();
+    }
+    if (!s.ok()) return Finish(s);
+    StartWrite(&out_);
+  }
+
+  GrpcTransport* const t_;
+  grpc::GenericCallbackServerContext* const ctx_;
+  const core::Route* route_ = nullptr;
+  grpc::ByteBuffer in_, out_;
+  std::string raw_;
+  std::optional<core::Call> call_;
+  bool read_any_ = false;
+  std::atomic<bool> cancelled_{false};
+  // Client streams.
+  uint64_t stored_ = 0, last_index_ = 0, batches_ = 0;
+  // Event streams.
+  bool streaming_ = false, batched_ = false;
+  std::shared_ptr<core::Subscription> subscription_;
+  std::deque<v1::Event> pending_;
+};
+
+GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options)
+    : core_(core), log_(log), pool_(options.workers) {
+  log_->OnGrowth([this](uint64_t) { WakeStreams(); });
+}
+
+GrpcTransport::~GrpcTransport() = default;
+
+grpc::ServerGenericBidiReactor* GrpcTransport::CreateReactor(grpc::GenericCallbackServerContext* ctx) {
+  return new CallReactor(this, ctx);
+}
+
+void GrpcTransport::WakeStreams() {
+  std::set<CallReactor*> woken;
+  {
+    absl::MutexLock l(&waiting_mu_);
+    woken.swap(waiting_);
+  }
+  for (CallReactor* r : woken) r->Wake();
+}
+
+void GrpcTransport::StartDrain() {
+  draining_.store(true);
+  WakeStreams();
+}
+
+int GrpcTransport::WaitIdle(absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  while (in_flight_.load() > 0 && absl::Now() < until) {
+    WakeStreams();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return in_flight_.load();
+}
+
+}  // namespace riec::server
