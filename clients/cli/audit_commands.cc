@@ -177,17 +177,40 @@ absl::StatusOr<v1::RecordFilter> BuildFilter(sdk::Client& client, const AuditFil
   return f;
 }
 
-// Checks that each listed record is in the log: its bytes hash to its leaf,
-// and the leaf is in the signed head.
-absl::Status VerifyListed(sdk::Client& client, const std::vector<v1::AuditedRecord>& records,
-                          const v1::SignedTreeHead& head) {
+// A listed record as a log entry (for the verifier).
+v1::LogEntry EntryOf(const v1::AuditedRecord& r) {
+  v1::LogEntry e;
+  e.set_index(r.index());
+  e.set_leaf_hash(r.leaf_hash());
+  e.set_status(r.status());
+  e.set_record(r.record_bytes());
+  e.set_leaf(r.leaf());
+  return e;
+}
+
+// The pages of a listing, each with what vouches for it.
+struct Listing {
+  std::vector<v1::AuditedRecord> records;
+  std::vector<std::pair<v1::ScopeAttestation, google::protobuf::RepeatedPtrField<v1::LogEntry>>> pages;
+  v1::SignedTreeHead head;
+};
+
+// Checks that each listed record is in the log: it matches its leaf, the
+// page's attestation vouches for its status and view, and the leaf is in the
+// signed head.
+absl::Status VerifyListed(sdk::Client& client, const Listing& listing) {
   auto info = client.GetLogInfo();
   if (!info.ok()) return info.status();
-  if (absl::Status s = sdk::VerifyTreeHead(head, info->public_key()); !s.ok()) return s;
-  for (const auto& r : records) {
-    if (merkle::LeafHash(r.record_bytes()) != r.leaf_hash()) {
-      return absl::DataLossError(absl::StrCat("record ", r.index(), " does not match its leaf hash"));
+  sdk::LogVerifier verifier(info->public_key(), std::nullopt);
+  if (absl::Status s = verifier.Advance(listing.head, {}); !s.ok()) return s;
+  for (const auto& [attestation, entries] : listing.pages) {
+    for (const auto& e : entries) {
+      if (absl::Status s = verifier.CheckEntry(e); !s.ok()) return s;
     }
+    if (absl::Status s = verifier.CheckAttestation(attestation, entries, ""); !s.ok()) return s;
+  }
+  const v1::SignedTreeHead& head = listing.head;
+  for (const auto& r : listing.records) {
     auto proof = client.GetInclusionProof(r.index(), head.tree_size());
     if (!proof.ok()) return proof.status();
     std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
@@ -199,17 +222,23 @@ absl::Status VerifyListed(sdk::Client& client, const std::vector<v1::AuditedReco
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<v1::AuditedRecord>> Fetch(sdk::Client& client, const v1::RecordFilter& f,
-                                                     int limit, v1::SignedTreeHead* head) {
-  std::vector<v1::AuditedRecord> out;
+absl::StatusOr<Listing> Fetch(sdk::Client& client, const v1::RecordFilter& f, int limit) {
+  Listing out;
   v1::ListRecordsRequest req;
   *req.mutable_filter() = f;
-  while (static_cast<int>(out.size()) < limit) {
-    req.set_page_size(std::min(1000, limit - static_cast<int>(out.size())));
+  while (static_cast<int>(out.records.size()) < limit) {
+    req.set_page_size(std::min(1000, limit - static_cast<int>(out.records.size())));
     auto page = client.ListRecords(req);
     if (!page.ok()) return page.status();
-    for (const auto& r : page->records()) out.push_back(r);
-    *head = page->tree_head();
+    google::protobuf::RepeatedPtrField<v1::LogEntry> entries;
+    for (const auto& r : page->records()) {
+      out.records.push_back(r);
+      *entries.Add() = EntryOf(r);
+    }
+    out.pages.emplace_back(page->attestation(), std::move(entries));
+    // Every page's head covers the records before it; the last is the
+    // newest.
+    out.head = page->tree_head();
     if (page->next_page_token().empty()) break;
     req.set_page_token(page->next_page_token());
   }
@@ -243,12 +272,13 @@ int AuditList(sdk::Client& client, const AuditListArgs& a, std::ostream& out) {
   if (a.format != "table" && a.format != "csv" && a.format != "json") {
     return Fail(absl::InvalidArgumentError("--format: want table, csv or json"));
   }
-  v1::SignedTreeHead head;
-  auto records = Fetch(client, *filter, a.limit, &head);
-  if (!records.ok()) return Fail(records.status());
+  auto listing = Fetch(client, *filter, a.limit);
+  if (!listing.ok()) return Fail(listing.status());
   if (a.verify) {
-    if (absl::Status s = VerifyListed(client, *records, head); !s.ok()) return Alert(std::string(s.message()));
+    if (absl::Status s = VerifyListed(client, *listing); !s.ok()) return Alert(std::string(s.message()));
   }
+  const std::vector<v1::AuditedRecord>* records = &listing->records;
+  const v1::SignedTreeHead& head = listing->head;
   if (a.format == "json") {
     std::vector<std::string> items;
     for (const auto& r : *records) {
@@ -291,10 +321,11 @@ int AuditSubject(sdk::Client& client, const std::string& kind_tag, const std::st
   const std::string pseudonym = (*subjects)[0].pseudonym();
   v1::RecordFilter f;
   f.set_pseudonym(pseudonym);
-  v1::SignedTreeHead head;
-  auto records = Fetch(client, f, 100000, &head);
-  if (!records.ok()) return Fail(records.status());
-  if (absl::Status s = VerifyListed(client, *records, head); !s.ok()) return Alert(std::string(s.message()));
+  auto listing = Fetch(client, f, 100000);
+  if (!listing.ok()) return Fail(listing.status());
+  if (absl::Status s = VerifyListed(client, *listing); !s.ok()) return Alert(std::string(s.message()));
+  const std::vector<v1::AuditedRecord>* records = &listing->records;
+  const v1::SignedTreeHead& head = listing->head;
   if (format == "json") {
     std::vector<std::string> items;
     for (const auto& r : *records) {
@@ -379,34 +410,45 @@ int AuditExport(sdk::Client& client, const std::string& path, const std::string&
   std::ofstream file(path);
   if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
   v1::ExportHeader header;
-  header.set_format("riec-log-export-1");
+  header.set_format("riec-log-export-2");
   header.set_public_key(info->public_key());
   *header.mutable_head() = *head;
   header.set_exported_by(CertificateIdentity(cert_file));
   header.set_exported_millis(absl::ToUnixMillis(absl::Now()));
-  file << sdk::ExportHeaderLine(header) << "\n";
+  std::string body;
+  std::string scope;
   ProgressBar bar("exporting", ::isatty(2) == 1);
-  uint64_t present = 0, redacted = 0, withheld = 0;
-  for (uint64_t start = 0; start < head->tree_size(); start += 1000) {
+  sdk::LogVerifier::Counts counts;
+  for (uint64_t start = 0; start < head->tree_size();) {
     const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(1000, head->tree_size() - start));
     auto page = client.GetRecords(start, count);
     if (!page.ok()) return Fail(page.status());
+    if (page->entries_size() == 0) return Fail(absl::InternalError("the broker returned an empty page"));
     for (const auto& e : page->entries()) {
-      file << sdk::ExportEntryLine({e.index(), e.leaf_hash(), e.status(), e.record()}) << "\n";
-      present += e.status() == v1::PRESENT;
-      redacted += e.status() == v1::REDACTED;
-      withheld += e.status() == v1::WITHHELD;
+      absl::StrAppend(&body, sdk::ExportEntryLine(e), "\n");
+      counts.present += e.status() == v1::PRESENT;
+      counts.partial += e.status() == v1::PARTIAL;
+      counts.redacted += e.status() == v1::REDACTED;
+      counts.withheld += e.status() == v1::WITHHELD;
+      counts.unreadable += e.status() == v1::UNREADABLE;
     }
-    bar.Update(start + count, head->tree_size());
+    scope = page->attestation().scope();
+    absl::StrAppend(&body, sdk::ExportAttestationLine(page->attestation(), start, page->entries_size()), "\n");
+    start += page->entries_size();
+    bar.Update(start, head->tree_size());
   }
   bar.Finish();
+  header.set_scope(scope);
+  file << sdk::ExportHeaderLine(header) << "\n" << body;
   file.close();
   if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
-  out << "exported " << Count(head->tree_size()) << " records to " << path << ": " << Count(present)
-      << " with content, " << Count(withheld) << " outside your scope (leaf hash only), " << Count(redacted)
-      << " erased at the end of retention; tree head of size " << head->tree_size()
-      << ". Verify offline: riec audit verify --export " << path << " --log-key "
-      << ToHex(info->public_key()) << "\n";
+  out << "exported " << Count(head->tree_size()) << " records to " << path << ": " << Count(counts.present)
+      << " whole, " << Count(counts.partial) << " in part (what your scope covers), "
+      << Count(counts.withheld) << " outside your scope (leaf hash only), " << Count(counts.redacted)
+      << " erased at the end of retention";
+  if (counts.unreadable > 0) out << ", " << Count(counts.unreadable) << " UNREADABLE";
+  out << "; tree head of size " << head->tree_size() << ". Verify offline: riec audit verify --export "
+      << path << " --log-key " << ToHex(info->public_key()) << "\n";
   return 0;
 }
 
@@ -417,6 +459,13 @@ int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out
     if (!k.ok() || k->size() != 32) return Fail(absl::InvalidArgumentError("--log-key: want 64 hex digits"));
     pinned = *k;
   }
+  auto describe = [](const sdk::LogVerifier::Counts& c) {
+    return absl::StrCat(Count(c.present), " whole and ", Count(c.partial),
+                        " in part, each matching its leaf; ", Count(c.withheld),
+                        " outside the scope; ", Count(c.redacted),
+                        " erased at the end of retention, each by a sweep within the rules",
+                        c.unreadable > 0 ? absl::StrCat("; ", Count(c.unreadable), " UNREADABLE") : "");
+  };
   if (!a.export_file.empty()) {
     auto report = sdk::VerifyExportFile(a.export_file, pinned);
     if (!report.ok()) {
@@ -427,9 +476,8 @@ int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out
         << " records recompute the signed root of the tree head of size "
         << report->header.head().tree_size() << " (signed "
         << Rfc3339(absl::FromUnixMillis(report->header.head().timestamp_millis())) << "); "
-        << Count(report->present) << " with content, each matching its leaf hash; "
-        << Count(report->withheld) << " outside the exporter's scope; " << Count(report->redacted)
-        << " redacted at the end of retention\n";
+        << describe(report->counts) << "; every page attested for scope '" << report->header.scope()
+        << "' (exported by " << report->header.exported_by() << ")\n";
     if (report->key_from_file) {
       out << "note: the signature was checked with the key in the file itself ("
           << ToHex(report->header.public_key()) << "); pass --log-key with the key the RIEC publishes\n";
@@ -454,69 +502,57 @@ int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out
   }
   auto head = client->GetLatestTreeHead(true);
   if (!head.ok()) return Fail(head.status());
-  if (absl::Status s = sdk::VerifyTreeHead(*head, pinned); !s.ok()) return Alert(std::string(s.message()));
-
-  std::string consistency = "first use: no earlier tree head to compare with";
-  if (trusted->has_value()) {
-    const v1::SignedTreeHead& old = (*trusted)->head();
-    if (head->tree_size() < old.tree_size()) {
-      return Alert(absl::StrCat("ROLLBACK: the log now has ", head->tree_size(), " records; on ",
-                                Rfc3339(absl::FromUnixMillis(old.timestamp_millis())),
-                                " it had ", old.tree_size(), " (signed). Records were removed."));
-    }
-    if (head->tree_size() == old.tree_size()) {
-      if (head->root_hash() != old.root_hash()) {
-        return Alert(absl::StrCat("REWRITTEN HISTORY: the log of ", old.tree_size(),
-                                  " records has another root than the one you trusted"));
-      }
-    } else {
-      auto proof = client->GetConsistencyProof(old.tree_size(), head->tree_size());
-      if (!proof.ok()) return Fail(proof.status());
-      std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
-      if (!merkle::VerifyConsistency(old.tree_size(), head->tree_size(), old.root_hash(),
-                                     head->root_hash(), hashes)) {
-        return Alert(absl::StrCat("REWRITTEN HISTORY: the log of ", head->tree_size(),
-                                  " records is not an extension of the ", old.tree_size(),
-                                  " records you trusted on ",
-                                  Rfc3339(absl::FromUnixMillis(old.timestamp_millis()))));
-      }
-    }
-    consistency = absl::StrCat("consistent with the tree head of size ", old.tree_size(),
-                               " you trusted since ", Rfc3339(absl::FromUnixMillis(old.timestamp_millis())));
+  std::optional<v1::SignedTreeHead> old;
+  if (trusted->has_value()) old = (*trusted)->head();
+  sdk::LogVerifier verifier(pinned, old);
+  std::vector<std::string> consistency;
+  if (old && head->tree_size() > old->tree_size()) {
+    auto proof = client->GetConsistencyProof(old->tree_size(), head->tree_size());
+    if (!proof.ok()) return Fail(proof.status());
+    consistency.assign(proof->hashes().begin(), proof->hashes().end());
   }
+  if (absl::Status s = verifier.Advance(*head, consistency); !s.ok()) return Alert(std::string(s.message()));
+  const std::string consistency_text =
+      old ? absl::StrCat("consistent with the tree head of size ", old->tree_size(), " you trusted since ",
+                         Rfc3339(absl::FromUnixMillis(old->timestamp_millis())))
+          : "first use: no earlier tree head to compare with";
 
-  // Inclusion of what this run reads: every record (--full), or the newest
-  // ones and a random block.
+  // What this run reads: every record (--full), or the newest ones and a
+  // random block; each entry against its leaf, each page's attestation, and
+  // the leaves against the signed head.
   const uint64_t size = head->tree_size();
-  uint64_t checked = 0, redacted = 0, withheld = 0;
+  uint64_t checked = 0;
   auto check_block = [&](uint64_t start, uint64_t count, merkle::CompactRange* range) -> int {
-    auto page = client->GetRecords(start, static_cast<uint32_t>(count));
-    if (!page.ok()) {
-      if (page.status().code() == absl::StatusCode::kDataLoss) {
-        return Alert(absl::StrCat("the broker cannot produce records ", start, "..", start + count - 1,
-                                  ": ", page.status().message()));
-      }
-      return Fail(page.status());
-    }
-    for (const auto& e : page->entries()) {
-      if (e.status() == v1::PRESENT && merkle::LeafHash(e.record()) != e.leaf_hash()) {
-        return Alert(absl::StrCat("ALTERED RECORD: record ", e.index(),
-                                  " does not match its leaf hash; it was changed after it was logged"));
-      }
-      redacted += e.status() == v1::REDACTED;
-      withheld += e.status() == v1::WITHHELD;
-      if (range != nullptr) {
-        std::vector<merkle::CompactRange::Node> ignored;
-        range->Append(e.leaf_hash(), &ignored);
-      } else {
-        auto proof = client->GetInclusionProof(e.index(), size);
-        if (!proof.ok()) return Fail(proof.status());
-        std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
-        if (!merkle::VerifyInclusion(e.index(), size, e.leaf_hash(), hashes, head->root_hash())) {
-          return Alert(absl::StrCat("record ", e.index(), " is not in the signed tree of size ", size));
+    while (count > 0) {
+      auto page = client->GetRecords(start, static_cast<uint32_t>(count));
+      if (!page.ok()) {
+        if (page.status().code() == absl::StatusCode::kDataLoss) {
+          return Alert(absl::StrCat("the broker cannot produce records ", start, "..", start + count - 1,
+                                    ": ", page.status().message()));
         }
+        return Fail(page.status());
       }
-      ++checked;
+      if (page->entries_size() == 0) return Fail(absl::InternalError("the broker returned an empty page"));
+      for (const auto& e : page->entries()) {
+        if (absl::Status s = verifier.CheckEntry(e); !s.ok()) return Alert(std::string(s.message()));
+        if (range != nullptr) {
+          std::vector<merkle::CompactRange::Node> ignored;
+          range->Append(e.leaf_hash(), &ignored);
+        } else {
+          auto proof = client->GetInclusionProof(e.index(), size);
+          if (!proof.ok()) return Fail(proof.status());
+          std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
+          if (!merkle::VerifyInclusion(e.index(), size, e.leaf_hash(), hashes, head->root_hash())) {
+            return Alert(absl::StrCat("record ", e.index(), " is not in the signed tree of size ", size));
+          }
+        }
+        ++checked;
+      }
+      if (absl::Status s = verifier.CheckAttestation(page->attestation(), page->entries(), ""); !s.ok()) {
+        return Alert(std::string(s.message()));
+      }
+      start += page->entries_size();
+      count -= page->entries_size();
     }
     return 0;
   };
@@ -540,6 +576,9 @@ int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out
       if (int rc = check_block(start, n, nullptr); rc != 0) return rc;
     }
   }
+  if (absl::Status s = verifier.CheckErasures(head->timestamp_millis()); !s.ok()) {
+    return Alert(std::string(s.message()));
+  }
 
   v1::TrustedTreeHead next;
   next.set_public_key(pinned);
@@ -548,9 +587,9 @@ int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out
   if (absl::Status s = sdk::SaveTrustedHead(state, next); !s.ok()) return Fail(s);
   out << "log " << ToHex(info->log_id()).substr(0, 16) << " verified: " << Count(size)
       << " records, tree head signed " << Rfc3339(absl::FromUnixMillis(head->timestamp_millis())) << "\n  "
-      << consistency << "\n  " << (a.full ? "every leaf read and the root recomputed; " : "")
-      << Count(checked) << " records read and checked against their leaf hashes and the tree ("
-      << Count(withheld) << " outside your scope, " << Count(redacted) << " redacted at the end of retention)\n"
+      << consistency_text << "\n  " << (a.full ? "every leaf read and the root recomputed; " : "")
+      << Count(checked) << " records read and checked against their leaves and the tree: "
+      << describe(verifier.counts()) << "\n"
       << "  trusted tree head saved in " << state << "\n";
   if (first_use) {
     out << "first use: trusting log key " << ToHex(pinned)

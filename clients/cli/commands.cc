@@ -125,6 +125,20 @@ absl::StatusOr<sdk::ConnectionOptions> ResolveConnection(const ConnectionFlags& 
 int IndexPublish(sdk::Client& client, const PublishArgs& args, std::ostream& out) {
   auto kind = ParseKind(args.kind);
   if (!kind.ok()) return Fail(kind.status());
+  v1::SilentReason silent_reason = v1::SILENT_REASON_UNSPECIFIED;
+  if (!args.silent_reason.empty()) {
+    static const std::map<std::string, v1::SilentReason> kReasons = {
+        {"running-investigation", v1::SILENT_RUNNING_INVESTIGATION},
+        {"person-protection", v1::SILENT_PERSON_PROTECTION},
+        {"source-protection", v1::SILENT_SOURCE_PROTECTION}};
+    auto it = kReasons.find(args.silent_reason);
+    if (it == kReasons.end()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--silent '", args.silent_reason,
+          "': want running-investigation, person-protection or source-protection")));
+    }
+    silent_reason = it->second;
+  }
   std::optional<absl::Time> default_until;
   if (!args.valid_until.empty()) {
     auto t = ParseValidUntil(args.valid_until);
@@ -182,7 +196,10 @@ int IndexPublish(sdk::Client& client, const PublishArgs& args, std::ostream& out
       e->mutable_subject()->set_pseudonym((*pseudonyms)[i]);
       e->set_category(good[i]->category.empty() ? args.category : good[i]->category);
       if (until[i]) *e->mutable_valid_until() = ToProtoTime(*until[i]);
-      e->set_silent(args.silent);
+      if (silent_reason != v1::SILENT_REASON_UNSPECIFIED) {
+        e->set_silent(true);
+        e->set_silent_reason(silent_reason);
+      }
     }
     ProgressBar publishing("publishing    ", StderrIsTerminal());
     auto resp = client.PublishStream(batches, [&](size_t d, size_t) { publishing.Update(d, good.size()); });
@@ -519,7 +536,9 @@ int PolicyCheck(const std::string& file, std::ostream& out) {
     if (!purpose.exclusions.empty()) out << ", " << purpose.exclusions.size() << " exclusions";
     std::vector<std::string> switches;
     if (purpose.stage1.notify_holders) switches.push_back("holders notified");
-    if (purpose.stage1.silent_entries) switches.push_back("silent entries");
+    if (!purpose.stage1.silent_partners.empty()) {
+      switches.push_back(absl::StrCat("silent entries of ", absl::StrJoin(purpose.stage1.silent_partners, ", ")));
+    }
     if (purpose.stage1.deconfliction) switches.push_back("deconfliction");
     if (!purpose.stage1.excluded_addresses.empty()) {
       switches.push_back(absl::StrCat(purpose.stage1.excluded_addresses.size(), " excluded addresses"));

@@ -46,7 +46,9 @@ absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Client& client, const Subj
 struct PublishArgs {
   std::string kind, csv, category, valid_until;
   size_t batch = 5000;
-  bool silent = false;  // entries never disclosed; the partner is told of matches
+  // Silent entries (never disclosed; the partner is told of matches), and
+  // why: "running-investigation", "person-protection", "source-protection".
+  std::string silent_reason;
 };
 int IndexPublish(sdk::Client& client, const PublishArgs& args, std::ostream& out);
 

@@ -59,8 +59,10 @@ int main(int argc, char** argv) {
   pub->add_option("--category", publish.category, "category of every entry, unless a 'category' column says otherwise");
   pub->add_option("--valid-until", publish.valid_until,
                   "entries stop matching after this date (YYYY-MM-DD, inclusive) unless a 'valid_until' column says otherwise");
-  pub->add_flag("--silent", publish.silent,
-               "silent entries (e.g. a running investigation): never disclosed in an answer; you are told of matches instead");
+  pub->add_option("--silent", publish.silent_reason,
+                  "silent entries, and why: running-investigation, person-protection or "
+                  "source-protection. Never disclosed in an answer; you and the RIEC's privacy "
+                  "officers are told of matches instead. Only partners the purpose names may.");
   pub->add_option("--batch", publish.batch, "entries per batch (default 5000, at most 10000)")->check(CLI::Range(1, 10000));
   pub->callback([&] { online = [&](auto& c) { return riec::cli::IndexPublish(c, publish, std::cout); }; });
 

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "riec/common/call_metadata.h"
 #include "riec/common/file.h"
+#include "riec/common/request_limits.h"
 #include "riec/crypto/oprf.h"
 #include "riec/crypto/sodium.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -65,13 +67,15 @@ absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path) {
         o.server_name = value;
       } else if (key == "on_behalf_of") {
         o.on_behalf_of = value;
+      } else if (key == "traceparent") {
+        o.traceparent = value;
       } else if (key == "timeout_seconds") {
         o.timeout = absl::Seconds(it->second.as<int>());
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             path, ":", it->first.Mark().line + 1, ": unknown key '", key,
             "' (allowed: broker, pseudonymiser, ca, cert, key, server_name, on_behalf_of, "
-            "timeout_seconds)"));
+            "traceparent, timeout_seconds)"));
       }
     }
   } catch (const YAML::Exception& e) {
@@ -84,6 +88,12 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   if (absl::Status s = crypto::InitCrypto(); !s.ok()) return s;
   if (options.broker.empty()) {
     return absl::InvalidArgumentError("broker: no address (host:port) given");
+  }
+  if (auto name = DecodeOnBehalfOf(EncodeOnBehalfOf(options.on_behalf_of)); !name.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("on_behalf_of: ", name.status().message()));
+  }
+  if (auto trace = ParseTraceParent(options.traceparent); !trace.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("traceparent: ", trace.status().message()));
   }
   auto ca = ReadSettingFile(options.ca_file, "ca");
   if (!ca.ok()) return ca.status();
@@ -124,11 +134,12 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   return c;
 }
 
-void Client::Prepare(grpc::ClientContext* ctx) const {
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+void Client::Prepare(grpc::ClientContext* ctx, bool deadline) const {
+  if (deadline) ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
   if (!options_.on_behalf_of.empty()) {
-    ctx->AddMetadata("riec-on-behalf-of", options_.on_behalf_of);
+    ctx->AddMetadata(kOnBehalfOfKey, EncodeOnBehalfOf(options_.on_behalf_of));
   }
+  if (!options_.traceparent.empty()) ctx->AddMetadata(kTraceParentKey, options_.traceparent);
 }
 
 absl::Status Client::Convert(const grpc::Status& s, const std::string& target) const {
@@ -247,6 +258,7 @@ absl::StatusOr<std::vector<v1::Subject>> Client::Subjects(const std::vector<Subj
 }
 
 #define RIEC_UNARY_CALL(stub, method, request, Response)           \
+  if (absl::Status v = CheckRequestLimits(request); !v.ok()) return v; \
   grpc::ClientContext ctx;                                          \
   Prepare(&ctx);                                                    \
   Response resp;                                                    \
@@ -260,6 +272,9 @@ absl::StatusOr<v1::PublishResponse> Client::Publish(const v1::PublishRequest& re
 
 absl::StatusOr<v1::PublishResponse> Client::PublishStream(
     const std::vector<v1::PublishRequest>& batches, const Progress& progress) {
+  for (const auto& b : batches) {
+    if (absl::Status v = CheckRequestLimits(b); !v.ok()) return v;
+  }
   grpc::ClientContext ctx;
   Prepare(&ctx);
   v1::PublishResponse resp;
@@ -321,15 +336,19 @@ absl::StatusOr<v1::ListEventsResponse> Client::ListEvents(uint64_t after_sequenc
 absl::Status Client::Subscribe(uint64_t after_sequence,
                                const std::function<bool(const v1::Event&)>& on_event) {
   grpc::ClientContext ctx;
-  if (!options_.on_behalf_of.empty()) ctx.AddMetadata("riec-on-behalf-of", options_.on_behalf_of);
+  Prepare(&ctx, /*deadline=*/false);
   v1::SubscribeRequest req;
   req.set_after_sequence(after_sequence);
-  auto reader = events_->Subscribe(&ctx, req);
-  v1::Event e;
-  while (reader->Read(&e)) {
-    if (!on_event(e)) {
-      ctx.TryCancel();
-      break;
+  auto reader = events_->SubscribeBatches(&ctx, req);
+  v1::EventBatch batch;
+  bool stopped = false;
+  while (!stopped && reader->Read(&batch)) {
+    for (const auto& e : batch.events()) {
+      if (!on_event(e)) {
+        ctx.TryCancel();
+        stopped = true;
+        break;
+      }
     }
   }
   grpc::Status s = reader->Finish();
@@ -487,9 +506,11 @@ absl::StatusOr<v1::ContentRequest> Client::RefuseRequest(const v1::RefuseRequest
   RIEC_UNARY_CALL(content_, RefuseRequest, request, v1::ContentRequest);
 }
 
-absl::StatusOr<v1::FetchContentResponse> Client::FetchContent(const std::string& request_id) {
+absl::StatusOr<v1::FetchContentResponse> Client::FetchContent(const std::string& request_id,
+                                                              const std::string& key_proof) {
   v1::FetchContentRequest req;
   req.set_request_id(request_id);
+  req.set_key_proof(key_proof);
   RIEC_UNARY_CALL(content_, FetchContent, req, v1::FetchContentResponse);
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "riec/common/identifiers.h"
 #include "riec/common/subject_kind.h"
 
 namespace riec::sdk {
@@ -61,22 +62,6 @@ const char* FoldLatin(uint32_t cp) {
     if (cp >= r.first && cp <= r.last) return r.folded;
   }
   return nullptr;
-}
-
-// Decodes one UTF-8 code point at `*i`; returns false on malformed input.
-bool NextCodePoint(absl::string_view s, size_t* i, uint32_t* cp) {
-  const unsigned char c = s[*i];
-  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (len == 0 || *i + len > s.size()) return false;
-  uint32_t v = len == 1 ? c : c & (0x7f >> len);
-  for (int k = 1; k < len; ++k) {
-    const unsigned char cc = s[*i + k];
-    if ((cc >> 6) != 2) return false;
-    v = (v << 6) | (cc & 0x3f);
-  }
-  *i += len;
-  *cp = v;
-  return true;
 }
 
 // Folds a name to lower-case ASCII letters and single spaces. Hyphens and
@@ -173,24 +158,6 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view value, absl::Time tod
   return day;
 }
 
-// Dutch kenteken layouts (sidecodes 1-14): L = letter, D = digit.
-constexpr std::array<absl::string_view, 14> kSidecodes = {
-    "LLDDDD", "DDDDLL", "DDLLDD", "LLDDLL", "LLLLDD", "DDLLLL", "DDLLLD",
-    "DLLLDD", "LLDDDL", "LDDDLL", "LLLDDL", "LDDLLL", "DLLDDD", "DDDLLD"};
-
-// IBAN lengths of the SEPA countries and a few others (ISO 13616 registry).
-const std::map<std::string, int>& IbanLengths() {
-  static const auto* kLengths = new std::map<std::string, int>{
-      {"AD", 24}, {"AE", 23}, {"AT", 20}, {"BE", 16}, {"BG", 22}, {"CH", 21}, {"CY", 28},
-      {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"EE", 20}, {"ES", 24}, {"FI", 18}, {"FO", 18},
-      {"FR", 27}, {"GB", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"HR", 21}, {"HU", 28},
-      {"IE", 22}, {"IL", 23}, {"IS", 26}, {"IT", 27}, {"LI", 21}, {"LT", 20}, {"LU", 20},
-      {"LV", 21}, {"MC", 27}, {"MT", 31}, {"NL", 18}, {"NO", 15}, {"PL", 28}, {"PT", 25},
-      {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27},
-      {"TR", 26}, {"UA", 29}, {"VA", 22}, {"XK", 20}};
-  return *kLengths;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> NormaliseBsn(absl::string_view value) {
@@ -200,10 +167,7 @@ absl::StatusOr<std::string> NormaliseBsn(absl::string_view value) {
     return Invalid("BSN", absl::StrCat(digits.size(), " digits, want 8 or 9"));
   }
   if (digits.size() == 8) digits.insert(digits.begin(), '0');
-  int sum = 0;
-  for (int i = 0; i < 8; ++i) sum += (9 - i) * (digits[i] - '0');
-  sum -= digits[8] - '0';
-  if (digits == "000000000" || sum % 11 != 0) {
+  if (!PassesElfproef(digits)) {
     return Invalid("BSN", "fails the elfproef (11-test)");
   }
   return digits;
@@ -254,8 +218,7 @@ absl::StatusOr<std::string> NormaliseAddress(absl::string_view postcode,
       !absl::ascii_isalpha(static_cast<unsigned char>(pc[5]))) {
     return Invalid("postcode", "want 4 digits (not starting with 0) and 2 letters, e.g. 1234 AB");
   }
-  const std::string letters = pc.substr(4);
-  if (letters == "SA" || letters == "SD" || letters == "SS") {
+  if (!IsPostcode(pc)) {
     return Invalid("postcode", "the letter combinations SA, SD and SS are not used");
   }
   std::string nr(absl::StripAsciiWhitespace(huisnummer));
@@ -282,19 +245,12 @@ absl::StatusOr<std::string> NormaliseKenteken(absl::string_view value) {
   if (k.size() != 6) {
     return Invalid("kenteken", absl::StrCat(k.size(), " letters and digits, want 6"));
   }
-  std::string layout;
   for (char c : k) {
-    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      layout.push_back('D');
-    } else if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
-      layout.push_back('L');
-    } else {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) {
       return Invalid("kenteken", "only letters, digits, spaces and '-' are allowed");
     }
   }
-  for (absl::string_view s : kSidecodes) {
-    if (layout == s) return k;
-  }
+  if (IsKentekenLayout(k)) return k;
   return Invalid("kenteken", "not a Dutch layout (sidecodes 1-14, e.g. 12-ABC-3 or AB-123-C)");
 }
 
@@ -322,15 +278,7 @@ absl::StatusOr<std::string> NormaliseIban(absl::string_view value) {
   if (len->first == "NL" && (!AllDigits(iban.substr(8)) || !absl::ascii_isalpha(static_cast<unsigned char>(iban[4])))) {
     return Invalid("IBAN", "a Dutch IBAN has a 4-letter bank code and 10 digits");
   }
-  // ISO 7064 mod 97-10: move the first four characters to the end, letters
-  // to 10..35, and the number must leave 1 modulo 97.
-  const std::string rearranged = iban.substr(4) + iban.substr(0, 4);
-  int rest = 0;
-  for (char c : rearranged) {
-    const int v = absl::ascii_isdigit(static_cast<unsigned char>(c)) ? c - '0' : c - 'A' + 10;
-    rest = v >= 10 ? (rest * 100 + v) % 97 : (rest * 10 + v) % 97;
-  }
-  if (rest != 1) return Invalid("IBAN", "fails the mod-97 check (a typing error?)");
+  if (!PassesIbanCheck(iban)) return Invalid("IBAN", "fails the mod-97 check (a typing error?)");
   return iban;
 }
 

@@ -158,7 +158,15 @@ absl::StatusOr<OpenedContent> FetchAndOpen(Client& client, const Keyring& keyrin
   if (!secret.ok()) return secret.status();
   auto public_key = keyring.PublicKey(request->key_id());
   if (!public_key.ok()) return public_key.status();
-  auto fetched = client.FetchContent(request_id);
+  // Prove to the broker that this keyring holds the key the content is
+  // sealed to: a stolen certificate alone cannot take the content.
+  auto proof = crypto::KeyProof(*secret, request->fetch_challenge(), request->id());
+  if (!proof.ok()) {
+    crypto::Wipe(*secret);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "request ", request_id, " carries no usable fetch challenge: ", proof.status().message()));
+  }
+  auto fetched = client.FetchContent(request_id, *proof);
   if (!fetched.ok()) {
     crypto::Wipe(*secret);
     return fetched.status();

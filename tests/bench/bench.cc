@@ -31,7 +31,10 @@
 #include "riec/crypto/sodium.h"
 #include "log/disclosure_log.h"
 #include "riec/merkle/tree_head.h"
-#include "storage/store.h"
+#include "riec/merkle/attestation.h"
+#include "storage/keys.h"
+#include "storage/rocksdb_store.h"
+#include "storage/tables.h"
 #include "riec/sdk/log_verify.h"
 #include "riec/sdk/stage2.h"
 #include "support/support.h"
@@ -123,14 +126,27 @@ uint64_t RssKiB(pid_t pid) {
 }
 
 // The index mutations of one entry, as the broker writes them.
-void AddEntry(rocksdb::WriteBatch* b, const storage::Store& s, const std::string& pseudonym,
-              const std::string& holder) {
-  std::string subject = pseudonym;
-  subject.push_back(static_cast<char>(v1::PERSON_BSN));
-  const std::string value(18, '\1');
-  b->Put(s.cf(storage::Family::kIndex), absl::StrCat(subject, holder, std::string(1, '\0')), value);
-  b->Put(s.cf(storage::Family::kIndexByHolder),
-         absl::StrCat(holder, std::string(1, '\0'), subject), value);
+void AddEntry(storage::Batch* b, const std::string& pseudonym, const std::string& holder,
+              storage::IndexTable::CountDelta* counts) {
+  v1::Subject s;
+  s.set_kind(v1::PERSON_BSN);
+  s.set_pseudonym(pseudonym);
+  storage::IndexTable::Put(b, s, holder, "", storage::IndexValue{0, 1, false}, std::nullopt, counts);
+}
+
+std::unique_ptr<storage::Store> RawStore(const std::string& dir) {
+  auto s = storage::OpenRocksDbStore(dir);
+  if (!s.ok()) {
+    std::cerr << "riec-bench: " << s.status() << "\n";
+    return nullptr;
+  }
+  return *std::move(s);
+}
+
+void Write(storage::Store& s, storage::Table t, std::string key, std::string value, bool sync) {
+  storage::Batch b;
+  storage::Put(&b, t, std::move(key), std::move(value));
+  (void)s.Apply(b, sync);
 }
 
 void Print(const Args& a, const std::vector<Row>& rows) {
@@ -188,19 +204,17 @@ v1::LogRecord AnswerRecord() {
 // RocksDB writes, proofs at a large tree, and verifying an export.
 int RunLog(const Args& a, std::vector<Row>* rows) {
   TempDir dir("bench-log");
-  auto store = storage::Store::Open(dir / "log", {});
-  auto raw = storage::Store::Open(dir / "raw", {});
-  if (!store.ok() || !raw.ok()) return 1;
-  auto log = log::DisclosureLog::Open(store->get());
+  auto store = RawStore(dir / "log");
+  auto raw = RawStore(dir / "raw");
+  if (!store || !raw) return 1;
+  auto log = log::DisclosureLog::Open(store.get());
   if (!log.ok()) return 1;
   constexpr int kWriters = 64;  // concurrent requests, as gRPC handlers are
   const v1::LogRecord record = AnswerRecord();
   const std::string bytes = log::EncodeRecord(record);
   std::cerr << "riec-bench: log: " << a.log_records << " durable appends by " << kWriters << " writers\n";
   const absl::Duration raw_time = Parallel(kWriters, a.log_records, [&](int, uint64_t i) {
-    rocksdb::WriteBatch b;
-    b.Put((*raw)->cf(storage::Family::kLog), storage::EncodeBE64(i), bytes);
-    (void)(*raw)->Write(&b, /*sync=*/true);
+    Write(*raw, storage::Table::kLog, storage::keys::LogIndex(i), bytes, /*sync=*/true);
   });
   const absl::Duration log_time = Parallel(kWriters, a.log_records, [&](int, uint64_t) {
     (void)(*log)->Append(record);
@@ -252,7 +266,8 @@ int RunLog(const Args& a, std::vector<Row>* rows) {
   const uint64_t e = std::min(a.export_records, n);
   crypto::SigningKey key = crypto::SigningKey::Generate();
   v1::ExportHeader header;
-  header.set_format("riec-log-export-1");
+  header.set_format("riec-log-export-2");
+  header.set_scope("all");
   header.set_public_key(key.public_key());
   auto* head = header.mutable_head();
   head->set_log_id(merkle::LogId(key.public_key()));
@@ -264,8 +279,25 @@ int RunLog(const Args& a, std::vector<Row>* rows) {
   {
     std::ofstream out(dir / "export.jsonl");
     out << sdk::ExportHeaderLine(header) << "\n";
-    for (uint64_t i = 0; i < e; ++i) {
-      out << sdk::ExportEntryLine({i, *(*log)->LeafHash(i), v1::PRESENT, *(*log)->ReadRecord(i)}) << "\n";
+    for (uint64_t first = 0; first < e; first += 1000) {
+      google::protobuf::RepeatedPtrField<v1::LogEntry> page;
+      merkle::AttestationBuilder attested("all", head->log_id(), e);
+      for (uint64_t i = first; i < std::min<uint64_t>(e, first + 1000); ++i) {
+        auto stored = (*log)->Read(i);
+        v1::LogEntry* entry = page.Add();
+        entry->set_index(i);
+        entry->set_leaf_hash(*(*log)->LeafHash(i));
+        entry->set_status(v1::PRESENT);
+        entry->set_leaf(stored->leaf);
+        entry->set_record(stored->record);
+        attested.Add(i, v1::PRESENT, entry->leaf_hash(), entry->record());
+        out << sdk::ExportEntryLine(*entry) << "\n";
+      }
+      v1::ScopeAttestation a;
+      a.set_scope("all");
+      a.set_tree_size(e);
+      a.set_signature(key.Sign(attested.bytes()));
+      out << sdk::ExportAttestationLine(a, first, page.size()) << "\n";
     }
   }
   const absl::Time t0 = absl::Now();
@@ -314,7 +346,8 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
       std::cerr << "riec-bench: events: " << (signal.ok() ? head.status() : signal.status()) << "\n";
       return 1;
     }
-    const uint64_t after = (head->tree_size() << 16) | 0xFFFF;  // every event of a later record
+    // Every event of a later record.
+    const uint64_t after = *storage::keys::EventSequence(head->tree_size() - 1, storage::keys::kMaxEventsPerRecord);
     const uint64_t per_subscriber = static_cast<uint64_t>(a.event_questions) * kSignalSize;
     std::vector<std::unique_ptr<sdk::Client>> clients;
     for (int i = 0; i < a.subscribers; ++i) {
@@ -353,8 +386,8 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
     for (auto& t : subscribers) t.join();
     // Ceiling: the same number of events read back from RocksDB (the
     // broker's layout) by as many readers, in process.
-    auto raw = storage::Store::Open(dir + "/raw-events", {});
-    if (!raw.ok()) return 1;
+    auto raw = RawStore(dir + "/raw-events");
+    if (!raw) return 1;
     v1::Event e;
     e.set_kind(v1::MATCH);
     e.set_partner("riec");
@@ -364,21 +397,22 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
     e.mutable_subject()->set_pseudonym(pseudonyms[0]);
     e.set_text("your entry matched a question of partner 'riec' in signal S-0000000000 for purpose 'notify'");
     for (int p = 0; p < kPartners; ++p) {
-      rocksdb::WriteBatch b;
+      storage::Batch b;
       for (uint64_t i = 0; i < per_subscriber; ++i) {
         e.set_sequence(i);
-        b.Put((*raw)->cf(storage::Family::kEvents),
-              absl::StrCat("p", p, std::string(1, '\0'), storage::EncodeBE64(i)), e.SerializeAsString());
+        storage::Put(&b, storage::Table::kEvents, storage::keys::Event(absl::StrCat("p", p), i),
+                     e.SerializeAsString());
       }
-      (void)(*raw)->Write(&b, true);
+      (void)raw->Apply(b, true);
     }
     const absl::Duration raw_time = Parallel(a.subscribers, a.subscribers, [&](int, uint64_t i) {
-      const std::string prefix = absl::StrCat("p", i % kPartners, std::string(1, '\0'));
-      auto it = (*raw)->NewIterator(storage::Family::kEvents);
       v1::Event read;
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        read.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()));
-      }
+      (void)storage::ScanPrefix(*raw, storage::Table::kEvents,
+                                storage::keys::IdPrefix(absl::StrCat("p", i % kPartners)),
+                                [&](absl::string_view, absl::string_view v) {
+                                  read.ParseFromArray(v.data(), static_cast<int>(v.size()));
+                                  return true;
+                                });
     });
     const double got = delivered.load() / absl::ToDoubleSeconds(took);
     const double ceil = a.subscribers * per_subscriber / absl::ToDoubleSeconds(raw_time);
@@ -439,7 +473,8 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
         failed++;
         return;
       }
-      auto fetched = partner[0]->FetchContent(r->id());
+      auto fetched = partner[0]->FetchContent(
+          r->id(), *crypto::KeyProof(key.secret_key, r->fetch_challenge(), r->id()));
       if (!fetched.ok()) {
         failed++;
         return;
@@ -450,23 +485,18 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
     if (failed) std::cerr << "riec-bench: " << failed << " round trips failed\n";
     // Ceiling: the same cryptography and three synced writes per round trip
     // (request, sealed content, fetch), without gRPC, TLS, policy or log.
-    auto raw = storage::Store::Open(dir + "/raw-stage2", {});
-    if (!raw.ok()) return 1;
+    auto raw = RawStore(dir + "/raw-stage2");
+    if (!raw) return 1;
     const absl::Duration raw_time = Parallel(a.threads, a.round_trips, [&](int, uint64_t i) {
       const std::string id = absl::StrCat("R-", i);
-      rocksdb::WriteBatch request;
-      request.Put((*raw)->cf(storage::Family::kRequests), id, std::string(200, 'r'));
-      (void)(*raw)->Write(&request, true);
+      Write(*raw, storage::Table::kRequests, id, std::string(200, 'r'), true);
       auto sealed = crypto::Seal(key.public_key, payload);
       const std::string digest = crypto::Sha256(payload);
-      rocksdb::WriteBatch provide;
-      provide.Put((*raw)->cf(storage::Family::kPayloads), id, *sealed);
-      (void)(*raw)->Write(&provide, true);
-      std::string stored;
-      (void)(*raw)->db()->Get(rocksdb::ReadOptions(), (*raw)->cf(storage::Family::kPayloads), id, &stored);
-      rocksdb::WriteBatch fetch;
-      fetch.Delete((*raw)->cf(storage::Family::kPayloads), id);
-      (void)(*raw)->Write(&fetch, true);
+      Write(*raw, storage::Table::kPayloads, id, *sealed, true);
+      const std::string stored = raw->Get(storage::Table::kPayloads, id)->value_or("");
+      storage::Batch fetch;
+      storage::Delete(&fetch, storage::Table::kPayloads, id);
+      (void)raw->Apply(fetch, true);
       auto opened = crypto::OpenSealed(key.public_key, key.secret_key, stored);
       if (!opened.ok() || crypto::Sha256(*opened) != digest) failed++;
     });
@@ -545,15 +575,18 @@ int Run(const Args& a) {
   std::vector<std::string> pseudonyms(a.entries);
   for (auto& p : pseudonyms) p = crypto::RandomBytes(32);
   {
-    auto raw_store = storage::Store::Open(dir / "raw", {});
-    if (!raw_store.ok()) return 1;
+    auto raw_store = RawStore(dir / "raw");
+    if (!raw_store) return 1;
     const uint64_t batches = (a.entries + kPublishBatch - 1) / kPublishBatch;
     const absl::Duration raw = Parallel(a.threads, batches, [&](int, uint64_t b) {
-      rocksdb::WriteBatch batch;
+      storage::Batch batch;
+      const std::string holder = absl::StrCat("p", b % kPartners);
+      storage::IndexTable::CountDelta counts;
       for (uint64_t i = b * kPublishBatch; i < std::min<uint64_t>(a.entries, (b + 1) * kPublishBatch); ++i) {
-        AddEntry(&batch, **raw_store, pseudonyms[i], absl::StrCat("p", i % kPartners));
+        AddEntry(&batch, pseudonyms[i], holder, &counts);
       }
-      (void)(*raw_store)->Write(&batch, /*sync=*/true);
+      counts.WriteTo(&batch, holder);
+      (void)raw_store->Apply(batch, /*sync=*/true);
     });
     std::atomic<bool> failed{false};
     const absl::Duration served = Parallel(a.threads, batches, [&](int, uint64_t b) {
@@ -582,14 +615,16 @@ int Run(const Args& a) {
     }
     // The ceiling is the best case: the raw index fully compacted, not in
     // the middle of the compactions its bulk load started.
-    (*raw_store)->db()->CompactRange(rocksdb::CompactRangeOptions(),
-                                     (*raw_store)->cf(storage::Family::kIndex), nullptr, nullptr);
+    (void)raw_store->Compact(storage::Table::kIndex);
     std::atomic<uint64_t> found{0};
     const absl::Duration raw_lookups = Parallel(a.threads, asked, [&](int, uint64_t i) {
       std::string prefix = questions[i];
       prefix.push_back(static_cast<char>(v1::PERSON_BSN));
-      auto it = (*raw_store)->NewIterator(storage::Family::kIndex, true);
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) found++;
+      (void)storage::ScanPrefix(*raw_store, storage::Table::kIndex, prefix,
+                                [&](absl::string_view, absl::string_view) {
+                                  found++;
+                                  return true;
+                                });
     });
     auto coordinator = testing::Connect(pki, address, "riec", "coordinator");
     std::vector<std::string> signals;
@@ -636,10 +671,10 @@ int Run(const Args& a) {
     };
     std::vector<double> raw_ms, ms;
     for (int i = 0; i < a.latency; ++i) {
-      rocksdb::WriteBatch batch;
-      batch.Put((*raw_store)->cf(storage::Family::kLog), absl::StrCat("latency", i), std::string(200, 'x'));
+      storage::Batch batch;
+      storage::Put(&batch, storage::Table::kLog, absl::StrCat("latency", i), std::string(200, 'x'));
       const absl::Time t0 = absl::Now();
-      (void)(*raw_store)->Write(&batch, /*sync=*/true);
+      (void)raw_store->Apply(batch, /*sync=*/true);
       raw_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
     }
     v1::RegisterSignalRequest reg;

@@ -157,16 +157,16 @@ TEST(PolicyDocTest, TheExampleIsAValidPolicyWithWhatItShows) {
   ASSERT_TRUE(p.ok()) << (errors.empty() ? p.status().ToString() : errors[0].Format("policy.md"));
   const policy::Purpose* purpose = (*p)->FindPurpose("ondermijning");
   ASSERT_NE(purpose, nullptr);
-  EXPECT_TRUE(purpose->stage1.notify_holders && purpose->stage1.silent_entries && purpose->stage1.deconfliction);
+  EXPECT_TRUE(purpose->stage1.notify_holders && !purpose->stage1.silent_partners.empty() && purpose->stage1.deconfliction);
   EXPECT_EQ(purpose->stage1.excluded_addresses.size(), 1u);
   EXPECT_EQ(purpose->unlock.Describe(), "quorum of a majority");
   EXPECT_EQ((*p)->retention().payloads, absl::Hours(24 * 30));
 }
 
-TEST(StorageDocTest, EveryColumnFamilyIsDocumented) {
+TEST(StorageDocTest, EveryTableIsDocumented) {
   const std::string doc = Doc("storage.md");
-  for (int f = 0; f < storage::kFamilyCount; ++f) {
-    const std::string name = storage::FamilyName(static_cast<storage::Family>(f));
+  for (int t = 0; t < storage::kTableCount; ++t) {
+    const std::string name = storage::TableName(static_cast<storage::Table>(t));
     EXPECT_NE(doc.find(absl::StrCat("| `", name, "` |")), std::string::npos) << name;
   }
 }

@@ -1,5 +1,8 @@
 #include "integration/integration.h"
 
+#include <filesystem>
+#include <fstream>
+
 namespace riec::testing {
 namespace {
 TempDir* pki_dir = nullptr;
@@ -37,9 +40,17 @@ void BrokerTest::StartBroker(const std::string& policy, const std::string& crl_d
   o.key_dir = *dir_ / "keys";
   o.work_dir = dir_->path();
   o.crl_dir = crl_dir;
+  o.test_clock = *dir_ / "clock";
   auto b = BrokerProcess::Start(TestPki(), o);
   ASSERT_TRUE(b.ok()) << b.status();
   broker_ = *std::move(b);
+}
+
+void BrokerTest::AdvanceClock(absl::Duration d) {
+  clock_offset_ += d;
+  const std::string tmp = *dir_ / "clock.tmp";
+  std::ofstream(tmp) << absl::ToInt64Seconds(clock_offset_) << "\n";
+  std::filesystem::rename(tmp, *dir_ / "clock");
 }
 
 std::vector<v1::LogRecord> BrokerTest::StopAndReadLog() {

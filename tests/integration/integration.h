@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "support/support.h"
 
@@ -26,6 +27,8 @@ class BrokerTest : public ::testing::Test {
   void StartBroker(const std::string& policy = ExamplePolicy(), const std::string& crl_dir = "");
   // Stops it (SIGTERM) and returns the log it wrote.
   std::vector<v1::LogRecord> StopAndReadLog();
+  // Moves the broker's clock forward (the test clock file it runs with).
+  void AdvanceClock(absl::Duration d);
 
   std::unique_ptr<sdk::Client> As(const std::string& partner, const std::string& role = "partner-system") {
     return Connect(TestPki(), broker_->address(), partner, role);
@@ -38,6 +41,7 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<BrokerProcess> broker_;
   std::string policy_;
+  absl::Duration clock_offset_;
 };
 
 }  // namespace riec::testing

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
 #include "gmock/gmock.h"
@@ -112,61 +113,99 @@ TEST_F(ReloadTest, ReloadUnderLoadFailsNoRequest) {
   auto signal = gemeente->RegisterSignal(reg);
   ASSERT_TRUE(signal.ok());
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> ok{0}, failed{0};
+  // Load threads make requests as the test hands them turns: turns given
+  // while a reload runs overlap it; turns given after it completes are
+  // decided under the new version. No timing is assumed anywhere.
+  absl::Mutex mu;
+  int turns = 0, running = 0, failed = 0;
+  bool stop = false;
   std::string first_failure;
-  std::mutex mu;
   std::vector<std::thread> load;
   for (int t = 0; t < 4; ++t) {
     load.emplace_back([&, t] {
       auto client = As(t % 2 ? "gemeente-eindhoven" : "politie");
       v1::CheckSubjectsRequest ask;
       ask.set_signal_id(signal->signal().id());
-      while (!stop) {
-        absl::Status s = t % 2 ? client->CheckSubjects(ask).status()
-                               : client->Publish(pub).status();
-        if (s.ok()) {
-          ++ok;
-        } else {
+      while (true) {
+        {
+          absl::MutexLock l(&mu);
+          auto ready = [&] { return turns > 0 || stop; };
+          mu.Await(absl::Condition(&ready));
+          if (turns == 0) return;
+          --turns;
+          ++running;
+        }
+        absl::Status s = t % 2 ? client->CheckSubjects(ask).status() : client->Publish(pub).status();
+        absl::MutexLock l(&mu);
+        --running;
+        if (!s.ok()) {
           ++failed;
-          std::lock_guard<std::mutex> l(mu);
           if (first_failure.empty()) first_failure = s.ToString();
         }
       }
     });
   }
+  auto give_turns = [&](int n) {
+    absl::MutexLock l(&mu);
+    turns += n;
+  };
+  auto until_done = [&] {
+    absl::MutexLock l(&mu);
+    auto idle = [&] {
+      mu.AssertHeld();
+      return turns == 0 && running == 0;
+    };
+    mu.Await(absl::Condition(&idle));
+  };
+  // Waits for the POLICY_CHANGED event of the next reload (SIGHUP gives no
+  // answer of its own).
+  uint64_t seen_events = 0;
+  auto policy_changed = [&] {
+    absl::Status s = operator_client->Subscribe(seen_events, [&](const v1::Event& e) {
+      seen_events = e.sequence();
+      return e.kind() != v1::POLICY_CHANGED;
+    });
+    ASSERT_TRUE(s.ok()) << s;
+  };
+
   std::string current = std::string(operator_client->GetPolicy()->sha256());
   std::set<std::string> versions = {current};
+  give_turns(8);
+  until_done();
   for (int i = 1; i <= 10; ++i) {
     std::ofstream(policy_) << original_ << "# reload " << i << "\n";
+    give_turns(8);  // these overlap the reload
     if (i % 2) {
       auto r = operator_client->ReloadPolicy();
       ASSERT_TRUE(r.ok()) << r.status();
       EXPECT_TRUE(r->changed());
     } else {
       kill(broker_->pid(), SIGHUP);
-      for (int wait = 0; wait < 250 && operator_client->GetPolicy()->sha256() == current; ++wait) {
-        absl::SleepFor(absl::Milliseconds(20));
-      }
     }
+    policy_changed();
+    until_done();
     const std::string next = std::string(operator_client->GetPolicy()->sha256());
     EXPECT_NE(next, current) << "reload " << i << (i % 2 ? " (RPC)" : " (SIGHUP)");
     current = next;
     versions.insert(current);
-    absl::SleepFor(absl::Milliseconds(50));
+    give_turns(4);  // decided under the new version
+    until_done();
   }
   // An invalid file in the middle of it changes nothing.
   const std::string in_force = std::string(operator_client->GetPolicy()->sha256());
   std::ofstream(policy_) << "convenant: {id: riec-oost-brabant, version: broken\n";
+  give_turns(8);
   auto invalid = operator_client->ReloadPolicy();
   EXPECT_EQ(invalid.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(invalid.status().message(), HasSubstr("not valid YAML"));
   EXPECT_EQ(operator_client->GetPolicy()->sha256(), in_force);
-  absl::SleepFor(absl::Milliseconds(100));
-  stop = true;
+  until_done();
+  {
+    absl::MutexLock l(&mu);
+    stop = true;
+  }
   for (auto& t : load) t.join();
   EXPECT_EQ(failed, 0) << first_failure;
-  EXPECT_GT(ok, 50);
   EXPECT_EQ(versions.size(), 11u) << "ten reloads, ten new versions";
 
   // The reloads and the requests around them are in the log, each request
@@ -184,7 +223,7 @@ TEST_F(ReloadTest, ReloadUnderLoadFailsNoRequest) {
     }
   }
   EXPECT_EQ(reloads, 10);
-  EXPECT_GT(deciding.size(), 2u) << "requests were decided under several versions";
+  EXPECT_EQ(deciding, versions) << "every version in force decided requests";
 }
 
 TEST_F(ReloadTest, EventsReachSubscribersLiveAndLaterThoseThatWereOffline) {

@@ -315,7 +315,8 @@ TEST_F(Stage2BrokerTest, EverythingOutsideTheDecisionIsRefusedAndLogged) {
       {"another subject", gemeente_.get(), elsewhere, "politie", absl::StatusCode::kPermissionDenied, "case.subjects"},
       {"another holder", gemeente_.get(), person, "uwv", absl::StatusCode::kPermissionDenied, "case.flows"},
       {"the other direction", politie_.get(), person, "gemeente-eindhoven", absl::StatusCode::kPermissionDenied, "case.flows"},
-      {"a partner not in the case", fiod.get(), person, "politie", absl::StatusCode::kPermissionDenied, "case.participants"},
+      // A case the caller may not see is not found, whoever it belongs to.
+      {"a partner not in the case", fiod.get(), person, "politie", absl::StatusCode::kNotFound, "case.scope"},
   };
   for (const auto& t : tries) {
     auto r = Request(*t.as, case_id, t.subject, t.holder);
@@ -400,7 +401,7 @@ TEST_F(Stage2BrokerTest, SilentEntriesNeverLeakButNotifyTheirHolder) {
   TempDir files("silent");
   std::ofstream(files / "onderzoek.csv") << "bsn\n" << person << "\n";
   CommandResult pub = Cli("politie", "partner-system",
-                          {"index", "publish", "--kind", "person-bsn", "--csv", files / "onderzoek.csv", "--silent"});
+                          {"index", "publish", "--kind", "person-bsn", "--csv", files / "onderzoek.csv", "--silent", "running-investigation"});
   ASSERT_EQ(pub.exit_code, 0) << pub.err;
   Publish(*uwv_, {Subject(v1::PERSON_BSN, person)});
   const std::string signal = Register(*gemeente_, "ondermijning", "drugs", {Subject(v1::PERSON_BSN, person)});
@@ -414,10 +415,22 @@ TEST_F(Stage2BrokerTest, SilentEntriesNeverLeakButNotifyTheirHolder) {
   EXPECT_THAT(query.out, Not(HasSubstr("politie")));
   // Nor is it asked to assess.
   EXPECT_THAT(gemeente_->RequestAssessments(signal)->holders(), ElementsAre("uwv"));
-  // Its holder is told instead.
+  // Its holder is told instead: who asked for which purpose, not in which
+  // signal.
   CommandResult events = Cli("politie", "partner-system", {"events", "--json"});
   EXPECT_THAT(events.out, HasSubstr("\"kind\":\"silent-match\""));
-  EXPECT_THAT(events.out, HasSubstr(signal));
+  EXPECT_THAT(events.out, HasSubstr("question of partner 'gemeente-eindhoven' for purpose 'ondermijning'"));
+  EXPECT_THAT(events.out, Not(HasSubstr(signal)));
+  // The RIEC's privacy officer sees the same notice.
+  auto riec_po = As("riec", "privacy-officer");
+  EXPECT_THAT(Kinds(Events(*riec_po)), Contains(v1::SILENT_MATCH));
+  // The asker's privacy officer reads its answer in the log, without the
+  // silent holder.
+  CommandResult audit = Cli("gemeente-eindhoven", "privacy-officer",
+                            {"audit", "subject", "--kind", "person-bsn", person});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("uwv"));
+  EXPECT_THAT(audit.out, Not(HasSubstr("politie")));
   // uwv is notified of its ordinary match.
   EXPECT_THAT(Kinds(Events(*uwv_)), Contains(v1::MATCH));
 }
@@ -501,7 +514,8 @@ TEST_F(Stage2BrokerTest, TheBrokerHoldsOnlyCiphertextAndDeletesIt) {
   scan(/*expect_sealed=*/true);
 
   // The broker cannot open it: only the requester's keyring can.
-  auto fetched = gemeente_->FetchContent(r->id());
+  auto fetched = gemeente_->FetchContent(
+      r->id(), *crypto::KeyProof(key_.secret_key, r->fetch_challenge(), r->id()));
   ASSERT_TRUE(fetched.ok()) << fetched.status();
   EXPECT_EQ(*crypto::OpenSealed(key_.public_key, key_.secret_key, fetched->sealed()), marker);
   scan(/*expect_sealed=*/false);
@@ -516,7 +530,9 @@ TEST_F(Stage2BrokerTest, TheBrokerHoldsOnlyCiphertextAndDeletesIt) {
   close.set_case_id(case2);
   close.mutable_outcome()->set_code(v1::OTHER);
   ASSERT_TRUE(chair_->CloseCase(close).ok());
-  EXPECT_EQ(gemeente_->FetchContent(r2->id()).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(gemeente_->FetchContent(r2->id(), *crypto::KeyProof(key_.secret_key, r2->fetch_challenge(), r2->id()))
+                .status().code(),
+            absl::StatusCode::kFailedPrecondition);
   scan(/*expect_sealed=*/false);
 }
 

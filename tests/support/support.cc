@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "log/disclosure_log.h"
-#include "storage/store.h"
+#include "storage/rocksdb_store.h"
 #include <iostream>
 
 namespace riec::testing {
@@ -32,7 +32,8 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
+            bool testing = false) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -44,6 +45,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& out, const 
     dup2(in, 0);
     dup2(o, 1);
     dup2(e, 2);
+    if (testing) setenv("RIEC_TESTING", "1", 1);
     execv(args[0], args.data());
     _exit(127);
   }
@@ -139,14 +141,20 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const Pki& p
     argv.push_back("--tls-crl-dir");
     argv.push_back(o.crl_dir);
   }
-  b->pid_ = Spawn(argv, b->output_file_, b->output_file_);
+  if (!o.test_clock.empty()) {
+    argv.push_back("--test-clock");
+    argv.push_back(o.test_clock);
+  }
+  argv.insert(argv.end(), o.extra_flags.begin(), o.extra_flags.end());
+  b->pid_ = Spawn(argv, b->output_file_, b->output_file_, !o.test_clock.empty());
   for (int i = 0; i < 300; ++i) {  // up to 30 s on a loaded machine
     if (std::filesystem::exists(ready)) {
       b->address_ = std::string(absl::StripAsciiWhitespace(Slurp(ready)));
       if (!b->address_.empty()) return b;
     }
     if (!b->Alive()) {
-      return absl::InternalError(absl::StrCat("riec-broker exited: ", b->Output()));
+      return absl::InternalError(
+          absl::StrCat("riec-broker exited with status ", b->exit_status(), ": ", b->Output()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -162,6 +170,7 @@ bool BrokerProcess::Alive() {
   int status = 0;
   if (waitpid(pid_, &status, WNOHANG) == pid_) {
     pid_ = -1;
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return false;
   }
   return true;
@@ -219,7 +228,7 @@ CommandResult Riec(Pki& pki, const std::string& address, const std::string& part
 }
 
 absl::StatusOr<std::vector<v1::LogRecord>> ReadLog(const std::string& data_dir) {
-  auto store = storage::Store::Open(data_dir, {});
+  auto store = storage::OpenRocksDbStore(data_dir);
   if (!store.ok()) return store.status();
   auto log = log::DisclosureLog::Open(store->get());
   if (!log.ok()) return log.status();
@@ -235,17 +244,19 @@ absl::StatusOr<std::vector<v1::LogRecord>> ReadLog(const std::string& data_dir) 
 }
 
 absl::StatusOr<std::string> DumpStore(const std::string& data_dir) {
-  auto store = storage::Store::Open(data_dir, {});
+  auto store = storage::OpenRocksDbStore(data_dir);
   if (!store.ok()) return store.status();
   std::string out;
-  for (int f = 0; f < storage::kFamilyCount; ++f) {
-    auto it = (*store)->NewIterator(static_cast<storage::Family>(f));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      out.append(it->key().data(), it->key().size());
-      out.push_back('\n');
-      out.append(it->value().data(), it->value().size());
-      out.push_back('\n');
-    }
+  for (int t = 0; t < storage::kTableCount; ++t) {
+    absl::Status s = storage::ScanPrefix(**store, static_cast<storage::Table>(t), "",
+                                         [&](absl::string_view k, absl::string_view v) {
+                                           out.append(k.data(), k.size());
+                                           out.push_back('\n');
+                                           out.append(v.data(), v.size());
+                                           out.push_back('\n');
+                                           return true;
+                                         });
+    if (!s.ok()) return s;
   }
   return out;
 }

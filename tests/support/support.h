@@ -80,6 +80,10 @@ class BrokerProcess {
     std::string services = "all";
     std::string crl_dir;
     std::string work_dir;  // ready file and output go here
+    // A file whose offset (seconds) moves the broker's clock; the broker is
+    // started with RIEC_TESTING=1 for it.
+    std::string test_clock;
+    std::vector<std::string> extra_flags;
   };
   static absl::StatusOr<std::unique_ptr<BrokerProcess>> Start(const Pki& pki, const Options& o);
   ~BrokerProcess();
@@ -91,11 +95,15 @@ class BrokerProcess {
   // SIGKILL: a crash.
   void Kill();
   bool Alive();
+  // The exit status of a broker that stopped by itself (seen by Alive()),
+  // -1 while it runs.
+  int exit_status() const { return exit_status_; }
   // Everything the broker printed.
   std::string Output() const;
 
  private:
   pid_t pid_ = -1;
+  int exit_status_ = -1;
   std::string address_, output_file_;
 };
 

@@ -3,7 +3,10 @@
 // finalize) and makes every call of proto/riec/v1.
 //
 // Errors are absl::Status with the broker's gRPC code and message, prefixed
-// with the address when the broker cannot be reached.
+// with the address when the broker cannot be reached. Every request is
+// checked against the contract's field limits before it is sent
+// (riec/common/request_limits.h): free text that carries a personal
+// identifier never leaves the partner.
 //
 // Thread-safety: a Client may be used from several threads at once.
 // Ownership: Connect returns an owned Client.
@@ -37,7 +40,8 @@ struct ConnectionOptions {
   std::string cert_file;      // this client's certificate (PEM)
   std::string key_file;       // this client's private key (PEM)
   std::string server_name;    // name to verify in the server certificate; empty: host
-  std::string on_behalf_of;   // official the calls are made for (optional)
+  std::string on_behalf_of;   // official the calls are made for (optional; any UTF-8 name)
+  std::string traceparent;    // W3C trace context sent with every call (optional)
   absl::Duration timeout = absl::Seconds(120);  // per call
 };
 
@@ -121,12 +125,17 @@ class Client {
   absl::StatusOr<v1::ContentRequest> GetRequest(const std::string& request_id);
   absl::StatusOr<v1::ContentRequest> ProvideContent(const v1::ProvideContentRequest& request);
   absl::StatusOr<v1::ContentRequest> RefuseRequest(const v1::RefuseRequestRequest& request);
-  absl::StatusOr<v1::FetchContentResponse> FetchContent(const std::string& request_id);
+  // `key_proof`: riec/crypto/sealed_box.h KeyProof of the requester's
+  // secret key and the request's fetch_challenge (stage2.h FetchAndOpen
+  // computes it from the keyring).
+  absl::StatusOr<v1::FetchContentResponse> FetchContent(const std::string& request_id,
+                                                        const std::string& key_proof);
 
   // Events after `after_sequence` (what was missed while offline).
   absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence, uint32_t limit = 0);
   // Calls `on_event` for each event after `after_sequence`, stored and new,
   // until `on_event` returns false or the stream ends. No deadline applies.
+  // Events arrive in batches (Events.SubscribeBatches).
   absl::Status Subscribe(uint64_t after_sequence,
                          const std::function<bool(const v1::Event&)>& on_event);
 
@@ -149,7 +158,7 @@ class Client {
 
  private:
   Client() = default;
-  void Prepare(grpc::ClientContext* ctx) const;
+  void Prepare(grpc::ClientContext* ctx, bool deadline = true) const;
   absl::Status Convert(const grpc::Status& s, const std::string& target) const;
 
   ConnectionOptions options_;

@@ -1,17 +1,36 @@
-// Verifying the disclosure log from the outside (docs/log-format.md §5-8):
-// tree-head signatures, the tree head a client trusts between runs, and
-// export files that an auditor checks offline.
+// Verifying the disclosure log from the outside (docs/log-format.md §5-9):
+// the rules a privacy officer's client follows, so that an integrator gets
+// them by linking the SDK.
 //
-// Thread-safety: pure functions and file I/O on the paths given.
+//  * A tree head is accepted only with the pinned log key's signature, and
+//    the trusted head advances only through a verified consistency proof:
+//    a log that shrank (ROLLBACK) or whose history differs (REWRITTEN
+//    HISTORY) is refused.
+//  * Each entry is checked against its leaf: a record must hash to the
+//    leaf's record_sha256 and carry its kind and time (ALTERED RECORD).
+//  * A page's scope attestation must be the log key's signature over its
+//    entries (SCOPE ATTESTATION): no entry relabelled, no view altered.
+//  * An erased record must have been erased by a retention sweep at least
+//    the retention in force after its time, and that retention at least the
+//    legal minimum (PREMATURE ERASURE).
+//
+// Every failure is DATA_LOSS whose message begins with the capitalised
+// name of what an auditor must act on.
+//
+// Thread-safety: a LogVerifier is used from one thread; the functions are
+// pure or do file I/O on the paths given.
 #ifndef RIEC_SDK_LOG_VERIFY_H_
 #define RIEC_SDK_LOG_VERIFY_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "riec/v1/transparency.pb.h"
 
 namespace riec::sdk {
@@ -27,27 +46,68 @@ absl::Status SaveTrustedHead(const std::string& path, const v1::TrustedTreeHead&
 // $XDG_STATE_HOME/riec (else ~/.local/state/riec)/trusted-head-<log id>.json
 std::string DefaultTrustedHeadPath(const std::string& log_id);
 
-// One line of an export file.
-struct ExportEntry {
-  uint64_t index = 0;
-  std::string leaf_hash;
-  v1::EntryStatus status = v1::ENTRY_STATUS_UNSPECIFIED;
-  std::string record;  // bytes, if present
+class LogVerifier {
+ public:
+  // `public_key`: the log key the auditor pins. `trusted`: the head trusted
+  // so far (nullopt on first use).
+  LogVerifier(std::string public_key, std::optional<v1::SignedTreeHead> trusted);
+
+  // Accepts `head` if it is signed by the pinned key and extends the trusted
+  // head: `consistency` is the proof from the trusted size to head's size
+  // (ignored on first use and when the sizes are equal).
+  absl::Status Advance(const v1::SignedTreeHead& head, const std::vector<std::string>& consistency);
+  const std::optional<v1::SignedTreeHead>& trusted() const { return trusted_; }
+
+  // Checks one entry against its leaf, and remembers what the erasure
+  // check needs (sweeps seen, records erased).
+  absl::Status CheckEntry(const v1::LogEntry& entry);
+  // Checks the attestation of a page of entries (each already checked with
+  // CheckEntry) for `scope` ("all" or a partner id; empty: any).
+  absl::Status CheckAttestation(const v1::ScopeAttestation& attestation,
+                                const google::protobuf::RepeatedPtrField<v1::LogEntry>& entries,
+                                const std::string& scope) const;
+  // Checks every erased record seen against the sweeps seen; records erased
+  // by a sweep this run did not see must be at least the legal minimum older
+  // than `now_millis` (the newest head's time).
+  absl::Status CheckErasures(uint64_t now_millis) const;
+
+  struct Counts {
+    uint64_t present = 0, partial = 0, redacted = 0, withheld = 0, unreadable = 0;
+  };
+  const Counts& counts() const { return counts_; }
+
+ private:
+  std::string public_key_;
+  std::string log_id_;
+  std::optional<v1::SignedTreeHead> trusted_;
+  Counts counts_;
+  // Record index -> (sweep time µs, retention seconds) of the sweep that
+  // says it erased it.
+  std::map<uint64_t, std::pair<int64_t, int64_t>> swept_;
+  // Erased record index -> its time (µs), from its leaf.
+  std::map<uint64_t, int64_t> erased_;
 };
 
+// Export files (docs/log-format.md §9): a header line, then per page of
+// records one line per entry and the page's attestation line.
 std::string ExportHeaderLine(const v1::ExportHeader& header);
-std::string ExportEntryLine(const ExportEntry& entry);
+std::string ExportEntryLine(const v1::LogEntry& entry);
+std::string ExportAttestationLine(const v1::ScopeAttestation& attestation, uint64_t first,
+                                  uint64_t count);
 
 struct ExportReport {
-  uint64_t records = 0, present = 0, redacted = 0, withheld = 0;
+  uint64_t records = 0;
+  LogVerifier::Counts counts;
   v1::ExportHeader header;
   bool key_from_file = false;  // no pinned key was given
 };
 
-// Verifies an export file: the head's signature (with `public_key`, or the
-// file's own if empty), every present record against its leaf hash, the
-// indices 0..size-1 complete and in order, and the root recomputed from all
-// leaf hashes against the signed head. DATA_LOSS naming the first problem.
+// Verifies an export file: strict JSON on every line; the head's signature
+// (with `public_key`, or the file's own if empty); every entry against its
+// leaf; every entry covered, in order, by an attestation of the header's
+// scope; the indices 0..size-1 complete; erasures against the sweeps; and
+// the root recomputed from all leaf hashes against the signed head.
+// DATA_LOSS naming the first problem.
 absl::StatusOr<ExportReport> VerifyExportFile(const std::string& path,
                                               const std::string& public_key);
 
