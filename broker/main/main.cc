@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "CLI/CLI.hpp"
 #include "google/protobuf/stubs/logging.h"
@@ -30,12 +31,14 @@ int main(int argc, char** argv) {
   app.add_option("--key-dir", key_dir, "key directory; the OPRF key is created there on first start");
   app.add_option("--services", services, "services to host: all (default), pseudonymiser, index");
   app.add_option("--ready-file", ready_file, "write host:port to this file once listening");
-  std::string sweep_interval, tree_head_interval, test_clock;
+  std::string sweep_interval, tree_head_interval, crl_reload_interval, test_clock;
   app.add_option("--test-clock", test_clock,
                  "tests only (needs RIEC_TESTING=1): a file with a clock offset in seconds")
       ->group("");
   app.add_option("--tree-head-interval", tree_head_interval,
                  "how often a tree head is signed while records arrive (default 2s)");
+  app.add_option("--crl-reload-interval", crl_reload_interval,
+                 "how often the CRLs of --tls-crl-dir are read again (default 1m; also on SIGHUP)");
   app.add_option("--sweep-interval", sweep_interval,
                  "how often the retention sweeper runs, e.g. 1h (default); 0 or off: only on request");
   size_t store_memory_mib = 0;
@@ -83,13 +86,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!tree_head_interval.empty()) {
-    auto d = riec::policy::ParseDuration(tree_head_interval);
-    if (!d.ok()) {
-      std::cerr << "riec-broker: --tree-head-interval: " << d.status().message() << "\n";
+  for (auto [flag, text, target] :
+       {std::tuple{"--tree-head-interval", &tree_head_interval, &config.tree_head_interval},
+        std::tuple{"--crl-reload-interval", &crl_reload_interval, &config.crl_reload_interval}}) {
+    if (text->empty()) continue;
+    auto d = riec::policy::ParseDuration(*text);
+    if (!d.ok() || *d <= absl::ZeroDuration()) {
+      std::cerr << "riec-broker: " << flag << ": "
+                << (d.ok() ? std::string("must be positive") : std::string(d.status().message()))
+                << "\n";
       return 2;
     }
-    config.tree_head_interval = *d;
+    *target = *d;
   }
   if (!services.empty()) {
     if (absl::Status s = riec::server::SetServices(services, &config); !s.ok()) {

@@ -74,7 +74,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     options.oprf_key = &b->key_->key;
   }
   b->core_ = std::make_unique<core::BrokerCore>(env, options);
-  b->transport_ = std::make_unique<GrpcTransport>(b->core_.get(), b->log_.get(), GrpcTransport::Options{});
+  b->transport_ = std::make_unique<GrpcTransport>(
+      b->core_.get(), b->log_.get(), GrpcTransport::Options{.revocations = b->revocations_.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -120,7 +121,7 @@ void Broker::Wait() {
 
 void Broker::Maintain() {
   absl::Time next_sweep = absl::Now() + config_.sweep_interval;
-  absl::Time next_crl = absl::Now() + absl::Minutes(1);
+  absl::Time next_crl = absl::Now() + config_.crl_reload_interval;
   absl::Time next_flush = absl::Now() + absl::Seconds(5);
   bool store_writable = true;
   absl::MutexLock lock(&maintenance_mu_);
@@ -166,7 +167,7 @@ void Broker::Maintain() {
         std::cerr << "riec-broker: CRLs not reloaded (the previous ones stay in force): "
                   << n.status().message() << std::endl;
       }
-      next_crl = now + absl::Minutes(1);
+      next_crl = now + config_.crl_reload_interval;
     }
     maintenance_mu_.Lock();
   }

@@ -86,13 +86,12 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(where(v, "sweep_interval") + ": " +
                                             std::string(s.message()));
         }
-      } else if (key == "tree_head_interval") {
+      } else if (key == "tree_head_interval" || key == "crl_reload_interval") {
         auto d = policy::ParseDuration(v.as<std::string>());
         if (!d.ok()) {
-          return absl::InvalidArgumentError(where(v, "tree_head_interval") + ": " +
-                                            std::string(d.status().message()));
+          return absl::InvalidArgumentError(where(v, key) + ": " + std::string(d.status().message()));
         }
-        c.tree_head_interval = *d;
+        (key == "tree_head_interval" ? c.tree_head_interval : c.crl_reload_interval) = *d;
       } else if (key == "store_memory_mib" || key == "store_reserve_mib") {
         const bool memory = key == "store_memory_mib";
         const int64_t min = memory ? 16 : 4, max = memory ? 65536 : 1 << 20;
@@ -129,8 +128,8 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file, sweep_interval, tree_head_interval, store_memory_mib, "
-              "store_reserve_mib)");
+              "ready_file, sweep_interval, tree_head_interval, crl_reload_interval, "
+              "store_memory_mib, store_reserve_mib)");
         }
         *target = v.as<std::string>();
       }

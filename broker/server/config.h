@@ -33,6 +33,8 @@ struct BrokerConfig {
   absl::Duration sweep_interval = absl::Hours(1);
   // How often a tree head is signed while records arrive.
   absl::Duration tree_head_interval = absl::Seconds(2);
+  // How often the CRLs of tls.crl_dir are read again (also on SIGHUP).
+  absl::Duration crl_reload_interval = absl::Minutes(1);
   // The store's memory budget (block cache and memtables together): what
   // the working set of the index, its filters and the recent writes may
   // keep in memory (docs/storage.md).

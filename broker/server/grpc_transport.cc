@@ -325,7 +325,7 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
 };
 
 GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options)
-    : core_(core), log_(log), pool_(options.workers) {
+    : core_(core), log_(log), callers_(options.revocations), pool_(options.workers) {
   log_->OnGrowth([this](uint64_t) { WakeStreams(); });
 }
 

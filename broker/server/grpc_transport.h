@@ -51,6 +51,8 @@ class GrpcTransport final : public grpc::CallbackGenericService {
  public:
   struct Options {
     int workers = 32;
+    // Checked at every call (peer.h); may be null.
+    const Revocations* revocations = nullptr;
   };
   GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options);
   ~GrpcTransport() override;

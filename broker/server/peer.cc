@@ -108,6 +108,20 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     if (!identity.ok()) return identity.status();
     call.caller.identity = *std::move(identity);
   }
+  if (revocations_ != nullptr) {
+    const uint64_t generation = revocations_->generation();
+    absl::MutexLock l(&mu_);
+    auto it = known_.find(key);
+    if (it != known_.end() && it->second.pem == pem) {
+      if (it->second.checked_generation != generation) {
+        it->second.revoked = revocations_->Revoked(pem);
+        it->second.checked_generation = generation;
+      }
+      if (it->second.revoked) return absl::UnauthenticatedError(*it->second.revoked);
+    } else if (auto why = revocations_->Revoked(pem)) {
+      return absl::UnauthenticatedError(*why);
+    }
+  }
   const auto& md = context.client_metadata();
   if (auto it = md.find(kOnBehalfOfKey); it != md.end()) {
     auto name = DecodeOnBehalfOf(absl::string_view(it->second.data(), it->second.size()));

@@ -11,6 +11,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "core/env.h"
 #include "riec/common/call_metadata.h"
 #include "riec/common/identity.h"
+#include "server/tls.h"
 
 namespace riec::server {
 
@@ -34,9 +36,13 @@ absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>&
 std::string CertificateSha256(const std::string& pem);
 
 // Caches the identity of each client certificate, so that a call costs a
-// hash lookup rather than a PEM parse.
+// hash lookup rather than a PEM parse. With `revocations`, every call's
+// certificate is also checked against the CRLs in force (again after each
+// reload), so that a revoked certificate stops working on connections it
+// opened before the revocation, not only at the next handshake.
 class CallerCache {
  public:
+  explicit CallerCache(const Revocations* revocations = nullptr) : revocations_(revocations) {}
   // The call's caller: identity and fingerprint from the certificate,
   // on-behalf-of and trace context from the metadata.
   absl::StatusOr<core::Call> CallOf(const grpc::ServerContextBase& context, std::string method);
@@ -48,7 +54,10 @@ class CallerCache {
     std::string pem;
     absl::StatusOr<Identity> identity;
     std::string sha256;
+    uint64_t checked_generation = 0;  // of the revocations; 0: never
+    std::optional<std::string> revoked;
   };
+  const Revocations* const revocations_;
   absl::Mutex mu_;
   absl::flat_hash_map<size_t, Known> known_ ABSL_GUARDED_BY(mu_);
 };

@@ -138,6 +138,7 @@ absl::StatusOr<size_t> Revocations::Reload() {
   const size_t n = loaded.size();
   absl::MutexLock l(&mu_);
   crls_ = std::move(loaded);
+  ++generation_;
   return n;
 }
 

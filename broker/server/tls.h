@@ -12,6 +12,7 @@
 
 #include <grpcpp/security/server_credentials.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,11 +59,16 @@ class Revocations {
   // if any.
   std::optional<absl::Time> EarliestNextUpdate() const;
 
+  // Changes with every successful (re)load: what was checked against an
+  // earlier generation must be checked again.
+  uint64_t generation() const { return generation_.load(); }
+
  private:
   explicit Revocations(TlsFiles files) : files_(std::move(files)) {}
   const TlsFiles files_;
   mutable absl::Mutex mu_;
   std::vector<X509CrlPtr> crls_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{1};
 };
 
 // Checks that the files exist, parse, and that the key matches the
