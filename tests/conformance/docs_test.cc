@@ -1,6 +1,7 @@
 // The formats that outlive a process are specified in docs/; these tests
 // hold the documents and the code to each other.
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
+#include "riec/common/identifiers.h"
 #include "riec/common/subject_kind.h"
 #include "riec/merkle/tree_head.h"
 #include "storage/store.h"
@@ -144,6 +146,21 @@ TEST(PseudonymDocTest, ExampleTablesGiveTheDocumentedCanonicalForms) {
     ++checked;
   }
   EXPECT_GE(checked, 6);
+}
+
+TEST(PseudonymDocTest, TheIbanCountriesAreExactlyTheAcceptedOnes) {
+  const std::string doc = Doc("pseudonyms.md");
+  const size_t at = doc.find("### bank-account");
+  ASSERT_NE(at, std::string::npos);
+  static const std::regex kRow(R"(^\| `([A-Z]{2})` \| (\d+) \|$)");
+  std::istringstream lines(doc.substr(at));
+  std::string line;
+  std::map<std::string, int> documented;
+  while (std::getline(lines, line) && line.rfind("## ", 0) != 0) {
+    std::smatch m;
+    if (std::regex_match(line, m, kRow)) documented[m[1].str()] = std::stoi(m[2].str());
+  }
+  EXPECT_EQ(documented, IbanLengths());
 }
 
 TEST(PolicyDocTest, TheExampleIsAValidPolicyWithWhatItShows) {

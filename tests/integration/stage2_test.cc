@@ -31,17 +31,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A fake BSN that passes the elfproef: 99 and six digits from `n`, then
-// the check digit (numbers whose check digit would be 10 are skipped).
-std::string Bsn(int n) {
-  for (int k = n;; k += 1000) {
-    std::string d = absl::StrCat(99000000 + k % 1000000);
-    int sum = 0;
-    for (int i = 0; i < 8; ++i) sum += (9 - i) * (d[i] - '0');
-    const int check = sum % 11;
-    if (check < 10) return d + std::to_string(check);
-  }
-}
+std::string Bsn(int n) { return FakeBsn(n); }
 
 class Stage2BrokerTest : public BrokerTest {
  protected:

@@ -5,7 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -216,6 +221,56 @@ std::unique_ptr<sdk::Client> Connect(Pki& pki, const std::string& address,
     return nullptr;
   }
   return *std::move(c);
+}
+
+absl::StatusOr<std::string> RawCall(Pki& pki, const std::string& address,
+                                    const std::string& partner, const std::string& role,
+                                    const std::string& method, const std::string& request,
+                                    const std::vector<std::pair<std::string, std::string>>& metadata) {
+  Pki::Files f = pki.Client(partner, role);
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = Slurp(pki.ca_cert());
+  ssl.pem_cert_chain = Slurp(f.cert);
+  ssl.pem_private_key = Slurp(f.key);
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  args.SetMaxSendMessageSize(64 << 20);
+  grpc::GenericStub stub(grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
+  grpc::Slice slice(request.data(), request.size());
+  grpc::ByteBuffer in(&slice, 1), out;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> l(mu);
+    status = std::move(s);
+    done = true;
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> l(mu);
+  cv.wait(l, [&] { return done; });
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  }
+  std::vector<grpc::Slice> slices;
+  (void)out.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return bytes;
+}
+
+std::string FakeBsn(int n) {
+  for (int k = n;; k += 1000) {
+    std::string d = absl::StrCat(99000000 + k % 1000000);
+    int sum = 0;
+    for (int i = 0; i < 8; ++i) sum += (9 - i) * (d[i] - '0');
+    const int check = sum % 11;
+    if (check < 10) return d + std::to_string(check);
+  }
 }
 
 CommandResult Riec(Pki& pki, const std::string& address, const std::string& partner,

@@ -115,6 +115,19 @@ sdk::ConnectionOptions Connection(Pki& pki, const std::string& address,
 std::unique_ptr<sdk::Client> Connect(Pki& pki, const std::string& address,
                                      const std::string& partner, const std::string& role);
 
+// A call made without the SDK (which checks requests before sending them):
+// `request` is sent as it is, with the metadata given, as a hostile or
+// home-made client would. The status is the broker's; on OK, the response
+// bytes.
+absl::StatusOr<std::string> RawCall(Pki& pki, const std::string& address,
+                                    const std::string& partner, const std::string& role,
+                                    const std::string& method, const std::string& request,
+                                    const std::vector<std::pair<std::string, std::string>>& metadata = {});
+
+// A fake BSN that passes the elfproef, different for each n (never a real
+// person's: the 99 prefix is not issued).
+std::string FakeBsn(int n);
+
 // Runs the riec command as partner/role against `address`.
 CommandResult Riec(Pki& pki, const std::string& address, const std::string& partner,
                    const std::string& role, const std::vector<std::string>& args);
