@@ -289,6 +289,10 @@ const std::string* Str(const JsonValue* v) {
 absl::StatusOr<ExportReport> VerifyExportFile(const std::string& path, const std::string& public_key) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  return VerifyExport(in, public_key);
+}
+
+absl::StatusOr<ExportReport> VerifyExport(std::istream& in, const std::string& public_key) {
   ExportReport report;
   std::string line;
   if (!std::getline(in, line) || !ParseStrictJson(line).ok() ||

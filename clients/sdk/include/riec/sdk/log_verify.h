@@ -23,6 +23,7 @@
 #define RIEC_SDK_LOG_VERIFY_H_
 
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <optional>
 #include <string>
@@ -110,6 +111,8 @@ struct ExportReport {
 // DATA_LOSS naming the first problem.
 absl::StatusOr<ExportReport> VerifyExportFile(const std::string& path,
                                               const std::string& public_key);
+// The same, from a stream of the file's lines.
+absl::StatusOr<ExportReport> VerifyExport(std::istream& in, const std::string& public_key);
 
 }  // namespace riec::sdk
 
