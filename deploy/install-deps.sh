@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libsodium-dev libyaml-cpp-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libcli11-dev
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<TreeHeadSigner>> TreeHeadSigner::Create(storage::
       return absl::DataLossError("a signed tree head covers more records than the log has "
                                  "(the store was rolled back)");
     }
+    absl::MutexLock lock(&s->mu_);  // not shared yet; the lock keeps the analysis exact
     s->latest_ = head;
   }
   return s;

@@ -64,7 +64,7 @@ TEST(RowsTest, NameColumnsInDutch) {
   auto t = ParseCsv("achternaam;voorletters;geboortedatum\nde Vries;J.P.;12-03-1985\n");
   auto rows = RowsForKind(*t, v1::PERSON_NAME_DOB, kToday);
   ASSERT_TRUE(rows.ok());
-  EXPECT_EQ((*rows)[0].canonical, "de vries|jp|1985-03-12");
+  EXPECT_EQ((*rows)[0].canonical, "de vries|j.p.|1985-03-12");
 }
 
 TEST(SubjectArgTest, KindAndValue) {

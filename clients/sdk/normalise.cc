@@ -123,9 +123,12 @@ absl::StatusOr<std::string> Initials(absl::string_view given) {
   }
   auto folded = FoldName(given, "given names", /*dots_separate=*/true);
   if (!folded.ok()) return folded.status();
+  // Each initial with its dot, so that the canonical form reads back as the
+  // same initials ("jp" would read back as one name, "j").
   std::string initials;
   for (absl::string_view word : absl::StrSplit(*folded, ' ', absl::SkipEmpty())) {
     initials.push_back(word[0]);
+    initials.push_back('.');
   }
   return initials;
 }
