@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -19,16 +20,46 @@
 #include "riec/common/subject_kind.h"
 #include "riec/common/time_util.h"
 #include "riec/merkle/merkle.h"
-#include "cli/commands.h"
+#include "cli/command_group.h"
+#include "cli/common.h"
 #include "cli/output.h"
 #include "cli/subjects_input.h"
-#include "google/protobuf/util/json_util.h"
 #include "riec/policy/policy.h"
 #include "riec/sdk/log_verify.h"
 #include "riec/sdk/normalise.h"
 
 namespace riec::cli {
 namespace {
+
+// The flags of riec audit list and riec audit stats that select records.
+struct AuditFilterArgs {
+  std::string from, to, partner, purpose, signal, case_id, pseudonym_hex, subject;
+  std::vector<std::string> kinds;
+};
+
+struct AuditListArgs {
+  AuditFilterArgs filter;
+  int limit = 100;
+  std::string format = "table";  // table, csv, json
+  bool verify = false;
+};
+
+struct AuditSubjectArgs {
+  std::string kind, value, format = "table";
+};
+
+struct AuditStatsArgs {
+  AuditFilterArgs filter;
+  bool json = false;
+};
+
+struct AuditVerifyArgs {
+  std::string state;    // trusted-head file (default per log)
+  std::string log_key;  // pinned public key, hex
+  std::string export_file;
+  bool full = false;
+  int sample = 64;
+};
 
 constexpr int kAlert = 3;
 
@@ -140,7 +171,7 @@ std::string CsvCell(const std::string& s) {
   return "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\"";
 }
 
-absl::StatusOr<v1::RecordFilter> BuildFilter(sdk::Client& client, const AuditFilterArgs& a) {
+absl::StatusOr<v1::RecordFilter> BuildFilter(sdk::Api& client, const AuditFilterArgs& a) {
   v1::RecordFilter f;
   if (!a.from.empty()) {
     auto t = ParseWhen(a.from, "--from");
@@ -198,7 +229,7 @@ struct Listing {
 // Checks that each listed record is in the log: it matches its leaf, the
 // page's attestation vouches for its status and view, and the leaf is in the
 // signed head.
-absl::Status VerifyListed(sdk::Client& client, const Listing& listing) {
+absl::Status VerifyListed(sdk::Api& client, const Listing& listing) {
   auto info = client.GetLogInfo();
   if (!info.ok()) return info.status();
   sdk::LogVerifier verifier(info->public_key(), std::nullopt);
@@ -222,7 +253,7 @@ absl::Status VerifyListed(sdk::Client& client, const Listing& listing) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Listing> Fetch(sdk::Client& client, const v1::RecordFilter& f, int limit) {
+absl::StatusOr<Listing> Fetch(sdk::Api& client, const v1::RecordFilter& f, int limit) {
   Listing out;
   v1::ListRecordsRequest req;
   *req.mutable_filter() = f;
@@ -264,9 +295,7 @@ std::string CertificateIdentity(const std::string& cert_file) {
   return out;
 }
 
-}  // namespace
-
-int AuditList(sdk::Client& client, const AuditListArgs& a, std::ostream& out) {
+int AuditList(sdk::Api& client, const AuditListArgs& a, std::ostream& out) {
   auto filter = BuildFilter(client, a.filter);
   if (!filter.ok()) return Fail(filter.status());
   if (a.format != "table" && a.format != "csv" && a.format != "json") {
@@ -280,14 +309,9 @@ int AuditList(sdk::Client& client, const AuditListArgs& a, std::ostream& out) {
   const std::vector<v1::AuditedRecord>* records = &listing->records;
   const v1::SignedTreeHead& head = listing->head;
   if (a.format == "json") {
-    std::vector<std::string> items;
     for (const auto& r : *records) {
-      std::string json;
-      (void)google::protobuf::util::MessageToJsonString(r.record(), &json);
-      items.push_back(absl::StrCat("{\"index\":", r.index(), ",\"leaf_hash\":", JsonString(ToHex(r.leaf_hash())),
-                                   ",\"record\":", json, "}"));
+      if (absl::Status s = PrintJson(r, out); !s.ok()) return Fail(s);
     }
-    out << "[" << absl::StrJoin(items, ",\n") << "]\n";
   } else if (a.format == "csv") {
     out << "index,time_utc,kind,actor,purpose,signal,summary,rule,legal_basis,policy_version\n";
     for (const auto& ar : *records) {
@@ -312,7 +336,7 @@ int AuditList(sdk::Client& client, const AuditListArgs& a, std::ostream& out) {
   return 0;
 }
 
-int AuditSubject(sdk::Client& client, const std::string& kind_tag, const std::string& value,
+int AuditSubject(sdk::Api& client, const std::string& kind_tag, const std::string& value,
                  const std::string& format, std::ostream& out) {
   auto kind = ParseKind(kind_tag);
   if (!kind.ok()) return Fail(kind.status());
@@ -327,14 +351,9 @@ int AuditSubject(sdk::Client& client, const std::string& kind_tag, const std::st
   const std::vector<v1::AuditedRecord>* records = &listing->records;
   const v1::SignedTreeHead& head = listing->head;
   if (format == "json") {
-    std::vector<std::string> items;
     for (const auto& r : *records) {
-      std::string json;
-      (void)google::protobuf::util::MessageToJsonString(r.record(), &json);
-      items.push_back(absl::StrCat("{\"index\":", r.index(), ",\"record\":", json, "}"));
+      if (absl::Status s = PrintJson(r, out); !s.ok()) return Fail(s);
     }
-    out << "{\"kind\":" << JsonString(kind_tag) << ",\"pseudonym\":" << JsonString(ToHex(pseudonym))
-        << ",\"records\":[" << absl::StrJoin(items, ",") << "]}\n";
     return 0;
   }
   out << "Disclosures concerning " << kind_tag << " " << value << " (pseudonym "
@@ -361,19 +380,14 @@ int AuditSubject(sdk::Client& client, const std::string& kind_tag, const std::st
   return 0;
 }
 
-int AuditStats(sdk::Client& client, const AuditFilterArgs& a, bool json, std::ostream& out) {
+int AuditStats(sdk::Api& client, const AuditFilterArgs& a, bool json, std::ostream& out) {
   auto filter = BuildFilter(client, a);
   if (!filter.ok()) return Fail(filter.status());
   v1::AuditStatisticsRequest req;
   *req.mutable_filter() = *filter;
   auto s = client.GetAuditStatistics(req);
   if (!s.ok()) return Fail(s.status());
-  if (json) {
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(*s, &text);
-    out << text << "\n";
-    return 0;
-  }
+  if (json) return ExitCode(PrintJson(*s, out));
   out << "records: " << Count(s->records()) << "; stage-1 subjects answered: " << Count(s->subjects_answered())
       << "; hits: " << Count(s->hits());
   if (s->subjects_answered() > 0) {
@@ -401,7 +415,7 @@ int AuditStats(sdk::Client& client, const AuditFilterArgs& a, bool json, std::os
   return 0;
 }
 
-int AuditExport(sdk::Client& client, const std::string& path, const std::string& cert_file,
+int AuditExport(sdk::Api& client, const std::string& path, const std::string& cert_file,
                 std::ostream& out) {
   auto info = client.GetLogInfo();
   if (!info.ok()) return Fail(info.status());
@@ -452,7 +466,7 @@ int AuditExport(sdk::Client& client, const std::string& path, const std::string&
   return 0;
 }
 
-int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out) {
+int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
   std::string pinned;
   if (!a.log_key.empty()) {
     auto k = FromHex(a.log_key);
@@ -596,6 +610,72 @@ int AuditVerify(sdk::Client* client, const AuditVerifyArgs& a, std::ostream& out
         << "; compare it with the key the RIEC publishes (or pass --log-key)\n";
   }
   return 0;
+}
+
+void AddFilter(CLI::App* cmd, AuditFilterArgs& f) {
+  cmd->add_option("--from", f.from, "records at or after this date (YYYY-MM-DD) or time (RFC 3339)");
+  cmd->add_option("--to", f.to, "records before this time, or through this date");
+  cmd->add_option("--partner", f.partner, "records in which this partner is actor, holder or recipient");
+  cmd->add_option("--purpose", f.purpose, "records of this purpose");
+  cmd->add_option("--signal", f.signal, "records of this signal");
+  cmd->add_option("--case", f.case_id, "records of this case (decision, unlock, content, outcome)");
+  cmd->add_option("--kind", f.kinds, "record kinds (repeatable), e.g. stage1-answered, request-denied");
+  cmd->add_option("--subject", f.subject, "records about this subject, kind:value (pseudonymised first)");
+  cmd->add_option("--pseudonym", f.pseudonym_hex, "records about this pseudonym (hex)");
+}
+
+}  // namespace
+
+void RegisterAuditCommands(CLI::App& app, Dispatch& d) {
+  auto* audit = app.add_subcommand("audit", "audit the disclosure log (privacy officers)");
+  audit->require_subcommand(1);
+  auto list = std::make_shared<AuditListArgs>();
+  auto* alist = audit->add_subcommand("list", "records matching the filters, oldest first");
+  AddFilter(alist, list->filter);
+  alist->add_option("--limit", list->limit, "at most this many records (default 100)");
+  alist->add_option("--format", list->format, "table (default), csv or json");
+  alist->add_flag("--verify", list->verify, "check each record's inclusion in the signed tree head");
+  d.Online(alist, [list](sdk::Api& c) { return AuditList(c, *list, std::cout); });
+
+  auto subject = std::make_shared<AuditSubjectArgs>();
+  auto* asubject = audit->add_subcommand(
+      "subject", "every disclosure concerning a person, company, address or vehicle (access requests)");
+  asubject->add_option("--kind", subject->kind, "subject kind")->required();
+  asubject->add_option("value", subject->value, "the identifier")->required();
+  asubject->add_option("--format", subject->format, "table (default) or json");
+  d.Online(asubject, [subject](sdk::Api& c) {
+    return AuditSubject(c, subject->kind, subject->value, subject->format, std::cout);
+  });
+
+  auto stats = std::make_shared<AuditStatsArgs>();
+  auto* astats = audit->add_subcommand("stats", "disclosures per partner, purpose and week; refusals; hit rate");
+  AddFilter(astats, stats->filter);
+  astats->add_flag("--json", stats->json, "print JSON");
+  d.Online(astats, [stats](sdk::Api& c) { return AuditStats(c, stats->filter, stats->json, std::cout); });
+
+  auto export_file = std::make_shared<std::string>();
+  auto* aexport = audit->add_subcommand("export", "write the log (in your scope) to a file an auditor verifies offline");
+  aexport->add_option("--out", *export_file, "export file (JSON lines)")->required();
+  d.Online(aexport, [export_file, &d](sdk::Api& c) {
+    return AuditExport(c, *export_file, d.connection.cert_file, std::cout);
+  });
+
+  auto verify = std::make_shared<AuditVerifyArgs>();
+  auto* averify = audit->add_subcommand(
+      "verify", "check the log: signature, consistency with the head you trusted, inclusion of what it reads");
+  averify->add_option("--state", verify->state, "file with the tree head this client trusts (default per log)");
+  averify->add_option("--log-key", verify->log_key, "the log's public key (hex) as the RIEC publishes it");
+  averify->add_option("--export", verify->export_file, "verify an export file offline instead");
+  averify->add_flag("--full", verify->full, "read every leaf and recompute the root");
+  averify->add_option("--sample", verify->sample, "records to check for inclusion (default 64, newest and a random block)");
+  // Online, or offline with --export: chosen once the flags are parsed.
+  averify->callback([verify, &d] {
+    if (!verify->export_file.empty()) {
+      d.offline = [verify] { return AuditVerify(nullptr, *verify, std::cout); };
+    } else {
+      d.online = [verify](sdk::Api& c) { return AuditVerify(&c, *verify, std::cout); };
+    }
+  });
 }
 
 }  // namespace riec::cli

@@ -2,9 +2,16 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace riec::cli {
 namespace {
@@ -36,24 +43,40 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header,
   for (const auto& r : rows) line(r);
 }
 
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+absl::Status PrintJson(const google::protobuf::Message& message, std::ostream& out) {
+  namespace pb = google::protobuf;
+  // Serialised deterministically (map entries sorted by key), then printed
+  // as MessageToJsonString would: the same JSON on every run.
+  std::string binary;
+  {
+    pb::io::StringOutputStream stream(&binary);
+    pb::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!message.SerializeToCodedStream(&coded)) {
+      return absl::InternalError(absl::StrCat("cannot serialise ", message.GetTypeName()));
     }
   }
-  return out + "\"";
+  const pb::DescriptorPool* pool = message.GetDescriptor()->file()->pool();
+  std::unique_ptr<pb::util::TypeResolver> resolver(
+      pb::util::NewTypeResolverForDescriptorPool("type.googleapis.com", pool));
+  pb::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  const auto s = pb::util::BinaryToJsonString(
+      resolver.get(), absl::StrCat("type.googleapis.com/", message.GetDescriptor()->full_name()), binary,
+      &json, options);
+  if (!s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print ", message.GetTypeName(), " as JSON: ", std::string(s.message())));
+  }
+  out << json << "\n";
+  return absl::OkStatus();
+}
+
+google::protobuf::Struct StringStruct(const std::vector<std::pair<std::string, std::string>>& fields) {
+  google::protobuf::Struct s;
+  for (const auto& [key, value] : fields) (*s.mutable_fields())[key].set_string_value(value);
+  return s;
 }
 
 std::string Count(uint64_t n) {

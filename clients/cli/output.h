@@ -1,5 +1,6 @@
-// Terminal output of the riec command: aligned tables, JSON strings, and a
-// progress bar that appears only when stderr is a terminal.
+// Terminal output of the riec command: aligned tables, JSON (the one path
+// every --json and --format json takes), and a progress bar that appears
+// only when stderr is a terminal.
 //
 // Thread-safety: ProgressBar is used from one thread at a time.
 #ifndef RIEC_CLI_OUTPUT_H_
@@ -8,9 +9,12 @@
 #include <chrono>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace riec::cli {
 
@@ -18,8 +22,16 @@ namespace riec::cli {
 void PrintTable(std::ostream& out, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 
-// A JSON string literal, quotes included.
-std::string JsonString(absl::string_view s);
+// Prints `message` in the protobuf JSON mapping (docs/api.md, "JSON output
+// of riec"): field names exactly as in proto/ (preserve_proto_field_names),
+// enums by name, 64-bit integers as strings, bytes as base64, timestamps in
+// RFC 3339, fields at their default value left out; one object on one line.
+// Map keys are sorted. INTERNAL if the message cannot be printed.
+[[nodiscard]] absl::Status PrintJson(const google::protobuf::Message& message, std::ostream& out);
+
+// A google.protobuf.Struct of string values, for output that is not a
+// message of the contract (riec pseudonym, riec oprf vector).
+google::protobuf::Struct StringStruct(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // "12 345" style grouping for counts people read.
 std::string Count(uint64_t n);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -13,15 +14,64 @@
 #include "riec/common/hex.h"
 #include "riec/common/subject_kind.h"
 #include "riec/common/time_util.h"
-#include "cli/commands.h"
+#include "cli/command_group.h"
+#include "cli/common.h"
 #include "cli/output.h"
-#include "google/protobuf/util/json_util.h"
 #include "riec/sdk/stage2.h"
 
 namespace riec::cli {
 namespace {
 
 namespace pb = google::protobuf;
+
+struct AssessGiveArgs {
+  std::string signal;
+  SubjectsInput input;
+  std::string can_provide, suits, reason;
+};
+
+struct ProposeArgs {
+  std::string signal, meeting, ends, noodzaak, proportionaliteit, subsidiariteit;
+  std::vector<std::string> present;  // "partner" or "partner:no" (present, no consent)
+  std::vector<std::string> flows;    // "from:to"
+  std::vector<std::string> categories, use_conditions;
+  SubjectsInput input;               // default: every subject of the signal
+  bool json = false, quiet = false;
+};
+
+struct NarrowArgs {
+  std::string id;
+  SubjectsInput remove;
+  std::vector<std::string> flows, categories;
+};
+
+struct ContentRequestArgs {
+  std::string case_id, subject, holder, category;
+  bool quiet = false;
+};
+
+struct ProvideArgs {
+  std::string request_id, file, category, expect_key;
+  std::vector<std::string> use_conditions;
+  bool yes = false;
+};
+
+struct FetchArgs {
+  std::string request_id, out_file, keyring;
+};
+
+// The flags of every stage-2 command; one parse fills those of one command.
+struct Stage2Flags {
+  std::string signal, case_id, request_id, state, ends, outcome, text, to, reason, note;
+  std::string keyring, partner;
+  bool json = false, all = false;
+  AssessGiveArgs give;
+  ProposeArgs propose;
+  NarrowArgs narrow;
+  ContentRequestArgs request;
+  ProvideArgs provide;
+  FetchArgs fetch;
+};
 
 // "CASE_STATE_UNLOCKED" -> "unlocked" (prefix and suffix removed, lower
 // case, '-' for '_').
@@ -61,14 +111,6 @@ std::string Minute(const pb::Timestamp& t) {
 
 std::string SubjectText(const v1::Subject& s) {
   return absl::StrCat(KindTag(s.kind()), " ", ToHex(s.pseudonym()).substr(0, 16), "…");
-}
-
-std::string Json(const pb::Message& m) {
-  std::string out;
-  pb::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)pb::util::MessageToJsonString(m, &out, o);
-  return out;
 }
 
 // A date (YYYY-MM-DD) or RFC 3339 time. A date in `end_of_day` mode means
@@ -149,9 +191,7 @@ std::vector<std::string> RequestRow(const v1::ContentRequest& r) {
           r.category().empty() ? "any" : r.category(), r.key_id(), Minute(r.requested())};
 }
 
-}  // namespace
-
-int AssessRequestCmd(sdk::Client& client, const std::string& signal, std::ostream& out) {
+int AssessRequestCmd(sdk::Api& client, const std::string& signal, std::ostream& out) {
   auto r = client.RequestAssessments(signal);
   if (!r.ok()) return Fail(r.status());
   if (r->holders().empty()) {
@@ -163,7 +203,7 @@ int AssessRequestCmd(sdk::Client& client, const std::string& signal, std::ostrea
   return 0;
 }
 
-int AssessGiveCmd(sdk::Client& client, const AssessGiveArgs& a, std::ostream& out) {
+int AssessGiveCmd(sdk::Api& client, const AssessGiveArgs& a, std::ostream& out) {
   auto can = ParseEnum(v1::CanProvide_descriptor(), a.can_provide, "CAN_PROVIDE_", "--can-provide");
   if (!can.ok()) return Fail(can.status());
   auto suits = ParseEnum(v1::SuitsCasus_descriptor(), a.suits, "SUITS_", "--suits");
@@ -187,13 +227,10 @@ int AssessGiveCmd(sdk::Client& client, const AssessGiveArgs& a, std::ostream& ou
   return 0;
 }
 
-int AssessListCmd(sdk::Client& client, const std::string& signal, bool json, std::ostream& out) {
+int AssessListCmd(sdk::Api& client, const std::string& signal, bool json, std::ostream& out) {
   auto r = client.ListAssessments(signal);
   if (!r.ok()) return Fail(r.status());
-  if (json) {
-    out << Json(*r) << "\n";
-    return 0;
-  }
+  if (json) return ExitCode(PrintJson(*r, out));
   if (r->assessments().empty()) {
     out << "no assessments of signal " << signal << " yet\n";
     return 0;
@@ -207,7 +244,7 @@ int AssessListCmd(sdk::Client& client, const std::string& signal, bool json, std
   return 0;
 }
 
-int CasePropose(sdk::Client& client, const ProposeArgs& a, std::ostream& out) {
+int CasePropose(sdk::Api& client, const ProposeArgs& a, std::ostream& out) {
   v1::ProposeCaseRequest req;
   req.set_signal_id(a.signal);
   v1::CaseDecision* d = req.mutable_decision();
@@ -249,24 +286,21 @@ int CasePropose(sdk::Client& client, const ProposeArgs& a, std::ostream& out) {
     out << r->case_().id() << "\n";
     return 0;
   }
-  if (a.json) {
-    out << Json(r->case_()) << "\n";
-    return 0;
-  }
+  if (a.json) return ExitCode(PrintJson(r->case_(), out));
   out << "case " << r->case_().id() << " recorded for signal " << a.signal << " (log record " << r->log_index()
       << ")\n" << UnlockState(r->case_()) << "\n";
   return 0;
 }
 
-int CaseUnlock(sdk::Client& client, const std::string& id, std::ostream& out) {
+int CaseUnlock(sdk::Api& client, const std::string& id, std::ostream& out) {
   return CaseResult(client.UnlockCase(id), "unlock asked", out);
 }
 
-int CaseConfirm(sdk::Client& client, const std::string& id, std::ostream& out) {
+int CaseConfirm(sdk::Api& client, const std::string& id, std::ostream& out) {
   return CaseResult(client.ConfirmCase(id), "confirmed", out);
 }
 
-int CaseExtend(sdk::Client& client, const std::string& id, const std::string& ends, std::ostream& out) {
+int CaseExtend(sdk::Api& client, const std::string& id, const std::string& ends, std::ostream& out) {
   auto t = ParseDate(ends, "--ends", true);
   if (!t.ok()) return Fail(t.status());
   v1::ExtendCaseRequest req;
@@ -276,7 +310,7 @@ int CaseExtend(sdk::Client& client, const std::string& id, const std::string& en
                     out);
 }
 
-int CaseNarrow(sdk::Client& client, const NarrowArgs& a, std::ostream& out) {
+int CaseNarrow(sdk::Api& client, const NarrowArgs& a, std::ostream& out) {
   v1::NarrowCaseRequest req;
   req.set_case_id(a.id);
   auto subjects = ResolveSubjects(client, a.remove);
@@ -291,7 +325,7 @@ int CaseNarrow(sdk::Client& client, const NarrowArgs& a, std::ostream& out) {
   return CaseResult(client.NarrowCase(req), "narrowed", out);
 }
 
-int CaseClose(sdk::Client& client, const std::string& id, const std::string& outcome, const std::string& text,
+int CaseClose(sdk::Api& client, const std::string& id, const std::string& outcome, const std::string& text,
               std::ostream& out) {
   auto code = ParseEnum(v1::OutcomeCode_descriptor(), outcome, "", "--outcome");
   if (!code.ok()) return Fail(code.status());
@@ -308,7 +342,7 @@ int CaseClose(sdk::Client& client, const std::string& id, const std::string& out
   return 0;
 }
 
-int CaseHandOver(sdk::Client& client, const std::string& id, const std::string& to, std::ostream& out) {
+int CaseHandOver(sdk::Api& client, const std::string& id, const std::string& to, std::ostream& out) {
   std::vector<std::string> parts = absl::StrSplit(to, absl::MaxSplits('/', 1));
   v1::HandOverCaseRequest req;
   req.set_case_id(id);
@@ -317,18 +351,15 @@ int CaseHandOver(sdk::Client& client, const std::string& id, const std::string& 
   return CaseResult(client.HandOverCase(req), "handed over to " + to, out);
 }
 
-int CaseShow(sdk::Client& client, const std::string& id, bool json, std::ostream& out) {
+int CaseShow(sdk::Api& client, const std::string& id, bool json, std::ostream& out) {
   auto c = client.GetCase(id);
   if (!c.ok()) return Fail(c.status());
-  if (json) {
-    out << Json(*c) << "\n";
-  } else {
-    PrintCase(*c, out);
-  }
+  if (json) return ExitCode(PrintJson(*c, out));
+  PrintCase(*c, out);
   return 0;
 }
 
-int CaseList(sdk::Client& client, const std::string& state, bool json, std::ostream& out) {
+int CaseList(sdk::Api& client, const std::string& state, bool json, std::ostream& out) {
   v1::CaseState s = v1::CASE_STATE_UNSPECIFIED;
   if (!state.empty() && state != "all") {
     auto parsed = ParseEnum(v1::CaseState_descriptor(), state, "CASE_STATE_", "--state");
@@ -337,10 +368,7 @@ int CaseList(sdk::Client& client, const std::string& state, bool json, std::ostr
   }
   auto r = client.ListCases(s);
   if (!r.ok()) return Fail(r.status());
-  if (json) {
-    out << Json(*r) << "\n";
-    return 0;
-  }
+  if (json) return ExitCode(PrintJson(*r, out));
   if (r->cases().empty()) {
     out << "no cases\n";
     return 0;
@@ -354,7 +382,7 @@ int CaseList(sdk::Client& client, const std::string& state, bool json, std::ostr
   return 0;
 }
 
-int ContentRequestCmd(sdk::Client& client, const ContentRequestArgs& a, std::ostream& out) {
+int ContentRequestCmd(sdk::Api& client, const ContentRequestArgs& a, std::ostream& out) {
   SubjectsInput in;
   in.subjects = {a.subject};
   auto subjects = ResolveSubjects(client, in);
@@ -375,13 +403,10 @@ int ContentRequestCmd(sdk::Client& client, const ContentRequestArgs& a, std::ost
   return 0;
 }
 
-int ContentPending(sdk::Client& client, bool all, bool json, std::ostream& out) {
+int ContentPending(sdk::Api& client, bool all, bool json, std::ostream& out) {
   auto r = client.ListRequests(all ? v1::REQUEST_STATE_UNSPECIFIED : v1::REQUEST_PENDING);
   if (!r.ok()) return Fail(r.status());
-  if (json) {
-    out << Json(*r) << "\n";
-    return 0;
-  }
+  if (json) return ExitCode(PrintJson(*r, out));
   if (r->requests().empty()) {
     out << (all ? "no content requests to or from you\n" : "no pending content requests\n");
     return 0;
@@ -393,7 +418,9 @@ int ContentPending(sdk::Client& client, bool all, bool json, std::ostream& out) 
   return 0;
 }
 
-int ContentProvide(sdk::Client& client, const ProvideArgs& a, std::istream& in, bool interactive,
+// Shows the requester's key fingerprint first; provides only when it equals
+// --expect-key, with --yes, or after "y" on `in` when `interactive`.
+int ContentProvide(sdk::Api& client, const ProvideArgs& a, std::istream& in, bool interactive,
                    std::ostream& out) {
   auto request = client.GetRequest(a.request_id);
   if (!request.ok()) return Fail(request.status());
@@ -432,7 +459,7 @@ int ContentProvide(sdk::Client& client, const ProvideArgs& a, std::istream& in, 
   return 0;
 }
 
-int ContentRefuse(sdk::Client& client, const std::string& id, const std::string& reason, const std::string& note,
+int ContentRefuse(sdk::Api& client, const std::string& id, const std::string& reason, const std::string& note,
                   std::ostream& out) {
   auto code = ParseEnum(v1::RefusalReason_descriptor(), reason, "", "--reason", "_REASON");
   if (!code.ok()) return Fail(code.status());
@@ -446,7 +473,7 @@ int ContentRefuse(sdk::Client& client, const std::string& id, const std::string&
   return 0;
 }
 
-int ContentFetch(sdk::Client& client, const FetchArgs& a, std::ostream& out) {
+int ContentFetch(sdk::Api& client, const FetchArgs& a, std::ostream& out) {
   sdk::Keyring keyring(a.keyring.empty() ? sdk::Keyring::DefaultDir() : a.keyring);
   auto opened = sdk::FetchAndOpen(client, keyring, a.request_id);
   if (!opened.ok()) return Fail(opened.status());
@@ -469,7 +496,7 @@ int ContentFetch(sdk::Client& client, const FetchArgs& a, std::ostream& out) {
   return 0;
 }
 
-int KeysRegister(sdk::Client& client, const std::string& dir, bool rotate, std::ostream& out) {
+int KeysRegister(sdk::Api& client, const std::string& dir, bool rotate, std::ostream& out) {
   sdk::Keyring keyring(dir.empty() ? sdk::Keyring::DefaultDir() : dir);
   auto before = keyring.Current();
   auto key = sdk::RegisterKeyringKey(client, keyring, rotate);
@@ -498,12 +525,169 @@ int KeysList(const std::string& dir, std::ostream& out) {
   return 0;
 }
 
-int KeysShow(sdk::Client& client, const std::string& partner, std::ostream& out) {
+int KeysShow(sdk::Api& client, const std::string& partner, std::ostream& out) {
   auto key = client.GetKey(partner);
   if (!key.ok()) return Fail(key.status());
   out << "partner " << key->partner() << ": key " << key->key_id() << ", registered " << Minute(key->registered())
       << " UTC\n";
   return 0;
+}
+
+}  // namespace
+
+void RegisterStage2Commands(CLI::App& app, Dispatch& d) {
+  auto f = std::make_shared<Stage2Flags>();
+
+  // riec assess
+  auto* assess = app.add_subcommand("assess", "holder assessments of a signal's subjects");
+  assess->require_subcommand(1);
+  auto* areq = assess->add_subcommand("request", "ask the holders of a signal's subjects for their assessment (signal owner)");
+  areq->add_option("--signal", f->signal, "your open signal (S-...)")->required();
+  d.Online(areq, [f](sdk::Api& c) { return AssessRequestCmd(c, f->signal, std::cout); });
+
+  auto* agive = assess->add_subcommand("give", "assess subjects you hold: can you provide, does it suit a casusaanpak");
+  agive->add_option("--signal", f->give.signal, "the signal (S-...)")->required();
+  agive->add_option("--subject", f->give.input.subjects, "a subject you assess, kind:value (repeatable)")->required();
+  agive->add_option("--can-provide", f->give.can_provide, "yes or no")->required();
+  agive->add_option("--suits", f->give.suits, "does it suit a casusaanpak: yes, no or unknown")->required();
+  agive->add_option("--reason", f->give.reason, "optional reason code, e.g. lopend-onderzoek, verouderd");
+  d.Online(agive, [f](sdk::Api& c) { return AssessGiveCmd(c, f->give, std::cout); });
+
+  auto* alist = assess->add_subcommand("list", "the assessments given on a signal (owner, coordinator, chair)");
+  alist->add_option("--signal", f->signal, "the signal (S-...)")->required();
+  alist->add_flag("--json", f->json, "print JSON");
+  d.Online(alist, [f](sdk::Api& c) { return AssessListCmd(c, f->signal, f->json, std::cout); });
+
+  // riec case
+  auto* cs = app.add_subcommand("case", "the casustafel's decision: propose, unlock, confirm, change, close");
+  cs->require_subcommand(1);
+  auto* prop = cs->add_subcommand("propose", "record the casustafel's decision on a signal (chair)");
+  ProposeArgs& p = f->propose;
+  prop->add_option("--signal", p.signal, "the open signal (S-...)")->required();
+  prop->add_option("--meeting", p.meeting, "date of the casustafel, YYYY-MM-DD")->required();
+  prop->add_option("--present", p.present,
+                   "a partner present (repeatable); partner:no if it did not consent")->required();
+  prop->add_option("--subject", p.input.subjects,
+                   "a subject in scope, kind:value (repeatable; default: every subject of the signal)");
+  prop->add_option("--flow", p.flows, "from:to — the holder 'from' may provide to 'to' (repeatable)")->required();
+  prop->add_option("--category", p.categories, "a category concerned (repeatable; default: any)");
+  prop->add_option("--noodzaak", p.noodzaak, "justification: necessity")->required();
+  prop->add_option("--proportionaliteit", p.proportionaliteit, "justification: proportionality")->required();
+  prop->add_option("--subsidiariteit", p.subsidiariteit, "justification: subsidiarity")->required();
+  prop->add_option("--use-condition", p.use_conditions, "a use condition for all content of the case (repeatable)");
+  prop->add_option("--ends", p.ends, "the case's end date, YYYY-MM-DD (inclusive)")->required();
+  prop->add_flag("--json", p.json, "print the case as JSON");
+  prop->add_flag("--quiet,-q", p.quiet, "print only the case id");
+  d.Online(prop, [f](sdk::Api& c) { return CasePropose(c, f->propose, std::cout); });
+
+  auto* unlock = cs->add_subcommand("unlock", "ask for the unlock; it takes effect when the purpose's rule holds (chair)");
+  unlock->add_option("case", f->case_id, "case id (C-...)")->required();
+  d.Online(unlock, [f](sdk::Api& c) { return CaseUnlock(c, f->case_id, std::cout); });
+
+  auto* confirm = cs->add_subcommand(
+      "confirm", "confirm a case (four-eyes: privacy officer; quorum: a partner concerned)");
+  confirm->add_option("case", f->case_id, "case id (C-...)")->required();
+  d.Online(confirm, [f](sdk::Api& c) { return CaseConfirm(c, f->case_id, std::cout); });
+
+  auto* extend = cs->add_subcommand("extend", "a later end date, within the purpose's maximum (chair)");
+  extend->add_option("case", f->case_id, "case id (C-...)")->required();
+  extend->add_option("--ends", f->ends, "new end date, YYYY-MM-DD")->required();
+  d.Online(extend, [f](sdk::Api& c) { return CaseExtend(c, f->case_id, f->ends, std::cout); });
+
+  auto* narrow = cs->add_subcommand("narrow", "take subjects, flows or categories out of scope (chair)");
+  narrow->add_option("case", f->narrow.id, "case id (C-...)")->required();
+  narrow->add_option("--remove-subject", f->narrow.remove.subjects, "kind:value (repeatable)");
+  narrow->add_option("--remove-flow", f->narrow.flows, "from:to (repeatable)");
+  narrow->add_option("--remove-category", f->narrow.categories, "category (repeatable)");
+  d.Online(narrow, [f](sdk::Api& c) { return CaseNarrow(c, f->narrow, std::cout); });
+
+  auto* close = cs->add_subcommand("close", "close the case with its outcome; contributors are told (chair)");
+  close->add_option("case", f->case_id, "case id (C-...)")->required();
+  close->add_option("--outcome", f->outcome,
+                    "administrative-measure, criminal-investigation, tax-or-benefit-measure, "
+                    "care-or-support, no-action or other")->required();
+  close->add_option("--text", f->text, "a short account for the contributing partners (no personal data)");
+  d.Online(close, [f](sdk::Api& c) { return CaseClose(c, f->case_id, f->outcome, f->text, std::cout); });
+
+  auto* hand = cs->add_subcommand("handover", "hand the chair of a case to a deputy chair certificate (chair)");
+  hand->add_option("case", f->case_id, "case id (C-...)")->required();
+  hand->add_option("--to", f->to, "partner[/holder-name] of the deputy's chair certificate")->required();
+  d.Online(hand, [f](sdk::Api& c) { return CaseHandOver(c, f->case_id, f->to, std::cout); });
+
+  auto* show = cs->add_subcommand("show", "one case with its decision and state");
+  show->add_option("case", f->case_id, "case id (C-...)")->required();
+  show->add_flag("--json", f->json, "print JSON");
+  d.Online(show, [f](sdk::Api& c) { return CaseShow(c, f->case_id, f->json, std::cout); });
+
+  auto* list = cs->add_subcommand("list", "cases (chairs and coordinators: all; others: theirs)");
+  list->add_option("--state", f->state, "proposed, unlocked, closed, expired or all (default all)");
+  list->add_flag("--json", f->json, "print JSON");
+  d.Online(list, [f](sdk::Api& c) { return CaseList(c, f->state, f->json, std::cout); });
+
+  // riec content
+  auto* content = app.add_subcommand("content", "stage 2: request, provide, refuse and fetch sealed content");
+  content->require_subcommand(1);
+  auto* creq = content->add_subcommand("request", "request content on a subject of an unlocked case from a holder");
+  creq->add_option("--case", f->request.case_id, "the case (C-...)")->required();
+  creq->add_option("--subject", f->request.subject, "kind:value, a subject in the case's scope")->required();
+  creq->add_option("--holder", f->request.holder, "the partner the decision lets provide to you")->required();
+  creq->add_option("--category", f->request.category, "only this category (default: any in scope)");
+  creq->add_flag("--quiet,-q", f->request.quiet, "print only the request id");
+  d.Online(creq, [f](sdk::Api& c) { return ContentRequestCmd(c, f->request, std::cout); });
+
+  auto* pending = content->add_subcommand("pending", "requests waiting for your answer (--all: every request to or from you)");
+  pending->add_flag("--all", f->all, "every request to or from you, in any state");
+  pending->add_flag("--json", f->json, "print JSON");
+  d.Online(pending, [f](sdk::Api& c) { return ContentPending(c, f->all, f->json, std::cout); });
+
+  auto* provide = content->add_subcommand(
+      "provide", "seal a file to the requester's key and provide it (shows the key's fingerprint first)");
+  provide->add_option("request", f->provide.request_id, "request id (R-...)")->required();
+  provide->add_option("--file", f->provide.file, "the content to provide (at most 16 MiB)")->required()->check(CLI::ExistingFile);
+  provide->add_option("--category", f->provide.category, "the content's category");
+  provide->add_option("--use-condition", f->provide.use_conditions,
+                      "a condition on its use, e.g. \"niet verder verstrekken\" (repeatable)");
+  provide->add_option("--expect-key", f->provide.expect_key,
+                      "the requester's key fingerprint as the requester told you; refuse to seal to another");
+  provide->add_flag("--yes,-y", f->provide.yes, "do not ask to confirm the requester's key");
+  d.Online(provide, [f](sdk::Api& c) {
+    return ContentProvide(c, f->provide, std::cin, ::isatty(STDIN_FILENO) == 1, std::cout);
+  });
+
+  auto* refuse = content->add_subcommand("refuse", "refuse a request, with the reason");
+  refuse->add_option("request", f->request_id, "request id (R-...)")->required();
+  refuse->add_option("--reason", f->reason,
+                     "no-legal-basis, professional-secrecy, running-investigation or other")->required();
+  refuse->add_option("--note", f->note, "optional, at most 200 characters, no personal data");
+  d.Online(refuse, [f](sdk::Api& c) {
+    return ContentRefuse(c, f->request_id, f->reason, f->note, std::cout);
+  });
+
+  auto* fetch = content->add_subcommand(
+      "fetch", "fetch provided content (once), decrypt it with your keyring, show its use conditions");
+  fetch->add_option("request", f->fetch.request_id, "request id (R-...)")->required();
+  fetch->add_option("--out", f->fetch.out_file, "file to write the content to (mode 0600), or - for stdout")->required();
+  fetch->add_option("--keyring", f->fetch.keyring, "keyring directory (default $RIEC_KEYRING, else ~/.local/share/riec/keyring)");
+  d.Online(fetch, [f](sdk::Api& c) { return ContentFetch(c, f->fetch, std::cout); });
+
+  // riec keys
+  auto* keys = app.add_subcommand("keys", "your partner's X25519 encryption keys for stage 2");
+  keys->require_subcommand(1);
+  auto add_keyring = [f](CLI::App* cmd) {
+    cmd->add_option("--keyring", f->keyring, "keyring directory (default $RIEC_KEYRING, else ~/.local/share/riec/keyring)");
+  };
+  auto* kreg = keys->add_subcommand("register", "register your keyring's key (a new one if it has none)");
+  add_keyring(kreg);
+  d.Online(kreg, [f](sdk::Api& c) { return KeysRegister(c, f->keyring, false, std::cout); });
+  auto* krot = keys->add_subcommand("rotate", "generate and register a new key; earlier keys stay to open older content");
+  add_keyring(krot);
+  d.Online(krot, [f](sdk::Api& c) { return KeysRegister(c, f->keyring, true, std::cout); });
+  auto* klist = keys->add_subcommand("list", "the keys in your keyring (offline)");
+  add_keyring(klist);
+  d.Offline(klist, [f] { return KeysList(f->keyring, std::cout); });
+  auto* kshow = keys->add_subcommand("show", "a partner's registered key fingerprint (default: your own)");
+  kshow->add_option("--partner", f->partner, "partner id");
+  d.Online(kshow, [f](sdk::Api& c) { return KeysShow(c, f->partner, std::cout); });
 }
 
 }  // namespace riec::cli

@@ -102,7 +102,7 @@ absl::StatusOr<std::vector<std::string>> Keyring::List() const {
   return out;
 }
 
-absl::StatusOr<v1::EncryptionKey> RegisterKeyringKey(Client& client, Keyring& keyring, bool rotate) {
+absl::StatusOr<v1::EncryptionKey> RegisterKeyringKey(Api& client, Keyring& keyring, bool rotate) {
   std::string id;
   auto current = keyring.Current();
   if (current.ok() && !rotate) {
@@ -126,7 +126,7 @@ absl::StatusOr<v1::EncryptionKey> RegisterKeyringKey(Client& client, Keyring& ke
   return registered;
 }
 
-absl::StatusOr<v1::ContentRequest> ProvideSealed(Client& client, const v1::ContentRequest& request,
+absl::StatusOr<v1::ContentRequest> ProvideSealed(Api& client, const v1::ContentRequest& request,
                                                  const std::string& content,
                                                  const std::string& category,
                                                  const std::vector<std::string>& use_conditions) {
@@ -148,7 +148,7 @@ absl::StatusOr<v1::ContentRequest> ProvideSealed(Client& client, const v1::Conte
   return client.ProvideContent(req);
 }
 
-absl::StatusOr<OpenedContent> FetchAndOpen(Client& client, const Keyring& keyring,
+absl::StatusOr<OpenedContent> FetchAndOpen(Api& client, const Keyring& keyring,
                                            const std::string& request_id) {
   if (absl::Status s = crypto::InitCrypto(); !s.ok()) return s;
   auto request = client.GetRequest(request_id);

@@ -244,7 +244,7 @@ TEST_F(ReloadTest, EventsReachSubscribersLiveAndLaterThoseThatWereOffline) {
   EXPECT_THAT(reload.out, HasSubstr("reloaded: riec-oost-brabant v2026-01"));
   follower.join();
   EXPECT_EQ(follow.exit_code, 0) << follow.err;
-  EXPECT_THAT(follow.out, HasSubstr("\"kind\":\"policy-changed\""));
+  EXPECT_THAT(follow.out, HasSubstr("\"kind\":\"POLICY_CHANGED\""));
 
   CommandResult missed = Cli("fiod", "partner-system", {"events"});
   EXPECT_EQ(missed.exit_code, 0) << missed.err;
@@ -279,11 +279,11 @@ TEST_F(QuotaEventTest, PrivacyOfficersAreToldOfAnExceededQuota) {
                             "resets at [0-9-]+T[0-9]{2}:00:00Z"));
   for (const char* po : {"gemeente-eindhoven", "riec"}) {
     CommandResult events = Cli(po, "privacy-officer", {"events", "--json"});
-    EXPECT_THAT(events.out, HasSubstr("\"kind\":\"quota-exceeded\"")) << po;
+    EXPECT_THAT(events.out, HasSubstr("\"kind\":\"QUOTA_EXCEEDED\"")) << po;
     EXPECT_THAT(events.out, HasSubstr("\"quota\":\"questions_per_hour\"")) << po;
   }
   CommandResult system = Cli("gemeente-eindhoven", "partner-system", {"events", "--json"});
-  EXPECT_THAT(system.out, ::testing::Not(HasSubstr("quota-exceeded")));
+  EXPECT_THAT(system.out, ::testing::Not(HasSubstr("QUOTA_EXCEEDED")));
 }
 
 TEST_F(QuotaEventTest, NothingIsSharedOutsideTheConvenantsTerm) {

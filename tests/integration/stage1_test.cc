@@ -13,6 +13,7 @@
 #include "riec/common/subject_kind.h"
 #include "cli/csv.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "riec/policy/policy.h"
 #include "integration/integration.h"
 
@@ -163,7 +164,8 @@ TEST_F(Stage1Test, AnswersEqualTheGroundTruth) {
   EXPECT_GT(hits, 10);
   EXPECT_GT(misses, 3);
 
-  // A hit-only purpose reveals no holder; the CLI's JSON says the same.
+  // A hit-only purpose reveals no holder; the CLI's JSON (the
+  // CheckSubjectsResponse) says the same.
   std::vector<std::string> args = {"signal", "register", "--purpose", "handhavingsknelpunten",
                                    "--theme", "handhaving", "-q"};
   std::vector<const TruthRow*> addresses;
@@ -186,13 +188,17 @@ TEST_F(Stage1Test, AnswersEqualTheGroundTruth) {
   ASSERT_EQ(q.exit_code, 0) << q.err;
   ++questions;
   const policy::Purpose& hit_only = *(*policy)->FindPurpose("handhavingsknelpunten");
-  EXPECT_THAT(q.out, HasSubstr("\"level\":\"hit-only\""));
-  const std::vector<std::string> answers = absl::StrSplit(q.out, "{\"kind\":");
-  ASSERT_EQ(answers.size(), addresses.size() + 1);
+  EXPECT_THAT(q.out, HasSubstr("\"level\":\"HIT_ONLY\""));
+  v1::CheckSubjectsResponse answer;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(q.out, &answer).ok()) << q.out;
+  EXPECT_EQ(answer.level(), v1::HIT_ONLY);
+  ASSERT_EQ(answer.answers_size(), static_cast<int>(addresses.size()));
   for (size_t i = 0; i < addresses.size(); ++i) {
     const Expected want = Expect(*addresses[i], requester, hit_only);
-    EXPECT_THAT(answers[i + 1], HasSubstr(want.hit ? "\"hit\":true" : "\"hit\":false"));
-    EXPECT_THAT(answers[i + 1], HasSubstr("\"holders\":[]"));
+    const v1::SubjectAnswer& got = answer.answers(static_cast<int>(i));
+    EXPECT_EQ(got.subject().kind(), v1::ADDRESS);
+    EXPECT_EQ(got.hit(), want.hit);
+    EXPECT_EQ(got.holders_size(), 0);
   }
 
   // Every answer is in the log.

@@ -408,7 +408,7 @@ TEST_F(Stage2BrokerTest, SilentEntriesNeverLeakButNotifyTheirHolder) {
   // Its holder is told instead: who asked for which purpose, not in which
   // signal.
   CommandResult events = Cli("politie", "partner-system", {"events", "--json"});
-  EXPECT_THAT(events.out, HasSubstr("\"kind\":\"silent-match\""));
+  EXPECT_THAT(events.out, HasSubstr("\"kind\":\"SILENT_MATCH\""));
   EXPECT_THAT(events.out, HasSubstr("question of partner 'gemeente-eindhoven' for purpose 'ondermijning'"));
   EXPECT_THAT(events.out, Not(HasSubstr(signal)));
   // The RIEC's privacy officer sees the same notice.
@@ -459,9 +459,9 @@ TEST_F(Stage2BrokerTest, EventsMissedWhileOfflineArriveLater) {
   // uwv comes online and gets everything it missed, across the restart.
   CommandResult missed = Cli("uwv", "partner-system", {"events", "--json"});
   ASSERT_EQ(missed.exit_code, 0) << missed.err;
-  EXPECT_THAT(missed.out, HasSubstr("\"kind\":\"match\""));
-  EXPECT_THAT(missed.out, HasSubstr("\"kind\":\"case-opened\""));
-  EXPECT_THAT(missed.out, HasSubstr("\"kind\":\"case-unlocked\""));
+  EXPECT_THAT(missed.out, HasSubstr("\"kind\":\"MATCH\""));
+  EXPECT_THAT(missed.out, HasSubstr("\"kind\":\"CASE_OPENED\""));
+  EXPECT_THAT(missed.out, HasSubstr("\"kind\":\"CASE_UNLOCKED\""));
   EXPECT_THAT(missed.out, HasSubstr(case_id));
   // A follower resuming after the last event it saw gets the next one.
   auto all = Events(*uwv_);

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "riec/sdk/api.h"
 #include "riec/v1/audit.grpc.pb.h"
 #include "riec/v1/cases.grpc.pb.h"
 #include "riec/v1/content.grpc.pb.h"
@@ -52,106 +53,83 @@ struct ConnectionOptions {
 // Relative file names are taken relative to the config file's directory.
 absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path);
 
-// A subject as a partner knows it: a kind and the identifier in the
-// single-string notation of Normalise().
-struct SubjectValue {
-  v1::SubjectKind kind = v1::SUBJECT_KIND_UNSPECIFIED;
-  std::string value;
-};
-
-// Called with (done, total) while long work progresses.
-using Progress = std::function<void(size_t, size_t)>;
-
-class Client {
+// Connects to the broker (and the Pseudonymiser) and makes the calls of
+// Api over gRPC; the calls are documented in riec/sdk/api.h.
+class Client : public Api {
  public:
   // Reads the certificate files and creates the channels (connecting lazily).
   // INVALID_ARGUMENT / NOT_FOUND naming a missing or unreadable file.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ConnectionOptions& options);
 
-  // SERVING / NOT_SERVING of the broker's health service.
-  absl::StatusOr<bool> Healthy();
+  absl::StatusOr<bool> Healthy() override;
 
-  absl::StatusOr<v1::KeyInfo> GetKeyInfo();
-
-  // Pseudonyms (32 bytes each) for canonical values of one kind, in order.
-  // Evaluates in batches of the Pseudonymiser's maximum; blinding and
-  // finalising run on all cores.
+  absl::StatusOr<v1::KeyInfo> GetKeyInfo() override;
   absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(
       v1::SubjectKind kind, const std::vector<std::string>& canonical,
-      const Progress& progress = {});
-
-  // Normalises and pseudonymises. INVALID_ARGUMENT naming the first bad one
-  // ("subjects[2]: BSN: fails the elfproef (11-test)").
-  absl::StatusOr<std::vector<v1::Subject>> Subjects(const std::vector<SubjectValue>& values);
+      const Progress& progress = {}) override;
+  absl::StatusOr<std::vector<v1::Subject>> Subjects(const std::vector<SubjectValue>& values) override;
 
   absl::StatusOr<v1::PublishResponse> Publish(const v1::PublishRequest& request);
-  // Sends the batches over one PublishStream call.
   absl::StatusOr<v1::PublishResponse> PublishStream(
-      const std::vector<v1::PublishRequest>& batches, const Progress& progress = {});
-  absl::StatusOr<v1::WithdrawResponse> Withdraw(const v1::WithdrawRequest& request);
-  absl::StatusOr<v1::IndexStatistics> GetIndexStatistics();
+      const std::vector<v1::PublishRequest>& batches, const Progress& progress = {}) override;
+  absl::StatusOr<v1::WithdrawResponse> Withdraw(const v1::WithdrawRequest& request) override;
+  absl::StatusOr<v1::IndexStatistics> GetIndexStatistics() override;
 
   absl::StatusOr<v1::RegisterSignalResponse> RegisterSignal(
-      const v1::RegisterSignalRequest& request);
-  absl::StatusOr<v1::Signal> GetSignal(const std::string& signal_id);
-  absl::StatusOr<v1::ListSignalsResponse> ListSignals(const v1::ListSignalsRequest& request);
-  absl::StatusOr<v1::CloseSignalResponse> CloseSignal(const std::string& signal_id);
+      const v1::RegisterSignalRequest& request) override;
+  absl::StatusOr<v1::Signal> GetSignal(const std::string& signal_id) override;
+  absl::StatusOr<v1::ListSignalsResponse> ListSignals(const v1::ListSignalsRequest& request) override;
+  absl::StatusOr<v1::CloseSignalResponse> CloseSignal(const std::string& signal_id) override;
 
   absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
-      const v1::CheckSubjectsRequest& request);
+      const v1::CheckSubjectsRequest& request) override;
 
-  // Holder assessments of a signal's subjects.
-  absl::StatusOr<v1::RequestAssessmentsResponse> RequestAssessments(const std::string& signal_id);
-  absl::StatusOr<v1::AssessResponse> Assess(const v1::AssessRequest& request);
-  absl::StatusOr<v1::ListAssessmentsResponse> ListAssessments(const std::string& signal_id);
+  absl::StatusOr<v1::RequestAssessmentsResponse> RequestAssessments(
+      const std::string& signal_id) override;
+  absl::StatusOr<v1::AssessResponse> Assess(const v1::AssessRequest& request) override;
+  absl::StatusOr<v1::ListAssessmentsResponse> ListAssessments(const std::string& signal_id) override;
 
-  // Cases: the casustafel's decision and its unlock.
-  absl::StatusOr<v1::CaseResponse> ProposeCase(const v1::ProposeCaseRequest& request);
-  absl::StatusOr<v1::CaseResponse> UnlockCase(const std::string& case_id);
-  absl::StatusOr<v1::CaseResponse> ConfirmCase(const std::string& case_id);
-  absl::StatusOr<v1::CaseResponse> ExtendCase(const v1::ExtendCaseRequest& request);
-  absl::StatusOr<v1::CaseResponse> NarrowCase(const v1::NarrowCaseRequest& request);
-  absl::StatusOr<v1::CaseResponse> CloseCase(const v1::CloseCaseRequest& request);
-  absl::StatusOr<v1::CaseResponse> HandOverCase(const v1::HandOverCaseRequest& request);
-  absl::StatusOr<v1::Case> GetCase(const std::string& case_id);
-  absl::StatusOr<v1::ListCasesResponse> ListCases(v1::CaseState state = v1::CASE_STATE_UNSPECIFIED);
+  absl::StatusOr<v1::CaseResponse> ProposeCase(const v1::ProposeCaseRequest& request) override;
+  absl::StatusOr<v1::CaseResponse> UnlockCase(const std::string& case_id) override;
+  absl::StatusOr<v1::CaseResponse> ConfirmCase(const std::string& case_id) override;
+  absl::StatusOr<v1::CaseResponse> ExtendCase(const v1::ExtendCaseRequest& request) override;
+  absl::StatusOr<v1::CaseResponse> NarrowCase(const v1::NarrowCaseRequest& request) override;
+  absl::StatusOr<v1::CaseResponse> CloseCase(const v1::CloseCaseRequest& request) override;
+  absl::StatusOr<v1::CaseResponse> HandOverCase(const v1::HandOverCaseRequest& request) override;
+  absl::StatusOr<v1::Case> GetCase(const std::string& case_id) override;
+  absl::StatusOr<v1::ListCasesResponse> ListCases(
+      v1::CaseState state = v1::CASE_STATE_UNSPECIFIED) override;
 
-  // Stage 2. See riec/sdk/stage2.h for sealing and opening content.
-  absl::StatusOr<v1::EncryptionKey> RegisterKey(const std::string& public_key);
-  absl::StatusOr<v1::EncryptionKey> GetKey(const std::string& partner);
-  absl::StatusOr<v1::ContentRequest> RequestContent(const v1::RequestContentRequest& request);
+  absl::StatusOr<v1::EncryptionKey> RegisterKey(const std::string& public_key) override;
+  absl::StatusOr<v1::EncryptionKey> GetKey(const std::string& partner) override;
+  absl::StatusOr<v1::ContentRequest> RequestContent(const v1::RequestContentRequest& request) override;
   absl::StatusOr<v1::ListRequestsResponse> ListRequests(
-      v1::RequestState state = v1::REQUEST_STATE_UNSPECIFIED);
-  absl::StatusOr<v1::ContentRequest> GetRequest(const std::string& request_id);
-  absl::StatusOr<v1::ContentRequest> ProvideContent(const v1::ProvideContentRequest& request);
-  absl::StatusOr<v1::ContentRequest> RefuseRequest(const v1::RefuseRequestRequest& request);
-  // `key_proof`: riec/crypto/sealed_box.h KeyProof of the requester's
-  // secret key and the request's fetch_challenge (stage2.h FetchAndOpen
-  // computes it from the keyring).
+      v1::RequestState state = v1::REQUEST_STATE_UNSPECIFIED) override;
+  absl::StatusOr<v1::ContentRequest> GetRequest(const std::string& request_id) override;
+  absl::StatusOr<v1::ContentRequest> ProvideContent(const v1::ProvideContentRequest& request) override;
+  absl::StatusOr<v1::ContentRequest> RefuseRequest(const v1::RefuseRequestRequest& request) override;
   absl::StatusOr<v1::FetchContentResponse> FetchContent(const std::string& request_id,
-                                                        const std::string& key_proof);
+                                                        const std::string& key_proof) override;
 
-  // Events after `after_sequence` (what was missed while offline).
-  absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence, uint32_t limit = 0);
-  // Calls `on_event` for each event after `after_sequence`, stored and new,
-  // until `on_event` returns false or the stream ends. No deadline applies.
-  // Events arrive in batches (Events.SubscribeBatches).
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence,
+                                                    uint32_t limit = 0) override;
   absl::Status Subscribe(uint64_t after_sequence,
-                         const std::function<bool(const v1::Event&)>& on_event);
+                         const std::function<bool(const v1::Event&)>& on_event) override;
 
-  absl::StatusOr<v1::PolicyInfo> GetPolicy();
-  absl::StatusOr<v1::ReloadPolicyResponse> ReloadPolicy();
-  absl::StatusOr<v1::SweepNowResponse> SweepNow();
+  absl::StatusOr<v1::PolicyInfo> GetPolicy() override;
+  absl::StatusOr<v1::ReloadPolicyResponse> ReloadPolicy() override;
+  absl::StatusOr<v1::SweepNowResponse> SweepNow() override;
 
-  // The verifiable log.
-  absl::StatusOr<v1::LogInfo> GetLogInfo();
-  absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool fresh);
-  absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index, uint64_t tree_size);
-  absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t first, uint64_t second);
-  absl::StatusOr<v1::GetRecordsResponse> GetRecords(uint64_t start, uint32_t count);
-  // Audit queries (privacy officers).
-  absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request);
-  absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(const v1::AuditStatisticsRequest& request);
+  absl::StatusOr<v1::LogInfo> GetLogInfo() override;
+  absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool fresh) override;
+  absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index,
+                                                               uint64_t tree_size) override;
+  absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t first,
+                                                                   uint64_t second) override;
+  absl::StatusOr<v1::GetRecordsResponse> GetRecords(uint64_t start, uint32_t count) override;
+  absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request) override;
+  absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(
+      const v1::AuditStatisticsRequest& request) override;
 
   // Raw evaluation of blinded elements (for tests and other clients).
   absl::StatusOr<v1::EvaluateResponse> Evaluate(const v1::EvaluateRequest& request);

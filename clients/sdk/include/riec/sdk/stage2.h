@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "riec/sdk/client.h"
+#include "riec/sdk/api.h"
 
 namespace riec::sdk {
 
@@ -51,11 +51,11 @@ class Keyring {
 // Registers the keyring's current key, generating one first if there is
 // none (`rotate`: always a new one). The new key becomes current only once
 // the broker accepted it.
-absl::StatusOr<v1::EncryptionKey> RegisterKeyringKey(Client& client, Keyring& keyring, bool rotate);
+absl::StatusOr<v1::EncryptionKey> RegisterKeyringKey(Api& client, Keyring& keyring, bool rotate);
 
 // Seals `content` to the request's requester key and provides it. Refuses
 // locally if the request's key id does not match its public key.
-absl::StatusOr<v1::ContentRequest> ProvideSealed(Client& client, const v1::ContentRequest& request,
+absl::StatusOr<v1::ContentRequest> ProvideSealed(Api& client, const v1::ContentRequest& request,
                                                  const std::string& content,
                                                  const std::string& category,
                                                  const std::vector<std::string>& use_conditions);
@@ -70,7 +70,7 @@ struct OpenedContent {
 // first that the keyring holds the key the content is sealed to, so that
 // content is never fetched that cannot be opened; after opening checks the
 // size and SHA-256 the holder stated (DATA_LOSS if they differ).
-absl::StatusOr<OpenedContent> FetchAndOpen(Client& client, const Keyring& keyring,
+absl::StatusOr<OpenedContent> FetchAndOpen(Api& client, const Keyring& keyring,
                                            const std::string& request_id);
 
 }  // namespace riec::sdk

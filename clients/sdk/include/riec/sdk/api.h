@@ -1,0 +1,149 @@
+// The calls a client of the RIEC broker makes, as an interface: Client
+// (riec/sdk/client.h) implements it over mutual TLS; code written against
+// Api (the riec command, riec/sdk/stage2.h) can be tested with a fake that
+// answers from memory.
+//
+// Errors are absl::Status with the broker's gRPC code and message.
+//
+// Thread-safety: as the implementation says (Client: several threads at
+// once).
+#ifndef RIEC_SDK_API_H_
+#define RIEC_SDK_API_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "riec/v1/audit.pb.h"
+#include "riec/v1/cases.pb.h"
+#include "riec/v1/common.pb.h"
+#include "riec/v1/content.pb.h"
+#include "riec/v1/events.pb.h"
+#include "riec/v1/index.pb.h"
+#include "riec/v1/inquiry.pb.h"
+#include "riec/v1/operations.pb.h"
+#include "riec/v1/pseudonymiser.pb.h"
+#include "riec/v1/signals.pb.h"
+#include "riec/v1/transparency.pb.h"
+
+namespace riec::sdk {
+
+// A subject as a partner knows it: a kind and the identifier in the
+// single-string notation of Normalise().
+struct SubjectValue {
+  v1::SubjectKind kind = v1::SUBJECT_KIND_UNSPECIFIED;
+  std::string value;
+};
+
+// Called with (done, total) while long work progresses.
+using Progress = std::function<void(size_t, size_t)>;
+
+class Api {
+ public:
+  virtual ~Api() = default;
+
+  // SERVING / NOT_SERVING of the broker's health service.
+  virtual absl::StatusOr<bool> Healthy() = 0;
+
+  virtual absl::StatusOr<v1::KeyInfo> GetKeyInfo() = 0;
+
+  // Pseudonyms (32 bytes each) for canonical values of one kind, in order.
+  // Evaluates in batches of the Pseudonymiser's maximum; blinding and
+  // finalising run on all cores.
+  virtual absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(
+      v1::SubjectKind kind, const std::vector<std::string>& canonical,
+      const Progress& progress = {}) = 0;
+
+  // Normalises and pseudonymises. INVALID_ARGUMENT naming the first bad one
+  // ("subjects[2]: BSN: fails the elfproef (11-test)").
+  virtual absl::StatusOr<std::vector<v1::Subject>> Subjects(
+      const std::vector<SubjectValue>& values) = 0;
+
+  // Sends the batches over one PublishStream call.
+  virtual absl::StatusOr<v1::PublishResponse> PublishStream(
+      const std::vector<v1::PublishRequest>& batches, const Progress& progress = {}) = 0;
+  virtual absl::StatusOr<v1::WithdrawResponse> Withdraw(const v1::WithdrawRequest& request) = 0;
+  virtual absl::StatusOr<v1::IndexStatistics> GetIndexStatistics() = 0;
+
+  virtual absl::StatusOr<v1::RegisterSignalResponse> RegisterSignal(
+      const v1::RegisterSignalRequest& request) = 0;
+  virtual absl::StatusOr<v1::Signal> GetSignal(const std::string& signal_id) = 0;
+  virtual absl::StatusOr<v1::ListSignalsResponse> ListSignals(
+      const v1::ListSignalsRequest& request) = 0;
+  virtual absl::StatusOr<v1::CloseSignalResponse> CloseSignal(const std::string& signal_id) = 0;
+
+  virtual absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
+      const v1::CheckSubjectsRequest& request) = 0;
+
+  // Holder assessments of a signal's subjects.
+  virtual absl::StatusOr<v1::RequestAssessmentsResponse> RequestAssessments(
+      const std::string& signal_id) = 0;
+  virtual absl::StatusOr<v1::AssessResponse> Assess(const v1::AssessRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListAssessmentsResponse> ListAssessments(
+      const std::string& signal_id) = 0;
+
+  // Cases: the casustafel's decision and its unlock.
+  virtual absl::StatusOr<v1::CaseResponse> ProposeCase(const v1::ProposeCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::CaseResponse> UnlockCase(const std::string& case_id) = 0;
+  virtual absl::StatusOr<v1::CaseResponse> ConfirmCase(const std::string& case_id) = 0;
+  virtual absl::StatusOr<v1::CaseResponse> ExtendCase(const v1::ExtendCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::CaseResponse> NarrowCase(const v1::NarrowCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::CaseResponse> CloseCase(const v1::CloseCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::CaseResponse> HandOverCase(const v1::HandOverCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::Case> GetCase(const std::string& case_id) = 0;
+  virtual absl::StatusOr<v1::ListCasesResponse> ListCases(
+      v1::CaseState state = v1::CASE_STATE_UNSPECIFIED) = 0;
+
+  // Stage 2. See riec/sdk/stage2.h for sealing and opening content.
+  virtual absl::StatusOr<v1::EncryptionKey> RegisterKey(const std::string& public_key) = 0;
+  virtual absl::StatusOr<v1::EncryptionKey> GetKey(const std::string& partner) = 0;
+  virtual absl::StatusOr<v1::ContentRequest> RequestContent(
+      const v1::RequestContentRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListRequestsResponse> ListRequests(
+      v1::RequestState state = v1::REQUEST_STATE_UNSPECIFIED) = 0;
+  virtual absl::StatusOr<v1::ContentRequest> GetRequest(const std::string& request_id) = 0;
+  virtual absl::StatusOr<v1::ContentRequest> ProvideContent(
+      const v1::ProvideContentRequest& request) = 0;
+  virtual absl::StatusOr<v1::ContentRequest> RefuseRequest(
+      const v1::RefuseRequestRequest& request) = 0;
+  // `key_proof`: riec/crypto/sealed_box.h KeyProof of the requester's
+  // secret key and the request's fetch_challenge (stage2.h FetchAndOpen
+  // computes it from the keyring).
+  virtual absl::StatusOr<v1::FetchContentResponse> FetchContent(const std::string& request_id,
+                                                                const std::string& key_proof) = 0;
+
+  // Events after `after_sequence` (what was missed while offline).
+  virtual absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence,
+                                                            uint32_t limit = 0) = 0;
+  // Calls `on_event` for each event after `after_sequence`, stored and new,
+  // until `on_event` returns false or the stream ends. No deadline applies.
+  // Events arrive in batches (Events.SubscribeBatches).
+  virtual absl::Status Subscribe(uint64_t after_sequence,
+                                 const std::function<bool(const v1::Event&)>& on_event) = 0;
+
+  virtual absl::StatusOr<v1::PolicyInfo> GetPolicy() = 0;
+  virtual absl::StatusOr<v1::ReloadPolicyResponse> ReloadPolicy() = 0;
+  virtual absl::StatusOr<v1::SweepNowResponse> SweepNow() = 0;
+
+  // The verifiable log.
+  virtual absl::StatusOr<v1::LogInfo> GetLogInfo() = 0;
+  virtual absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool fresh) = 0;
+  virtual absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index,
+                                                                       uint64_t tree_size) = 0;
+  virtual absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t first,
+                                                                           uint64_t second) = 0;
+  virtual absl::StatusOr<v1::GetRecordsResponse> GetRecords(uint64_t start, uint32_t count) = 0;
+  // Audit queries (privacy officers).
+  virtual absl::StatusOr<v1::ListRecordsResponse> ListRecords(
+      const v1::ListRecordsRequest& request) = 0;
+  virtual absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(
+      const v1::AuditStatisticsRequest& request) = 0;
+};
+
+}  // namespace riec::sdk
+
+#endif  // RIEC_SDK_API_H_
