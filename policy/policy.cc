@@ -304,6 +304,16 @@ Decision Policy::DecideCaller(const Request& r) const {
                   ""};
 }
 
+bool Policy::SignalVisible(const Identity& who, Action action, absl::string_view owner) {
+  return who.partner == owner || who.role == kRoleCoordinator ||
+         (action == Action::kReadSignal && who.role == kRoleChair);
+}
+
+bool Policy::CaseVisible(const Identity& who, const CaseFacts& facts) const {
+  return who.role == kRoleChair || who.role == kRoleCoordinator || facts.caller_concerned ||
+         (who.role == kRolePrivacyOfficer && !secretariat_.empty() && who.partner == secretariat_);
+}
+
 Decision Policy::Decide(const Request& r) const {
   using absl::StatusCode;
   const Identity& who = r.who;
@@ -336,8 +346,7 @@ Decision Policy::Decide(const Request& r) const {
   const bool on_signal = r.action == Action::kAsk || r.action == Action::kCloseSignal ||
                          r.action == Action::kReadSignal ||
                          r.action == Action::kRequestAssessments;
-  if (on_signal && who.partner != r.signal_owner && who.role != kRoleCoordinator &&
-      !(r.action == Action::kReadSignal && who.role == kRoleChair)) {
+  if (on_signal && !SignalVisible(who, r.action, r.signal_owner)) {
     return Deny(StatusCode::kPermissionDenied, "signal.owner",
                 absl::StrCat("signal ", r.signal_id, " belongs to partner '",
                              r.signal_owner, "'; only its owner or a coordinator may ",

@@ -122,11 +122,7 @@ absl::StatusOr<v1::AssessResponse> Assessments::Assess(RequestContext& ctx,
     ASSIGN_OR_RETURN(was_asked, table.WasAsked(signal->id(), holder, request.assessments(i).subject()));
   }
   if (!was_asked) {
-    return ctx.RefuseUnseen(Denial(absl::StatusCode::kNotFound, "assess.asked",
-                                   absl::StrCat("partner '", holder,
-                                                "' was not asked to assess these subjects in signal ",
-                                                request.signal_id())),
-                            unseen);
+    return ctx.RefuseUnseen("assess.asked", unseen);
   }
   ctx.SetSignal(signal->id(), signal->purpose());
   policy::Request q = ctx.Question();

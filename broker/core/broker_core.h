@@ -57,6 +57,7 @@ struct CoreOptions {
   bool pseudonymiser = true;
   bool index = true;
   const crypto::OprfKey* oprf_key = nullptr;  // required with pseudonymiser
+  const OprfShare* oprf_share = nullptr;      // a share instance: which share
   log::TreeHeadSigner* signer = nullptr;      // required
   PolicySource* policy_source = nullptr;      // required (reloads replace it)
   std::string policy_path;                    // what a reload reads
@@ -91,6 +92,10 @@ class BrokerCore {
                                                           const v1::SubscribeRequest& request);
 
   // A call whose certificate establishes no usable identity.
+  // An open stream's caller, checked again (pipeline.h Readmit).
+  absl::Status Readmit(const core::Call& call, policy::Action action) {
+    return pipeline_.Readmit(call, action);
+  }
   absl::Status RefuseUnidentified(const core::Call& call, const absl::Status& why) {
     return pipeline_.RefuseUnidentified(call, why);
   }

@@ -279,10 +279,8 @@ absl::StatusOr<v1::CaseResponse> Cases::Propose(RequestContext& ctx,
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(auto signal, signals_->Load(request.signal_id(), ctx.now()));
   if (!signal) {
-    return ctx.RefuseUnseen(Denial(StatusCode::kNotFound, "signal.exists",
-                                   absl::StrCat("no signal '", request.signal_id(), "'")),
-                            absl::StrCat("signal_id: no signal '", request.signal_id(),
-                                         "' that you may see"));
+    return ctx.RefuseUnseen("signal.scope", absl::StrCat("signal_id: no signal '", request.signal_id(),
+                                                         "' that you may see"));
   }
   ctx.SetSignal(signal->id(), signal->purpose());
   policy::Request q = ctx.Question();
@@ -363,12 +361,7 @@ absl::StatusOr<std::pair<v1::Case, policy::Decision>> Cases::Scope(RequestContex
                                                                     bool closing) {
   RETURN_IF_ERROR(ValidateId(id, 'C', "case_id", "case"));
   ASSIGN_OR_RETURN(auto c, Load(id, ctx.now()));
-  if (!c) {
-    return ctx.RefuseUnseen(Denial(StatusCode::kNotFound, "case.exists",
-                                   absl::StrCat("no case '", id, "'")),
-                            NotSeen(id));
-  }
-  ctx.SetCase(c->id(), c->signal_id(), c->purpose());
+  if (!c) return ctx.RefuseUnseen("case.scope", NotSeen(id));
   policy::Request q = ctx.Question();
   q.purpose = c->purpose();
   q.case_facts = Facts(*c, ctx.who());
@@ -378,11 +371,12 @@ absl::StatusOr<std::pair<v1::Case, policy::Decision>> Cases::Scope(RequestContex
   if (ctx.action() == policy::Action::kReadCase && MayRead(*c, ctx.partner())) {
     q.case_facts->caller_concerned = true;
   }
+  // Whether the caller may see the case at all comes before every other
+  // rule (its state, the chair, ...).
+  if (!ctx.policy().CaseVisible(ctx.who(), *q.case_facts)) return ctx.RefuseUnseen("case.scope", NotSeen(id));
+  ctx.SetCase(c->id(), c->signal_id(), c->purpose());
   const policy::Decision d = ctx.policy().Decide(q);
-  if (!d.allowed) {
-    if (d.rule == "case.participants") return ctx.RefuseUnseen(d, NotSeen(id));
-    return ctx.Refuse(d);
-  }
+  if (!d.allowed) return ctx.Refuse(d);
   return std::make_pair(*std::move(c), d);
 }
 

@@ -181,9 +181,7 @@ absl::StatusOr<v1::ContentRequest> Content::RequestContent(
   ASSIGN_OR_RETURN(auto c, cases_->Load(request.case_id(), ctx.now()));
   const std::string unseen = absl::StrCat("case_id: no case '", request.case_id(), "' that you may see");
   if (!c) {
-    return ctx.RefuseUnseen(Denial(StatusCode::kNotFound, "case.exists",
-                                   absl::StrCat("no case '", request.case_id(), "'")),
-                            unseen);
+    return ctx.RefuseUnseen("case.scope", unseen);
   }
   v1::ContentRequest r;
   r.set_id(NewId('R'));
@@ -194,12 +192,12 @@ absl::StatusOr<v1::ContentRequest> Content::RequestContent(
   r.set_category(request.category());
   r.set_state(v1::REQUEST_PENDING);
   *r.mutable_requested() = ToProtoTime(ctx.now());
+  // A case the requester is not concerned in is not found, whatever its
+  // state; nothing of it goes into the record.
+  if (!Cases::Facts(*c, ctx.who()).caller_concerned) return ctx.RefuseUnseen("case.scope", unseen);
   About(ctx, *c, r);
   const policy::Decision d = DecideOn(ctx, *c, r);
-  if (!d.allowed) {
-    if (d.rule == "case.participants") return ctx.RefuseUnseen(d, unseen);
-    return ctx.Refuse(d);
-  }
+  if (!d.allowed) return ctx.Refuse(d);
   ASSIGN_OR_RETURN(auto key, storage::KeyTable(env_.store).Current(requester));
   if (!key) {
     return ctx.Refuse(Denial(StatusCode::kFailedPrecondition, "content.key",
@@ -264,10 +262,7 @@ absl::StatusOr<v1::ContentRequest> Content::LoadFor(RequestContext& ctx, absl::s
   RETURN_IF_ERROR(ValidateId(id, 'R', "request_id", "content request"));
   ASSIGN_OR_RETURN(auto r, requests_->Load(id));
   if (!r || (r->holder() != ctx.partner() && r->requester() != ctx.partner())) {
-    return ctx.RefuseUnseen(
-        Denial(StatusCode::kNotFound, "content.party",
-               absl::StrCat("request '", id, "' is not to or from partner '", ctx.partner(), "'")),
-        NotSeen(id, ctx.partner()));
+    return ctx.RefuseUnseen("request.scope", NotSeen(id, ctx.partner()));
   }
   return *std::move(r);
 }

@@ -191,14 +191,19 @@ TEST_F(CoreTest, QuestionsOutsideAnOpenSignalAreRefusedAndLogged) {
   const std::string sig = Register("gemeente", "holders", {Subject('a')});
   const uint64_t before = log_->Size();
 
-  // Not the owner: the signal is not found, as one that does not exist;
-  // the record keeps the rule.
+  // Not the owner: the signal is not found, as one that does not exist,
+  // and the record says no more than for one that does not exist (not its
+  // purpose, not its owner): the caller's own privacy officer reads it.
   auto r = Ask("politie", sig);
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kNotFound,
                           absl::StrCat("signal_id: no signal '", sig, "' that you may see")));
-  EXPECT_EQ(LastRecord().kind(), v1::REQUEST_DENIED);
-  EXPECT_EQ(LastRecord().decision().rule(), "signal.owner");
-  EXPECT_EQ(LastRecord().decision().status_code(), static_cast<int>(absl::StatusCode::kPermissionDenied));
+  const v1::LogRecord unseen = LastRecord();
+  EXPECT_EQ(unseen.kind(), v1::REQUEST_DENIED);
+  EXPECT_EQ(unseen.decision().rule(), "signal.scope");
+  EXPECT_EQ(unseen.decision().status_code(), static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_EQ(unseen.purpose(), "");
+  EXPECT_EQ(unseen.signal_id(), "");
+  EXPECT_EQ(unseen.decision().explanation(), r.status().message());
 
   // A subject that is not in the signal.
   r = Ask("gemeente", sig, {Subject('z')});
@@ -213,7 +218,17 @@ TEST_F(CoreTest, QuestionsOutsideAnOpenSignalAreRefusedAndLogged) {
   // A signal that does not exist.
   r = Ask("gemeente", "S-0000000000");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(LastRecord().decision().rule(), "signal.exists");
+  v1::LogRecord missing = LastRecord();
+  EXPECT_EQ(missing.decision().rule(), "signal.scope");
+  // The same record as for another partner's signal, but for the caller.
+  missing.mutable_decision()->clear_explanation();
+  v1::LogRecord other = unseen;
+  other.mutable_decision()->clear_explanation();
+  for (v1::LogRecord* x : {&missing, &other}) {
+    x->clear_actor();
+    x->clear_time_unix_micros();
+  }
+  EXPECT_EQ(missing.SerializeAsString(), other.SerializeAsString());
 
   // After the signal's lifetime.
   clock_.Advance(absl::Hours(24 * 7));

@@ -38,7 +38,9 @@ absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
         continue;
       }
       auto& categories = f.holders[h.holder];
-      if (!h.category.empty()) categories.push_back(std::move(h.category));
+      if (!h.category.empty() && categories.size() < kMaxCategoriesPerHolder) {
+        categories.push_back(std::move(h.category));
+      }
     }
     // A partner with a silent entry and an ordinary one is a holder; its
     // silence covers only what it keeps silent.

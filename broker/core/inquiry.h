@@ -28,6 +28,10 @@
 namespace riec::core {
 
 inline constexpr absl::string_view kQuestionsQuota = "questions_per_hour";
+// An answer (and its record) names at most this many categories per holder
+// and subject, so that no partner can make a record grow without bound by
+// publishing many categories on one subject.
+inline constexpr size_t kMaxCategoriesPerHolder = 16;
 
 // What the stage-1 rules let be known about one subject.
 struct SubjectFindings {

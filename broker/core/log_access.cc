@@ -1,5 +1,7 @@
 #include "core/log_access.h"
 
+#include <sodium.h>
+
 #include <map>
 #include <optional>
 #include <tuple>
@@ -9,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/validate.h"
+#include "riec/common/hex.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
 #include "riec/crypto/sodium.h"
@@ -138,6 +141,36 @@ absl::Status ScanCandidates(const storage::Store& store, const Filter& f,
 }
 
 }  // namespace
+
+LogAccess::LogAccess(const Env& env, log::TreeHeadSigner* signer)
+    : env_(env), signer_(signer), token_key_(crypto::RandomBytes(crypto_secretbox_KEYBYTES)) {}
+
+std::string LogAccess::SealToken(uint64_t index) const {
+  std::string nonce = crypto::RandomBytes(crypto_secretbox_NONCEBYTES);
+  const std::string plain = storage::EncodeBE64(index);
+  std::string sealed(crypto_secretbox_MACBYTES + plain.size(), '\0');
+  crypto_secretbox_easy(reinterpret_cast<unsigned char*>(sealed.data()),
+                        reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
+                        reinterpret_cast<const unsigned char*>(nonce.data()),
+                        reinterpret_cast<const unsigned char*>(token_key_.data()));
+  return ToHex(nonce + sealed);
+}
+
+absl::StatusOr<uint64_t> LogAccess::OpenToken(absl::string_view token) const {
+  const absl::Status bad = absl::InvalidArgumentError(
+      "page_token: not a token from a previous response of this broker (tokens end with a restart)");
+  auto raw = FromHex(token);
+  if (!raw.ok() || raw->size() != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 8) return bad;
+  std::string plain(8, '\0');
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<unsigned char*>(plain.data()),
+          reinterpret_cast<const unsigned char*>(raw->data()) + crypto_secretbox_NONCEBYTES,
+          raw->size() - crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(raw->data()),
+          reinterpret_cast<const unsigned char*>(token_key_.data())) != 0) {
+    return bad;
+  }
+  return storage::DecodeBE64(plain);
+}
 
 LogScope LogAccess::ScopeOf(const RequestContext& ctx) const {
   LogScope scope;
@@ -297,21 +330,23 @@ absl::StatusOr<v1::ListRecordsResponse> LogAccess::ListRecords(
   }
   uint64_t start = 0;
   if (!request.page_token().empty()) {
-    if (!absl::SimpleAtoi(request.page_token(), &start)) {
-      return absl::InvalidArgumentError("page_token: not a token from a previous response");
-    }
+    ASSIGN_OR_RETURN(start, OpenToken(request.page_token()));
     ++start;
   }
 
+  // A next page is announced only when a further record the reader may see
+  // matches (a token after the page's last record), or when the scan limit
+  // ends the page early (a token after the last candidate examined): never
+  // because some record the reader may not see exists.
   std::vector<Entry> found;
   size_t examined = 0, bytes = 0;
-  std::optional<uint64_t> last;
-  bool more = false;
+  std::optional<uint64_t> last, resume;
+  bool full = false;
   absl::Status failed = absl::OkStatus();
   RETURN_IF_ERROR(ScanCandidates(*env_.store, filter, scope.all ? "" : scope.partner, start,
                                  [&](uint64_t index) {
-    if (found.size() == page_size || examined == kScanLimit || bytes >= kMaxPageBytes) {
-      more = true;
+    if (examined == kScanLimit) {
+      resume = full ? found.back().index : *last;
       return false;
     }
     ++examined;
@@ -328,13 +363,19 @@ absl::StatusOr<v1::ListRecordsResponse> LogAccess::ListRecords(
       return false;  // past the period (records are in time order, give or take a little)
     }
     if (!filter.Matches(e->record)) return true;
-    bytes += e->bytes.size() + e->leaf.size() + 64;
+    if (full) {  // a further record to show: there is a next page
+      resume = found.back().index;
+      return false;
+    }
+    // The record travels twice (its bytes and parsed).
+    bytes += 2 * e->bytes.size() + e->leaf.size() + 64;
     found.push_back(*std::move(e));
+    full = found.size() == page_size || bytes >= kMaxPageBytes;
     return true;
   }));
   RETURN_IF_ERROR(failed);
   v1::ListRecordsResponse response;
-  if (more && last) response.set_next_page_token(absl::StrCat(*last));
+  if (resume) response.set_next_page_token(SealToken(*resume));
   ASSIGN_OR_RETURN(uint64_t read,
                    LogRead(ctx,
                            absl::StrCat("list ", filter.Describe(), " page_size=", page_size,

@@ -24,7 +24,7 @@ namespace riec::core {
 
 class LogAccess {
  public:
-  LogAccess(const Env& env, log::TreeHeadSigner* signer) : env_(env), signer_(signer) {}
+  LogAccess(const Env& env, log::TreeHeadSigner* signer);
 
   absl::StatusOr<v1::LogInfo> Info(RequestContext& ctx, const v1::GetLogInfoRequest& request);
   absl::StatusOr<v1::SignedTreeHead> LatestTreeHead(RequestContext& ctx,
@@ -41,7 +41,9 @@ class LogAccess {
                                                  const v1::AuditStatisticsRequest& request);
 
   // The most candidate records one ListRecords call examines; past it the
-  // page ends early with a page token.
+  // page ends early with a page token. Page tokens are sealed with a key of
+  // this process: they say nothing of the records behind them (not even an
+  // index), cannot be made up, and end with a restart.
   static constexpr size_t kScanLimit = 50000;
   // A page of records ends before its encoding passes this.
   static constexpr size_t kMaxPageBytes = 8 << 20;
@@ -60,8 +62,12 @@ class LogAccess {
   absl::StatusOr<uint64_t> LogRead(RequestContext& ctx, std::string query, uint64_t count,
                                    absl::string_view pseudonym);
 
+  std::string SealToken(uint64_t index) const;
+  absl::StatusOr<uint64_t> OpenToken(absl::string_view token) const;
+
   Env env_;
   log::TreeHeadSigner* signer_;
+  std::string token_key_;
 };
 
 }  // namespace riec::core

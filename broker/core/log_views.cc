@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "google/protobuf/util/message_differencer.h"
 
 namespace riec::core {
 namespace {
@@ -15,6 +14,8 @@ bool Contains(const google::protobuf::RepeatedPtrField<std::string>& v, const st
 // it: holders as far as the level disclosed them.
 void AsRequesterSaw(v1::LogRecord* r) {
   const v1::Stage1Level level = r->stage1_level();
+  // How many holders were asked to assess is more than hit-only discloses.
+  if (level == v1::HIT_ONLY && r->kind() == v1::ASSESSMENTS_REQUESTED) r->clear_count();
   for (auto& s : *r->mutable_subjects()) {
     s.clear_silent_holders();
     s.clear_excluded();
@@ -73,6 +74,10 @@ bool Concerns(const v1::LogRecord& r, const std::string& partner) {
 }  // namespace
 
 RecordView ViewOf(const v1::LogRecord& record, const LogScope& scope) {
+  // The status of a view follows from the kind of record and the reader's
+  // relation to it, never from whether something was removed: a PARTIAL
+  // that appeared only when there was something to hide would tell what
+  // was hidden (a silent holder, an excluded address, another holder).
   RecordView out;
   if (scope.all || record.kind() == v1::POLICY_RELOADED || record.kind() == v1::RETENTION_SWEEP) {
     out.kind = ViewKind::kWhole;
@@ -84,20 +89,30 @@ RecordView ViewOf(const v1::LogRecord& record, const LogScope& scope) {
       record.kind() == v1::STAGE1_ANSWERED || record.kind() == v1::ASSESSMENTS_REQUESTED;
   v1::LogRecord view = record;
   if (record.actor().partner() == p) {
-    if (stage1) AsRequesterSaw(&view);
-  } else if (record.kind() != v1::REQUEST_DENIED && !stage1 && Concerns(record, p)) {
-    if (record.kind() == v1::ASSESSMENT_GIVEN && record.stage1_level() == v1::HIT_ONLY) {
-      view.clear_actor();
-      for (auto& a : *view.mutable_assessments()) a.clear_holder();
+    if (!stage1) {
+      out.kind = ViewKind::kWhole;
+      out.record = record;
+      return out;
     }
-  } else if (stage1 && OnlyHeldBy(&view, p)) {
-    // the header (who asked, in which signal and purpose) and its own entries
-  } else {
+    AsRequesterSaw(&view);
+  } else if (record.kind() != v1::REQUEST_DENIED && !stage1 && Concerns(record, p)) {
+    if (record.kind() != v1::ASSESSMENT_GIVEN || record.stage1_level() != v1::HIT_ONLY) {
+      out.kind = ViewKind::kWhole;
+      out.record = record;
+      return out;
+    }
+    // Under a hit-only purpose the owner does not learn who assessed: not
+    // the actor, not the holder, not the decision's sentence naming it.
+    view.clear_actor();
+    view.clear_decision();
+    view.mutable_decision()->set_allowed(true);
+    view.mutable_decision()->set_rule(record.decision().rule());
+    for (auto& a : *view.mutable_assessments()) a.clear_holder();
+  } else if (!(stage1 && OnlyHeldBy(&view, p))) {
     return out;  // nothing
   }
-  out.kind = google::protobuf::util::MessageDifferencer::Equals(view, record) ? ViewKind::kWhole
-                                                                             : ViewKind::kPart;
-  out.record = out.kind == ViewKind::kWhole ? record : std::move(view);
+  out.kind = ViewKind::kPart;
+  out.record = std::move(view);
   return out;
 }
 

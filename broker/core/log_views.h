@@ -19,6 +19,10 @@
 //    without the signal id (a silent holder learns who asked for which
 //    purpose, not in which signal);
 //  * anything else: nothing (the leaf hash, WITHHELD).
+// A view's status (whole or part) follows from the record's kind and the
+// reader's relation to it, never from what was removed: a stage-1 record is
+// always a part for a partner's officer, whether or not anything of it was
+// hidden.
 //
 // Thread-safety: pure functions.
 #ifndef RIEC_BROKER_CORE_LOG_VIEWS_H_

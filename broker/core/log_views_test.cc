@@ -98,6 +98,24 @@ TEST(LogViewsTest, ASilentHolderSeesItsEntryAndWhoAskedButNotTheSignal) {
   EXPECT_THAT(politie.record.subjects(0).silent_holders(), ElementsAre("politie"));
 }
 
+TEST(LogViewsTest, TheStatusTellsNothingOfWhatWasHidden) {
+  // A plain no-hit answer, nothing silent: still a part, as an answer with
+  // a silent holder is.
+  v1::LogRecord plain;
+  plain.set_kind(v1::STAGE1_ANSWERED);
+  plain.mutable_actor()->set_partner("gemeente");
+  plain.set_stage1_level(v1::HOLDERS);
+  plain.add_subjects()->set_pseudonym(std::string(32, 'c'));
+  EXPECT_EQ(ViewOf(plain, Of("gemeente")).kind, ViewKind::kPart);
+  EXPECT_EQ(ViewOf(Answer(v1::HOLDERS), Of("gemeente")).kind, ViewKind::kPart);
+  // A holder alone on its subject, and one beside others: both parts.
+  v1::LogRecord alone = plain;
+  v1::LoggedHolder* h = alone.mutable_subjects(0)->add_holders();
+  h->set_partner("uwv");
+  EXPECT_EQ(ViewOf(alone, Of("uwv")).kind, ViewKind::kPart);
+  EXPECT_EQ(ViewOf(Answer(v1::HOLDERS), Of("uwv")).kind, ViewKind::kPart);
+}
+
 TEST(LogViewsTest, OthersSeeNothing) {
   EXPECT_EQ(ViewOf(Answer(v1::HOLDERS), Of("belastingdienst")).kind, ViewKind::kNothing);
   v1::LogRecord denied;
@@ -126,6 +144,7 @@ TEST(LogViewsTest, AnAssessmentUnderHitOnlyDoesNotNameItsHolder) {
   ASSERT_EQ(owner.kind, ViewKind::kPart);
   EXPECT_EQ(owner.record.actor().partner(), "");
   EXPECT_EQ(owner.record.assessments(0).holder(), "");
+  EXPECT_EQ(owner.record.decision().explanation(), "") << "the sentence names the partner";
   EXPECT_EQ(ViewOf(r, Of("uwv")).kind, ViewKind::kWhole);
 }
 

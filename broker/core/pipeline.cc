@@ -115,8 +115,12 @@ absl::Status RequestContext::Refuse(const policy::Decision& d, std::vector<Outgo
                       std::move(events), now_);
 }
 
-absl::Status RequestContext::RefuseUnseen(const policy::Decision& d, const std::string& message) {
-  const absl::Status logged = Refuse(d);
+absl::Status RequestContext::RefuseUnseen(absl::string_view rule, const std::string& message) {
+  purpose_.clear();
+  signal_id_.clear();
+  case_id_.clear();
+  content_.reset();
+  const absl::Status logged = Refuse(Denial(absl::StatusCode::kNotFound, std::string(rule), message));
   if (logged.code() == absl::StatusCode::kUnavailable) return logged;
   return absl::NotFoundError(message);
 }
@@ -153,6 +157,12 @@ absl::Status Pipeline::Admit(RequestContext& ctx) {
     return ctx.RefuseOverQuota("requests_per_second", s.message());
   }
   return absl::OkStatus();
+}
+
+absl::Status Pipeline::Readmit(const Call& call, policy::Action action) {
+  RequestContext ctx(env_, call, action);
+  const policy::Decision d = ctx.policy().DecideCaller(ctx.Question());
+  return d.allowed ? absl::OkStatus() : ctx.Refuse(d);
 }
 
 absl::Status Pipeline::RefuseUnidentified(const Call& call, const absl::Status& why) {

@@ -78,10 +78,12 @@ class RequestContext {
   // about) and returns its status. If the record cannot be written the
   // caller still gets a refusal, UNAVAILABLE, saying so.
   absl::Status Refuse(const policy::Decision& d, std::vector<Outgoing> events = {});
-  // A refusal about an object the caller may not see: `d` is logged as it
-  // is; the caller gets NOT_FOUND with `message`, the same as for an object
-  // that does not exist.
-  absl::Status RefuseUnseen(const policy::Decision& d, const std::string& message);
+  // A refusal about an object that does not exist or that the caller may
+  // not see: NOT_FOUND with `message`, the same either way. The record says
+  // no more than the caller sent (`message` and the subjects it named): the
+  // object's signal, case, purpose and parties stay out of it, so that the
+  // caller's own privacy officer cannot tell the two cases apart either.
+  absl::Status RefuseUnseen(absl::string_view rule, const std::string& message);
   // RESOURCE_EXHAUSTED for an exceeded quota, logged, with an event for the
   // privacy officers of the partner and of the RIEC.
   absl::Status RefuseOverQuota(absl::string_view quota, absl::string_view message);
@@ -144,6 +146,11 @@ class Pipeline {
   // 1): logged like every refusal (rule identity.certificate), through the
   // refusal limits.
   absl::Status RefuseUnidentified(const Call& call, const absl::Status& why);
+  // For a stream that stays open: whether its caller is still admitted for
+  // `action` under the policy in force now (a partner that left, a
+  // convenant that ended, a role taken away end the stream). The refusal
+  // is logged like any other.
+  absl::Status Readmit(const Call& call, policy::Action action);
 
   // Writes the summary records of refusals that were counted rather than
   // logged one by one (core/traffic.h), for certificates quiet for

@@ -35,10 +35,10 @@ absl::StatusOr<std::pair<v1::Signal, policy::Decision>> Signals::Scope(RequestCo
                                                                         absl::string_view field) {
   RETURN_IF_ERROR(ValidateSignalId(id, field));
   ASSIGN_OR_RETURN(auto signal, Load(id, ctx.now()));
-  if (!signal) {
-    return ctx.RefuseUnseen(Denial(absl::StatusCode::kNotFound, "signal.exists",
-                                   absl::StrCat("no signal '", id, "'")),
-                            NotSeen(id));
+  // Whether the caller may see the signal is decided first, before any rule
+  // whose answer would tell that it exists.
+  if (!signal || !policy::Policy::SignalVisible(ctx.who(), ctx.action(), signal->owner())) {
+    return ctx.RefuseUnseen("signal.scope", NotSeen(id));
   }
   ctx.SetSignal(signal->id(), signal->purpose());
   policy::Request q = ctx.Question();
@@ -46,10 +46,7 @@ absl::StatusOr<std::pair<v1::Signal, policy::Decision>> Signals::Scope(RequestCo
   q.signal_id = signal->id();
   q.signal_owner = signal->owner();
   const policy::Decision d = ctx.policy().Decide(q);
-  if (!d.allowed) {
-    if (d.rule == "signal.owner") return ctx.RefuseUnseen(d, NotSeen(id));
-    return ctx.Refuse(d);
-  }
+  if (!d.allowed) return ctx.Refuse(d);
   return std::make_pair(*std::move(signal), d);
 }
 

@@ -550,7 +550,7 @@ TEST_F(Stage2Test, EverythingOutsideTheDecisionIsRefusedWithItsRule) {
       {"gemeente", "politie", Subject('b'), "", absl::StatusCode::kPermissionDenied, "case.subjects"},
       {"gemeente", "uwv", Subject('a'), "", absl::StatusCode::kPermissionDenied, "case.flows"},
       {"politie", "gemeente", Subject('a'), "", absl::StatusCode::kPermissionDenied, "case.flows"},
-      {"fiod", "politie", Subject('a'), "", absl::StatusCode::kNotFound, "case.participants"},
+      {"fiod", "politie", Subject('a'), "", absl::StatusCode::kNotFound, "case.scope"},
       {"gemeente", "politie", Subject('a'), "fiscaal", absl::StatusCode::kPermissionDenied, "case.categories"},
   };
   for (const auto& t : tries) {
@@ -565,6 +565,8 @@ TEST_F(Stage2Test, EverythingOutsideTheDecisionIsRefusedWithItsRule) {
       EXPECT_EQ(rec.decision().explanation(), r.status().message());
     } else {
       EXPECT_EQ(r.status().message(), absl::StrCat("case_id: no case '", id, "' that you may see"));
+      EXPECT_EQ(rec.case_id(), "") << "nothing of a case the caller may not see";
+      continue;
     }
     EXPECT_EQ(rec.case_id(), id);
   }
@@ -716,7 +718,7 @@ TEST_F(Stage2Test, PresentWithoutConsentAndOutsideEveryFlowGivesNoAccess) {
   EXPECT_THAT(cases_->Get(CallAs("uwv"), CaseReq(c->case_().id())),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("that you may see")));
   EXPECT_EQ(cases_->List(CallAs("uwv"), {})->cases_size(), 0);
-  EXPECT_EQ(LastRecord().decision().rule(), "case.participants");
+  EXPECT_EQ(LastRecord().decision().rule(), "case.scope");
 }
 
 TEST_F(Stage2Test, CasesAreVisibleToThoseConcernedOnly) {

@@ -52,7 +52,9 @@ std::vector<TrafficLimits::Suppressed> TrafficLimits::TakeSuppressed(absl::Time 
   std::vector<Suppressed> out;
   absl::MutexLock l(&mu_);
   for (auto it = suppressed_.begin(); it != suppressed_.end();) {
-    if (now - it->second.last >= quiet_for) {
+    // Quiet for a while, or counting for a minute already: a steady flood
+    // gets its summary too.
+    if (now - it->second.last >= quiet_for || now - it->second.first >= kMaxSummaryDelay) {
       out.push_back(std::move(it->second));
       suppressed_.erase(it++);
     } else {

@@ -31,6 +31,8 @@ class TrafficLimits {
   // kRefusalInterval.
   static constexpr int kRefusalBurst = 10;
   static constexpr absl::Duration kRefusalInterval = absl::Seconds(1);
+  // A summary is written at the latest this long after its first refusal.
+  static constexpr absl::Duration kMaxSummaryDelay = absl::Minutes(1);
 
   // Whether the refusal of `call` by `rule` may be written as a record of
   // its own now. If not, it is counted for the certificate's next summary.

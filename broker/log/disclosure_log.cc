@@ -23,6 +23,12 @@ merkle::NodeReader ReaderOf(const storage::Store* store) {
   };
 }
 
+absl::Status TooLarge(size_t bytes) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "this request would write a disclosure-log record of ", bytes >> 10, " KiB, more than the ",
+      DisclosureLog::kMaxRecordBytes >> 20, " MiB a record may have; send fewer items at once"));
+}
+
 }  // namespace
 
 std::string EncodeRecord(const v1::LogRecord& record) {
@@ -80,6 +86,7 @@ absl::StatusOr<uint64_t> DisclosureLog::Append(const v1::LogRecord& record,
                                                IndexedMutations indexed) {
   Pending self;
   self.record = EncodeRecord(record);
+  if (self.record.size() > kMaxRecordBytes) return TooLarge(self.record.size());
   self.leaf = EncodeLeaf(record, self.record);
   self.mutations = std::move(mutations);
   self.indexed = std::move(indexed);
@@ -94,6 +101,7 @@ absl::StatusOr<uint64_t> DisclosureLog::AppendBatch(const std::vector<v1::LogRec
   std::vector<Pending*> ptrs;
   for (size_t i = 0; i < records.size(); ++i) {
     pending[i].record = EncodeRecord(records[i]);
+    if (pending[i].record.size() > kMaxRecordBytes) return TooLarge(pending[i].record.size());
     pending[i].leaf = EncodeLeaf(records[i], pending[i].record);
     pending[i].audit = AuditIndexPrefixes(records[i]);
     ptrs.push_back(&pending[i]);

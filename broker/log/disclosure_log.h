@@ -54,6 +54,11 @@ struct StoredEntry {
 
 class DisclosureLog {
  public:
+  // No record is larger: so that every record fits a page, and a page a
+  // gRPC message, for every reader (docs/log-format.md §1). Append refuses
+  // a larger one with RESOURCE_EXHAUSTED and writes nothing.
+  static constexpr size_t kMaxRecordBytes = 8 << 20;
+
   // Opens the log kept in `store`. DATA_LOSS if the stored size and the
   // leaves disagree, or the last leaf does not hash to its tree node.
   static absl::StatusOr<std::unique_ptr<DisclosureLog>> Open(storage::Store* store);

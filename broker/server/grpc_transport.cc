@@ -181,22 +181,21 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
  private:
   void Schedule(std::function<void()> step) { t_->pool_.Schedule(std::move(step)); }
 
-  // The caller, established once per call.
+  // The caller, established again for every message of a client stream and
+  // every step of an event stream (a cached lookup): a certificate revoked
+  // while its stream is open stops it.
   absl::StatusOr<core::Call> Caller() {
-    if (!call_) {
-      auto call = t_->callers_.CallOf(*ctx_, ctx_->method());
-      if (!call.ok()) {
-        if (call.status().code() == absl::StatusCode::kUnauthenticated) {
-          core::Call unknown;
-          unknown.method = ctx_->method();
-          unknown.caller.certificate_sha256 = t_->callers_.CertificateOf(*ctx_);
-          return t_->core_->RefuseUnidentified(unknown, call.status());
-        }
-        return call.status();
+    auto call = t_->callers_.CallOf(*ctx_, ctx_->method());
+    if (!call.ok()) {
+      if (call.status().code() == absl::StatusCode::kUnauthenticated) {
+        core::Call unknown;
+        unknown.method = ctx_->method();
+        unknown.caller.certificate_sha256 = t_->callers_.CertificateOf(*ctx_);
+        return t_->core_->RefuseUnidentified(unknown, call.status());
       }
-      call_ = *std::move(call);
+      return call.status();
     }
-    return *call_;
+    return call;
   }
 
   // The request message of the route, parsed from what was read.
@@ -275,6 +274,10 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
   void Pump() {
     if (cancelled_.load() || t_->draining_.load()) return Finish(grpc::Status::OK);
     if (!pending_.empty()) return WriteNext();
+    // Still this caller, still admitted, before anything more is sent.
+    absl::StatusOr<core::Call> call = Caller();
+    if (!call.ok()) return Finish(ToGrpcStatus(call.status()));
+    if (absl::Status s = t_->core_->Readmit(*call, route_->action); !s.ok()) return Finish(ToGrpcStatus(s));
     const uint64_t seen = t_->log_->Size();
     auto events = subscription_->Next(kEventsPerBatch);
     if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
@@ -313,7 +316,6 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
   const core::Route* route_ = nullptr;
   grpc::ByteBuffer in_, out_;
   std::string raw_;
-  std::optional<core::Call> call_;
   bool read_any_ = false;
   std::atomic<bool> cancelled_{false};
   // Client streams.

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -184,11 +185,15 @@ absl::Status LogVerifier::CheckEntry(const v1::LogEntry& e) {
     case v1::REDACTED:
       if (!e.record().empty()) return Alert(absl::StrCat(where, ": an erased record with content"));
       erased_[e.index()] = leaf.time_unix_micros();
+      if (leaf.kind() == v1::RETENTION_SWEEP) erased_sweeps_.push_back(leaf.time_unix_micros());
       ++counts_.redacted;
       return absl::OkStatus();
     case v1::UNREADABLE:
+      // The broker checks every record before it writes it: one that does
+      // not parse was damaged or altered in the store.
       ++counts_.unreadable;
-      return absl::OkStatus();
+      return Alert(absl::StrCat("UNREADABLE RECORD: ", where,
+                                " no longer parses: the broker's store was damaged or altered"));
     default:
       return Alert(absl::StrCat(where, ": unknown status"));
   }
@@ -213,7 +218,7 @@ absl::Status LogVerifier::CheckAttestation(const v1::ScopeAttestation& a,
   return absl::OkStatus();
 }
 
-absl::Status LogVerifier::CheckErasures(uint64_t now_millis) const {
+absl::Status LogVerifier::CheckErasures(uint64_t now_millis, bool complete) const {
   const int64_t min_us = absl::ToInt64Microseconds(policy::kMinLogRetention);
   for (const auto& [index, time_us] : erased_) {
     auto sweep = swept_.find(index);
@@ -227,6 +232,14 @@ absl::Status LogVerifier::CheckErasures(uint64_t now_millis) const {
             (swept_at - time_us) / 86'400'000'000, " days old, under a retention of ",
             retention_s / 86400, " days; the legal minimum is ",
             absl::ToInt64Hours(policy::kMinLogRetention) / 24, " days"));
+      }
+    } else if (complete) {
+      const bool lawful = std::any_of(erased_sweeps_.begin(), erased_sweeps_.end(),
+                                      [&, t = time_us](int64_t sweep_us) { return sweep_us - t >= min_us; });
+      if (!lawful) {
+        return Alert(absl::StrCat("PREMATURE ERASURE: record ", index, " of ",
+                                  Rfc3339(absl::FromUnixMicros(time_us)),
+                                  " was erased, and no retention sweep of the log accounts for it"));
       }
     } else if (static_cast<int64_t>(now_millis) * 1000 - time_us < min_us) {
       return Alert(absl::StrCat("PREMATURE ERASURE: record ", index, " of ",
@@ -386,7 +399,7 @@ absl::StatusOr<ExportReport> VerifyExport(std::istream& in, const std::string& p
         "the root recomputed from the exported leaves differs from the signed root: the log "
         "was rewritten, or the export was altered");
   }
-  if (absl::Status s = verifier.CheckErasures(head.timestamp_millis()); !s.ok()) return s;
+  if (absl::Status s = verifier.CheckErasures(head.timestamp_millis(), /*complete=*/true); !s.ok()) return s;
   report.counts = verifier.counts();
   return report;
 }

@@ -102,7 +102,7 @@ TEST_F(RefusalsTest, QuestionsOutsideTheConvenantAreRefusedAndLogged) {
   }
   EXPECT_EQ(denied["purpose.participants"], 1);
   EXPECT_EQ(denied["purpose.subject_kinds"], 2);
-  EXPECT_EQ(denied["signal.owner"], 1);
+  EXPECT_EQ(denied["signal.scope"], 1);
   EXPECT_EQ(denied["signal.open"], 2);
 }
 

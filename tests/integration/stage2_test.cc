@@ -344,11 +344,16 @@ TEST_F(Stage2BrokerTest, EverythingOutsideTheDecisionIsRefusedAndLogged) {
   // Every refusal is a record naming the rule.
   std::multiset<std::string> rules;
   for (const auto& r : StopAndReadLog()) {
-    if (r.kind() == v1::REQUEST_DENIED && !r.case_id().empty()) rules.insert(r.decision().rule());
+    if (r.kind() != v1::REQUEST_DENIED) continue;
+    if (!r.case_id().empty()) rules.insert(r.decision().rule());
+    if (r.decision().rule() == "case.scope") {
+      EXPECT_EQ(r.case_id(), "") << "nothing of a case the caller may not see";
+      rules.insert(r.decision().rule());
+    }
   }
   EXPECT_EQ(rules.count("case.subjects"), 1u);
   EXPECT_EQ(rules.count("case.flows"), 2u);
-  EXPECT_EQ(rules.count("case.participants"), 1u);
+  EXPECT_EQ(rules.count("case.scope"), 1u);
   EXPECT_EQ(rules.count("case.state"), 4u);  // proposed, closed, expired twice
 }
 

@@ -259,6 +259,15 @@ class Policy {
   // The partner that is the RIEC itself (its privacy officers read the whole
   // log; it receives notices meant for the RIEC). Empty if none is named.
   const std::string& secretariat() const { return secretariat_; }
+
+  // Whether `who` may see that a signal of `owner` exists, for `action` on
+  // it: its owner, a coordinator, and (to read it) a chair. A signal the
+  // caller may not see is NOT_FOUND, the same as one that does not exist,
+  // before any other rule is applied (docs/api.md, "Errors").
+  static bool SignalVisible(const Identity& who, Action action, absl::string_view owner);
+  // Whether `who` may see that a case exists: chairs and coordinators, the
+  // RIEC's privacy officers, and partners concerned in it (`facts`).
+  bool CaseVisible(const Identity& who, const CaseFacts& facts) const;
   const Retention& retention() const { return retention_; }
   const Partner* FindPartner(absl::string_view id) const;
   const Purpose* FindPurpose(absl::string_view id) const;
