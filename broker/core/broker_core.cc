@@ -33,7 +33,7 @@ BrokerCore::BrokerCore(const Env& env, const CoreOptions& o)
     : env_(env), pipeline_(env), quota_(std::make_unique<QuotaCounter>(env.store)) {
   using namespace std::placeholders;
   if (o.pseudonymiser) {
-    pseudonymiser_ = std::make_unique<Pseudonymiser>(env_, o.oprf_key, quota_.get());
+    pseudonymiser_ = std::make_unique<Pseudonymiser>(env_, o.oprf_key, o.oprf_share, quota_.get());
     Pseudonymiser* p = pseudonymiser_.get();
     Add<v1::EvaluateRequest, v1::EvaluateResponse>(
         "/riec.v1.Pseudonymiser/Evaluate", Action::kEvaluateOprf,

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/validate.h"
+#include "riec/crypto/voprf.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
 
@@ -13,16 +14,13 @@ absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(RequestContext& ctx
   RETURN_IF_ERROR(ValidateBatchSize(n, "blinded_elements", kMaxEvaluateBatch));
   ctx.SetCount(n);
   RETURN_IF_ERROR(ctx.Decide(ctx.Question()).status());
+  const std::vector<std::string> blinded(request.blinded_elements().begin(),
+                                         request.blinded_elements().end());
+  ASSIGN_OR_RETURN(crypto::BatchEvaluation evaluation, crypto::EvaluateWithProof(*key_, blinded));
   v1::EvaluateResponse response;
   response.mutable_evaluated_elements()->Reserve(n);
-  for (int i = 0; i < n; ++i) {
-    auto e = key_->Evaluate(request.blinded_elements(i));
-    if (!e.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("blinded_elements[", i, "]: ", e.status().message()));
-    }
-    response.add_evaluated_elements(*std::move(e));
-  }
+  for (auto& e : evaluation.evaluated) response.add_evaluated_elements(std::move(e));
+  response.set_proof(std::move(evaluation.proof));
   // Counted only once the whole batch is known to be valid. An evaluation
   // writes no record, so its count is written on its own, not synced: a
   // crash of the machine may forget the last moments' count.
@@ -48,13 +46,18 @@ absl::StatusOr<v1::KeyInfo> Pseudonymiser::GetKeyInfo(RequestContext& ctx,
                                             QuotaCounter::Period::kDay));
   v1::KeyInfo info;
   info.set_suite(std::string(crypto::kOprfSuiteName));
-  info.set_mode(0);
+  info.set_mode(static_cast<uint32_t>(crypto::OprfMode::kVoprf));
   info.set_key_id(key_->KeyId());
   info.set_public_key(key_->public_key());
   info.set_max_batch_size(kMaxEvaluateBatch);
   info.set_daily_quota(limit);
   info.set_quota_remaining(usage.remaining);
   *info.mutable_quota_resets() = ToProtoTime(usage.resets);
+  if (share_ != nullptr) {
+    info.set_share_index(share_->index);
+    info.set_threshold(share_->threshold);
+    info.set_group_public_key(share_->group_public_key);
+  }
   return info;
 }
 

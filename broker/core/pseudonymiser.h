@@ -1,5 +1,8 @@
-// The Pseudonymiser's core: evaluates the OPRF on blinded elements for
-// partners within their daily quota (proto/riec/v1/pseudonymiser.proto).
+// The Pseudonymiser's core: evaluates the VOPRF on blinded elements, with
+// its proof, for partners within their daily quota
+// (proto/riec/v1/pseudonymiser.proto). A share instance evaluates with its
+// share and proves against its public share; each instance counts its own
+// quota.
 // It sees only blinded elements, never an identifier or a pseudonym.
 //
 // Thread-safety: safe for concurrent use.
@@ -8,6 +11,7 @@
 #define RIEC_BROKER_CORE_PSEUDONYMISER_H_
 
 #include "absl/status/statusor.h"
+#include "core/key_store.h"
 #include "core/pipeline.h"
 #include "core/quota.h"
 #include "riec/crypto/oprf.h"
@@ -20,8 +24,9 @@ inline constexpr absl::string_view kOprfQuota = "oprf_evaluations_per_day";
 
 class Pseudonymiser {
  public:
-  Pseudonymiser(const Env& env, const crypto::OprfKey* key, QuotaCounter* quota)
-      : env_(env), key_(key), quota_(quota) {}
+  // `share`: set when this instance holds one share of the key.
+  Pseudonymiser(const Env& env, const crypto::OprfKey* key, const OprfShare* share, QuotaCounter* quota)
+      : env_(env), key_(key), share_(share), quota_(quota) {}
 
   // Errors: INVALID_ARGUMENT (batch size, element i malformed),
   // PERMISSION_DENIED, RESOURCE_EXHAUSTED (logged, like every refusal).
@@ -32,6 +37,7 @@ class Pseudonymiser {
  private:
   Env env_;
   const crypto::OprfKey* key_;
+  const OprfShare* share_;
   QuotaCounter* quota_;
 };
 

@@ -10,6 +10,7 @@
 #include "google/protobuf/stubs/logging.h"
 #include "server/broker.h"
 #include "server/config.h"
+#include "server/key_ceremony.h"
 #include "riec/policy/policy.h"
 
 int main(int argc, char** argv) {
@@ -50,7 +51,21 @@ int main(int argc, char** argv) {
                  "free space to keep on the data disk, in MiB: below it writes are refused "
                  "(default 256, at least 4)")
       ->check(CLI::Range(4, 1 << 20));
+  // riec-broker pseudonymiser keygen: the key ceremony of threshold
+  // pseudonyms (docs/pseudonyms.md §5).
+  auto* pseudonymiser = app.add_subcommand("pseudonymiser", "tools for the Pseudonymiser's key");
+  auto* keygen = pseudonymiser->add_subcommand(
+      "keygen", "split the OPRF key into shares for threshold Pseudonymiser instances");
+  uint32_t threshold = 0, shares = 0;
+  std::string share_out, from_key_dir;
+  keygen->add_option("--threshold", threshold, "how many instances must answer (2 or more)")->required();
+  keygen->add_option("--shares", shares, "how many instances hold a share (at most 255)")->required();
+  keygen->add_option("--out", share_out, "directory for share-<i>/ and public.yaml (must not exist)")->required();
+  keygen->add_option("--from-key-dir", from_key_dir,
+                     "split the key of this key directory (its oprf.key), keeping the index's pseudonyms; "
+                     "default: a fresh key");
   CLI11_PARSE(app, argc, argv);
+  if (*keygen) return riec::server::SplitOprfKey(threshold, shares, share_out, from_key_dir, std::cout);
 
   riec::server::BrokerConfig config;
   if (!config_file.empty()) {

@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     if (!key.ok()) return key.status();
     b->key_.emplace(*std::move(key));
     options.oprf_key = &b->key_->key;
+    if (b->key_->share) options.oprf_share = &*b->key_->share;
   }
   b->core_ = std::make_unique<core::BrokerCore>(env, options);
   b->transport_ = std::make_unique<GrpcTransport>(

@@ -25,7 +25,7 @@ std::string EncodeBE64(uint64_t v);
 uint64_t DecodeBE64(absl::string_view bytes);
 
 // The store's format version (meta table, key "store/format").
-inline constexpr absl::string_view kStoreFormat = "riec-store-4";
+inline constexpr absl::string_view kStoreFormat = "riec-store-5";
 inline constexpr absl::string_view kFormatKey = "store/format";
 inline constexpr absl::string_view kLogSizeKey = "log/size";
 

@@ -230,7 +230,7 @@ TEST(RocksDbStoreTest, AStoreOfAnotherFormatIsRefused) {
   auto store = OpenRocksDbStore(dir);
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()),
-              ::testing::HasSubstr("holds store format 'riec-store-3'; this broker reads 'riec-store-4'"));
+              ::testing::HasSubstr("holds store format 'riec-store-3'; this broker reads 'riec-store-5'"));
   std::filesystem::remove_all(dir);
 }
 

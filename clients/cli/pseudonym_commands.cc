@@ -2,6 +2,7 @@
 // test vectors for implementers of other clients).
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "cli/common.h"
 #include "cli/output.h"
 #include "cli/subjects_input.h"
+#include "riec/crypto/voprf.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/oprf.h"
 #include "riec/crypto/sodium.h"
@@ -25,7 +27,8 @@ struct PseudonymArgs {
 };
 
 struct VectorArgs {
-  std::string seed_hex, info_hex, input_hex, blind_hex;
+  std::string seed_hex, info_hex, input_hex, blind_hex, proof_random_hex;
+  std::string mode = "voprf";
   bool json = false;
 };
 
@@ -68,27 +71,55 @@ int OprfVector(const VectorArgs& a, std::ostream& out) {
   if (!input.ok()) return Fail(input.status());
   auto blind_bytes = hex(a.blind_hex, "--blind-hex");
   if (!blind_bytes.ok()) return Fail(blind_bytes.status());
-  auto key = crypto::OprfKey::Derive(*seed, *info);
+  if (a.mode != "oprf" && a.mode != "voprf") {
+    return Fail(absl::InvalidArgumentError("--mode: want oprf (0x00) or voprf (0x01)"));
+  }
+  const crypto::OprfMode mode = a.mode == "oprf" ? crypto::OprfMode::kOprf : crypto::OprfMode::kVoprf;
+  auto key = crypto::OprfKey::Derive(*seed, *info, mode);
   if (!key.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat("--seed-hex: ", key.status().message())));
   auto blind = crypto::Scalar::FromBytes(*blind_bytes);
   if (!blind.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat("--blind-hex: ", blind.status().message())));
-  auto blinded = crypto::BlindWith(*input, *std::move(blind));
+  auto blinded = crypto::BlindWith(*input, *std::move(blind), mode);
   if (!blinded.ok()) return Fail(blinded.status());
-  auto evaluated = key->Evaluate(blinded->blinded_element);
-  if (!evaluated.ok()) return Fail(evaluated.status());
-  auto output = crypto::Finalize(*input, blinded->blind, *evaluated);
+  // VOPRF: the evaluation with its proof, with the given proof scalar (the
+  // RFC's vectors) or a fresh one.
+  std::optional<crypto::Scalar> r;
+  if (!a.proof_random_hex.empty()) {
+    auto bytes = hex(a.proof_random_hex, "--proof-random-hex");
+    if (!bytes.ok()) return Fail(bytes.status());
+    auto scalar = crypto::Scalar::FromBytes(*bytes);
+    if (!scalar.ok()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat("--proof-random-hex: ", scalar.status().message())));
+    }
+    r = *std::move(scalar);
+  }
+  std::string evaluated, proof;
+  if (mode == crypto::OprfMode::kVoprf) {
+    auto e = crypto::EvaluateWithProof(*key, {blinded->blinded_element}, r ? &*r : nullptr);
+    if (!e.ok()) return Fail(e.status());
+    evaluated = e->evaluated[0];
+    proof = e->proof;
+  } else {
+    auto e = key->Evaluate(blinded->blinded_element);
+    if (!e.ok()) return Fail(e.status());
+    evaluated = *e;
+  }
+  auto output = crypto::Finalize(*input, blinded->blind, evaluated);
   if (!output.ok()) return Fail(output.status());
   std::string sk = key->ExportSecret();
-  const std::vector<std::pair<std::string, std::string>> fields = {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"mode", mode == crypto::OprfMode::kOprf ? "0x00" : "0x01"},
       {"skS", ToHex(sk)},
       {"pkS", ToHex(key->public_key())},
       {"blinded_element", ToHex(blinded->blinded_element)},
-      {"evaluation_element", ToHex(*evaluated)},
+      {"evaluation_element", ToHex(evaluated)},
       {"output", ToHex(*output)},
       {"pseudonym", ToHex(output->substr(0, 32))}};
+  if (!proof.empty()) fields.push_back({"proof", ToHex(proof)});
   crypto::Wipe(sk);
   if (a.json) return ExitCode(PrintJson(StringStruct(fields), out));
-  out << "suite               " << crypto::kOprfSuiteName << ", mode 0x00 (RFC 9497)\n";
+  out << "suite               " << crypto::kOprfSuiteName << ", mode "
+      << (mode == crypto::OprfMode::kOprf ? "0x00 (OPRF)" : "0x01 (VOPRF)") << " (RFC 9497)\n";
   for (const auto& [k, v] : fields) out << k << std::string(20 - k.size(), ' ') << v << "\n";
   return 0;
 }
@@ -113,6 +144,10 @@ void RegisterPseudonymCommands(CLI::App& app, Dispatch& d) {
   vector->add_option("--info-hex", vec->info_hex, "key info")->required();
   vector->add_option("--input-hex", vec->input_hex, "OPRF input")->required();
   vector->add_option("--blind-hex", vec->blind_hex, "blind scalar (32 bytes, little-endian)")->required();
+  vector->add_option("--mode", vec->mode,
+                     "voprf (RFC 9497 mode 0x01, as pseudonyms are made; default) or oprf (mode 0x00)");
+  vector->add_option("--proof-random-hex", vec->proof_random_hex,
+                     "voprf: the proof's random scalar (the RFC's ProofRandomScalar); default fresh");
   vector->add_flag("--json", vec->json, "print JSON");
   d.Offline(vector, [vec] { return OprfVector(*vec, std::cout); });
 }

@@ -11,7 +11,10 @@
 #include "riec/common/call_metadata.h"
 #include "riec/common/file.h"
 #include "riec/common/request_limits.h"
+#include "absl/strings/str_join.h"
+#include "riec/common/hex.h"
 #include "riec/crypto/oprf.h"
+#include "riec/crypto/voprf.h"
 #include "riec/crypto/sodium.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "riec/sdk/normalise.h"
@@ -52,9 +55,33 @@ absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path) {
     if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be a mapping"));
     for (auto it = root.begin(); it != root.end(); ++it) {
       const std::string key = it->first.Scalar();
+      if (key == "pseudonymisers") {
+        for (const auto& s : it->second) {
+          PseudonymiserShare share;
+          share.address = s["address"].as<std::string>();
+          share.index = s["index"].as<uint32_t>();
+          auto pub = FromHex(s["public_share"].as<std::string>());
+          if (!pub.ok() || pub->size() != 32) {
+            return absl::InvalidArgumentError(absl::StrCat(path, ":", s.Mark().line + 1,
+                                                           ": public_share: want 64 hex digits"));
+          }
+          share.public_share = *pub;
+          o.pseudonymiser_shares.push_back(std::move(share));
+        }
+        continue;
+      }
       const std::string value = it->second.as<std::string>();
       if (key == "broker") {
         o.broker = value;
+      } else if (key == "pseudonymiser_key") {
+        auto pub = FromHex(value);
+        if (!pub.ok() || pub->size() != 32) {
+          return absl::InvalidArgumentError(absl::StrCat(path, ":", it->first.Mark().line + 1,
+                                                         ": pseudonymiser_key: want 64 hex digits"));
+        }
+        o.pseudonymiser_key = *pub;
+      } else if (key == "threshold") {
+        o.threshold = it->second.as<uint32_t>();
       } else if (key == "pseudonymiser") {
         o.pseudonymiser = value;
       } else if (key == "ca") {
@@ -74,8 +101,8 @@ absl::StatusOr<ConnectionOptions> LoadClientConfig(const std::string& path) {
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             path, ":", it->first.Mark().line + 1, ": unknown key '", key,
-            "' (allowed: broker, pseudonymiser, ca, cert, key, server_name, on_behalf_of, "
-            "traceparent, timeout_seconds)"));
+            "' (allowed: broker, pseudonymiser, pseudonymiser_key, pseudonymisers, threshold, ca, "
+            "cert, key, server_name, on_behalf_of, traceparent, timeout_seconds)"));
       }
     }
   } catch (const YAML::Exception& e) {
@@ -122,6 +149,17 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
           ? c->broker_channel_
           : grpc::CreateCustomChannel(options.pseudonymiser, credentials, args);
   c->pseudonymiser_ = v1::Pseudonymiser::NewStub(c->pseudonymiser_channel_);
+  if (!options.pseudonymiser_shares.empty()) {
+    if (options.threshold < 2 || options.threshold > options.pseudonymiser_shares.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("threshold: ", options.threshold, " of ",
+                                                     options.pseudonymiser_shares.size(),
+                                                     " pseudonymisers; want 2 to their number"));
+    }
+    for (const auto& s : options.pseudonymiser_shares) {
+      c->share_stubs_.push_back(
+          v1::Pseudonymiser::NewStub(grpc::CreateCustomChannel(s.address, credentials, args)));
+    }
+  }
   c->index_ = v1::Index::NewStub(c->broker_channel_);
   c->signals_ = v1::Signals::NewStub(c->broker_channel_);
   c->inquiry_ = v1::Inquiry::NewStub(c->broker_channel_);
@@ -180,12 +218,107 @@ absl::StatusOr<v1::EvaluateResponse> Client::Evaluate(const v1::EvaluateRequest&
   return resp;
 }
 
+absl::StatusOr<std::vector<std::string>> Client::EvaluateVerified(const std::vector<std::string>& blinded,
+                                                                  const std::string& key, std::string* key_id) {
+  v1::EvaluateRequest req;
+  for (const auto& b : blinded) req.add_blinded_elements(b);
+  if (share_stubs_.empty()) {
+    auto resp = Evaluate(req);
+    if (!resp.ok()) return resp.status();
+    if (resp->evaluated_elements_size() != static_cast<int>(blinded.size())) {
+      return absl::InternalError("the Pseudonymiser returned a different number of elements");
+    }
+    std::vector<std::string> evaluated(resp->evaluated_elements().begin(), resp->evaluated_elements().end());
+    if (!crypto::VerifyProof(key, blinded, evaluated, resp->proof())) {
+      return absl::DataLossError(absl::StrCat(
+          "the Pseudonymiser's proof does not verify against key ", ToHex(crypto::Sha256(key)).substr(0, 16),
+          ": its evaluations were not made with the pinned key; no pseudonym was made"));
+    }
+    *key_id = resp->key_id();
+    return evaluated;
+  }
+  // Threshold: ask the instances in turn until `threshold` answered with a
+  // proof that verifies against their public share; combine.
+  std::vector<uint32_t> indices;
+  std::vector<std::vector<std::string>> shares;
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < share_stubs_.size() && indices.size() < options_.threshold; ++i) {
+    const PseudonymiserShare& s = options_.pseudonymiser_shares[i];
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    v1::EvaluateResponse resp;
+    grpc::Status st = share_stubs_[i]->Evaluate(&ctx, req, &resp);
+    if (!st.ok()) {
+      problems.push_back(absl::StrCat(s.address, " (share ", s.index, "): ", st.error_message()));
+      continue;
+    }
+    std::vector<std::string> evaluated(resp.evaluated_elements().begin(), resp.evaluated_elements().end());
+    if (evaluated.size() != blinded.size() || !crypto::VerifyProof(s.public_share, blinded, evaluated, resp.proof())) {
+      problems.push_back(absl::StrCat(s.address, " (share ", s.index,
+                                      "): its proof does not verify against its public share"));
+      continue;
+    }
+    indices.push_back(s.index);
+    shares.push_back(std::move(evaluated));
+  }
+  if (indices.size() < options_.threshold) {
+    return absl::UnavailableError(absl::StrCat(
+        "only ", indices.size(), " of the ", options_.threshold,
+        " Pseudonymiser shares needed answered with a valid proof; tried: ", absl::StrJoin(problems, "; ")));
+  }
+  std::vector<std::string> combined(blinded.size());
+  for (size_t e = 0; e < blinded.size(); ++e) {
+    std::vector<std::string> points;
+    for (const auto& share : shares) points.push_back(share[e]);
+    auto c = crypto::CombineShares(indices, points);
+    if (!c.ok()) return c.status();
+    combined[e] = *std::move(c);
+  }
+  *key_id = ToHex(crypto::Sha256(key).substr(0, 8));
+  return combined;
+}
+
+absl::StatusOr<std::string> Client::PinPseudonymiserKey() {
+  absl::MutexLock l(&pin_mu_);
+  if (!pinned_key_.empty()) return pinned_key_;
+  if (!share_stubs_.empty()) {
+    if (options_.pseudonymiser_key.empty()) {
+      return absl::InvalidArgumentError("pseudonymiser_key: threshold mode needs the group's public key pinned");
+    }
+    // The public shares must combine to the group's key (any threshold of
+    // them; the first ones here).
+    std::vector<uint32_t> indices;
+    std::vector<std::string> points;
+    for (size_t i = 0; i < options_.threshold; ++i) {
+      indices.push_back(options_.pseudonymiser_shares[i].index);
+      points.push_back(options_.pseudonymiser_shares[i].public_share);
+    }
+    auto group = crypto::CombineShares(indices, points);
+    if (!group.ok() || *group != options_.pseudonymiser_key) {
+      return absl::InvalidArgumentError(
+          "pseudonymisers: the public shares do not combine to pseudonymiser_key; check the configuration");
+    }
+    pinned_key_ = options_.pseudonymiser_key;
+    return pinned_key_;
+  }
+  auto info = GetKeyInfo();
+  if (!info.ok()) return info.status();
+  if (!options_.pseudonymiser_key.empty() && info->public_key() != options_.pseudonymiser_key) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the Pseudonymiser's key ", info->key_id(), " is not the pinned key ",
+        ToHex(crypto::Sha256(options_.pseudonymiser_key).substr(0, 8)),
+        "; its pseudonyms would not match the index: not using it"));
+  }
+  pinned_key_ = info->public_key();
+  return pinned_key_;
+}
+
 absl::StatusOr<std::vector<std::string>> Client::PseudonymiseCanonical(
     v1::SubjectKind kind, const std::vector<std::string>& canonical, const Progress& progress) {
   if (canonical.empty()) return std::vector<std::string>();
-  auto info = GetKeyInfo();
-  if (!info.ok()) return info.status();
-  const size_t batch = std::max<uint32_t>(1, info->max_batch_size());
+  auto key = PinPseudonymiserKey();
+  if (!key.ok()) return key.status();
+  const size_t batch = kMaxBlindedPerCall;
   std::vector<std::string> pseudonyms(canonical.size());
   std::string key_id;
   for (size_t start = 0; start < canonical.size(); start += batch) {
@@ -202,23 +335,21 @@ absl::StatusOr<std::vector<std::string>> Client::PseudonymiseCanonical(
         errors[i] = b.status();
       }
     });
-    v1::EvaluateRequest req;
+    std::vector<std::string> elements;
     for (size_t i = 0; i < n; ++i) {
       if (!errors[i].ok()) return errors[i];
-      req.add_blinded_elements(blinded[i].blinded_element);
+      elements.push_back(blinded[i].blinded_element);
     }
-    auto resp = Evaluate(req);
-    if (!resp.ok()) return resp.status();
-    if (resp->evaluated_elements_size() != static_cast<int>(n)) {
-      return absl::InternalError("Pseudonymiser returned a different number of elements");
-    }
+    std::string batch_key;
+    auto evaluated = EvaluateVerified(elements, *key, &batch_key);
+    if (!evaluated.ok()) return evaluated.status();
     // All pseudonyms of one run must come from one key.
-    if (!key_id.empty() && resp->key_id() != key_id) {
+    if (!key_id.empty() && batch_key != key_id) {
       return absl::AbortedError("the Pseudonymiser's key changed during the run; start again");
     }
-    key_id = resp->key_id();
+    key_id = batch_key;
     ParallelFor(n, [&](size_t i) {
-      auto out = crypto::Finalize(inputs[i], blinded[i].blind, resp->evaluated_elements(i));
+      auto out = crypto::Finalize(inputs[i], blinded[i].blind, (*evaluated)[i]);
       if (out.ok()) {
         pseudonyms[start + i] = out->substr(0, 32);
       } else {

@@ -27,6 +27,27 @@ TEST(CliTest, HelpAndUsageErrors) {
   CommandResult sub = RunCommand({RiecBinary(), "index", "publish", "--help"});
   EXPECT_EQ(sub.exit_code, 0);
   EXPECT_THAT(sub.out, HasSubstr("--valid-until"));
+  // VOPRF mode, as pseudonyms are made: RFC 9497's vector with its proof.
+  auto vtext = ReadFile(SourceDir() + "/tests/testdata/voprf-rfc9497-ristretto255-sha512.json");
+  ASSERT_TRUE(vtext.ok()) << vtext.status();
+  google::protobuf::Struct vdoc;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*vtext, &vdoc).ok());
+  const auto& vf = vdoc.fields();
+  const auto& vv = vf.at("vectors").list_value().values(0).struct_value().fields();
+  auto first = [&](const char* key) { return vv.at(key).list_value().values(0).string_value(); };
+  CommandResult voprf = RunCommand({RiecBinary(), "oprf", "vector", "--json", "--seed-hex", vf.at("seed").string_value(),
+                                    "--info-hex", vf.at("key_info").string_value(), "--input-hex", first("inputs"),
+                                    "--blind-hex", first("blinds"), "--proof-random-hex",
+                                    vv.at("proof_random_scalar").string_value()});
+  ASSERT_EQ(voprf.exit_code, 0) << voprf.err;
+  google::protobuf::Struct vout;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(voprf.out, &vout).ok()) << voprf.out;
+  EXPECT_EQ(vout.fields().at("mode").string_value(), "0x01");
+  EXPECT_EQ(vout.fields().at("pkS").string_value(), vf.at("pkSm").string_value());
+  EXPECT_EQ(vout.fields().at("evaluation_element").string_value(), first("evaluation_elements"));
+  EXPECT_EQ(vout.fields().at("proof").string_value(), vv.at("proof").string_value());
+  EXPECT_EQ(vout.fields().at("output").string_value(), first("outputs"));
+
   CommandResult bad = RunCommand({RiecBinary(), "publish"});
   EXPECT_EQ(bad.exit_code, 2);
   CommandResult missing = RunCommand({RiecBinary(), "query"});
@@ -44,7 +65,7 @@ TEST(CliTest, OprfVectorReproducesRfc9497) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &doc).ok());
   const auto& f = doc.fields();
   const auto& v = f.at("vectors").list_value().values(0).struct_value().fields();
-  CommandResult r = RunCommand({RiecBinary(), "oprf", "vector", "--json", "--seed-hex", f.at("seed").string_value(),
+  CommandResult r = RunCommand({RiecBinary(), "oprf", "vector", "--json", "--mode", "oprf", "--seed-hex", f.at("seed").string_value(),
                                 "--info-hex", f.at("key_info").string_value(), "--input-hex",
                                 v.at("input").string_value(), "--blind-hex", v.at("blind").string_value()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -54,6 +75,27 @@ TEST(CliTest, OprfVectorReproducesRfc9497) {
   EXPECT_EQ(out.fields().at("blinded_element").string_value(), v.at("blinded_element").string_value());
   EXPECT_EQ(out.fields().at("evaluation_element").string_value(), v.at("evaluation_element").string_value());
   EXPECT_EQ(out.fields().at("output").string_value(), v.at("output").string_value());
+
+  // VOPRF mode, as pseudonyms are made: RFC 9497's vector with its proof.
+  auto vtext = ReadFile(SourceDir() + "/tests/testdata/voprf-rfc9497-ristretto255-sha512.json");
+  ASSERT_TRUE(vtext.ok()) << vtext.status();
+  google::protobuf::Struct vdoc;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*vtext, &vdoc).ok());
+  const auto& vf = vdoc.fields();
+  const auto& vv = vf.at("vectors").list_value().values(0).struct_value().fields();
+  auto first = [&](const char* key) { return vv.at(key).list_value().values(0).string_value(); };
+  CommandResult voprf = RunCommand({RiecBinary(), "oprf", "vector", "--json", "--seed-hex", vf.at("seed").string_value(),
+                                    "--info-hex", vf.at("key_info").string_value(), "--input-hex", first("inputs"),
+                                    "--blind-hex", first("blinds"), "--proof-random-hex",
+                                    vv.at("proof_random_scalar").string_value()});
+  ASSERT_EQ(voprf.exit_code, 0) << voprf.err;
+  google::protobuf::Struct vout;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(voprf.out, &vout).ok()) << voprf.out;
+  EXPECT_EQ(vout.fields().at("mode").string_value(), "0x01");
+  EXPECT_EQ(vout.fields().at("pkS").string_value(), vf.at("pkSm").string_value());
+  EXPECT_EQ(vout.fields().at("evaluation_element").string_value(), first("evaluation_elements"));
+  EXPECT_EQ(vout.fields().at("proof").string_value(), vv.at("proof").string_value());
+  EXPECT_EQ(vout.fields().at("output").string_value(), first("outputs"));
 
   CommandResult bad = RunCommand({RiecBinary(), "oprf", "vector", "--seed-hex", "zz", "--info-hex", "",
                                   "--input-hex", "00", "--blind-hex", "00"});
@@ -72,6 +114,27 @@ TEST(CliTest, PolicyCheckReportsEveryProblemWithItsPosition) {
                                      "participants: [riec, gemeente-eindhoven, uvw]"},
                                     {"signal_lifetime: 60d", "signal_lifetime: 60"}});
   std::ofstream(dir / "broken.yaml") << text;
+  // VOPRF mode, as pseudonyms are made: RFC 9497's vector with its proof.
+  auto vtext = ReadFile(SourceDir() + "/tests/testdata/voprf-rfc9497-ristretto255-sha512.json");
+  ASSERT_TRUE(vtext.ok()) << vtext.status();
+  google::protobuf::Struct vdoc;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*vtext, &vdoc).ok());
+  const auto& vf = vdoc.fields();
+  const auto& vv = vf.at("vectors").list_value().values(0).struct_value().fields();
+  auto first = [&](const char* key) { return vv.at(key).list_value().values(0).string_value(); };
+  CommandResult voprf = RunCommand({RiecBinary(), "oprf", "vector", "--json", "--seed-hex", vf.at("seed").string_value(),
+                                    "--info-hex", vf.at("key_info").string_value(), "--input-hex", first("inputs"),
+                                    "--blind-hex", first("blinds"), "--proof-random-hex",
+                                    vv.at("proof_random_scalar").string_value()});
+  ASSERT_EQ(voprf.exit_code, 0) << voprf.err;
+  google::protobuf::Struct vout;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(voprf.out, &vout).ok()) << voprf.out;
+  EXPECT_EQ(vout.fields().at("mode").string_value(), "0x01");
+  EXPECT_EQ(vout.fields().at("pkS").string_value(), vf.at("pkSm").string_value());
+  EXPECT_EQ(vout.fields().at("evaluation_element").string_value(), first("evaluation_elements"));
+  EXPECT_EQ(vout.fields().at("proof").string_value(), vv.at("proof").string_value());
+  EXPECT_EQ(vout.fields().at("output").string_value(), first("outputs"));
+
   CommandResult bad = RunCommand({RiecBinary(), "policy", "check", dir / "broken.yaml"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, ::testing::ContainsRegex("broken.yaml:[0-9]+:[0-9]+: purposes\\[1\\].signal_lifetime: '60': want"));

@@ -11,13 +11,6 @@
 namespace riec::crypto {
 namespace {
 
-// contextString = "OPRFV1-" || I2OSP(mode, 1) || "-" || identifier (RFC 9497 §3.1).
-const std::string& ContextString() {
-  static const std::string* kContext = new std::string(
-      std::string("OPRFV1-") + std::string(1, '\0') + "-ristretto255-SHA512");
-  return *kContext;
-}
-
 void AppendI2OSP2(std::string* out, size_t n) {
   out->push_back(static_cast<char>((n >> 8) & 0xff));
   out->push_back(static_cast<char>(n & 0xff));
@@ -44,6 +37,10 @@ absl::Status CheckElement(absl::string_view element, absl::string_view what) {
 }
 
 }  // namespace
+
+std::string ContextString(OprfMode mode) {
+  return std::string("OPRFV1-") + std::string(1, static_cast<char>(mode)) + "-ristretto255-SHA512";
+}
 
 Scalar::~Scalar() { sodium_memzero(bytes_.data(), bytes_.size()); }
 
@@ -123,8 +120,8 @@ std::string ExpandMessageXmdSha512(absl::string_view msg, absl::string_view dst,
   return out;
 }
 
-std::string HashToGroup(absl::string_view input) {
-  const std::string dst = "HashToGroup-" + ContextString();
+std::string HashToGroup(absl::string_view input, OprfMode mode) {
+  const std::string dst = "HashToGroup-" + ContextString(mode);
   const std::string uniform = ExpandMessageXmdSha512(input, dst, 64);
   std::string point(kElementSize, '\0');
   crypto_core_ristretto255_from_hash(
@@ -146,8 +143,8 @@ OprfKey::OprfKey(Scalar secret) : secret_(std::move(secret)) {
       reinterpret_cast<unsigned char*>(public_key_.data()), secret_.data());
 }
 
-absl::StatusOr<OprfKey> OprfKey::Derive(absl::string_view seed,
-                                        absl::string_view info) {
+absl::StatusOr<OprfKey> OprfKey::Derive(absl::string_view seed, absl::string_view info,
+                                        OprfMode mode) {
   if (seed.size() != 32) {
     return absl::InvalidArgumentError(
         absl::StrCat("seed: ", seed.size(), " bytes, want 32"));
@@ -158,7 +155,7 @@ absl::StatusOr<OprfKey> OprfKey::Derive(absl::string_view seed,
   std::string derive_input(seed);
   AppendI2OSP2(&derive_input, info.size());
   derive_input.append(info.data(), info.size());
-  const std::string dst = "DeriveKeyPair" + ContextString();
+  const std::string dst = "DeriveKeyPair" + ContextString(mode);
   for (int counter = 0; counter <= 255; ++counter) {
     std::string in = derive_input;
     in.push_back(static_cast<char>(counter));
@@ -224,9 +221,9 @@ absl::Status CheckInput(absl::string_view input) {
 }
 }  // namespace
 
-absl::StatusOr<std::string> OprfKey::Prf(absl::string_view input) const {
+absl::StatusOr<std::string> OprfKey::Prf(absl::string_view input, OprfMode mode) const {
   if (absl::Status s = CheckInput(input); !s.ok()) return s;
-  const std::string p = HashToGroup(input);
+  const std::string p = HashToGroup(input, mode);
   std::string z(kElementSize, '\0');
   if (crypto_scalarmult_ristretto255(reinterpret_cast<unsigned char*>(z.data()),
                                      secret_.data(), U(p)) != 0) {
@@ -235,9 +232,9 @@ absl::StatusOr<std::string> OprfKey::Prf(absl::string_view input) const {
   return FinalizeHash(input, z);
 }
 
-absl::StatusOr<BlindedInput> BlindWith(absl::string_view input, Scalar blind) {
+absl::StatusOr<BlindedInput> BlindWith(absl::string_view input, Scalar blind, OprfMode mode) {
   if (absl::Status s = CheckInput(input); !s.ok()) return s;
-  const std::string p = HashToGroup(input);
+  const std::string p = HashToGroup(input, mode);
   if (sodium_is_zero(U(p), p.size())) {
     return absl::InvalidArgumentError("OPRF input: hashes to the identity");
   }
@@ -250,8 +247,8 @@ absl::StatusOr<BlindedInput> BlindWith(absl::string_view input, Scalar blind) {
   return out;
 }
 
-absl::StatusOr<BlindedInput> Blind(absl::string_view input) {
-  return BlindWith(input, Scalar::Random());
+absl::StatusOr<BlindedInput> Blind(absl::string_view input, OprfMode mode) {
+  return BlindWith(input, Scalar::Random(), mode);
 }
 
 absl::StatusOr<std::string> Finalize(absl::string_view input, const Scalar& blind,

@@ -56,7 +56,7 @@ TEST_P(OprfVectorTest, MatchesRfc9497) {
   VectorFile f = LoadVectors(GetParam());
   ASSERT_FALSE(f.vectors.empty());
 
-  auto key = OprfKey::Derive(f.seed, f.info);
+  auto key = OprfKey::Derive(f.seed, f.info, OprfMode::kOprf);
   ASSERT_TRUE(key.ok()) << key.status();
   std::string secret = key->ExportSecret();
   EXPECT_EQ(ToHex(secret), ToHex(f.sk)) << "DeriveKeyPair";
@@ -65,7 +65,7 @@ TEST_P(OprfVectorTest, MatchesRfc9497) {
   for (const auto& v : f.vectors) {
     auto blind = Scalar::FromBytes(v.blind);
     ASSERT_TRUE(blind.ok());
-    auto blinded = BlindWith(v.input, *std::move(blind));
+    auto blinded = BlindWith(v.input, *std::move(blind), OprfMode::kOprf);
     ASSERT_TRUE(blinded.ok()) << blinded.status();
     EXPECT_EQ(ToHex(blinded->blinded_element), ToHex(v.blinded)) << "Blind";
 
@@ -77,7 +77,7 @@ TEST_P(OprfVectorTest, MatchesRfc9497) {
     ASSERT_TRUE(output.ok()) << output.status();
     EXPECT_EQ(ToHex(*output), ToHex(v.output)) << "Finalize";
 
-    auto direct = key->Prf(v.input);
+    auto direct = key->Prf(v.input, OprfMode::kOprf);
     ASSERT_TRUE(direct.ok());
     EXPECT_EQ(ToHex(*direct), ToHex(v.output)) << "unblinded PRF";
   }

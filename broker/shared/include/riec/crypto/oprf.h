@@ -1,4 +1,7 @@
-// OPRF(ristretto255, SHA-512), RFC 9497, mode 0x00 (OPRF), over libsodium.
+// OPRF(ristretto255, SHA-512), RFC 9497, over libsodium: mode 0x01 (VOPRF)
+// for pseudonyms, mode 0x00 (OPRF) for the RFC's test vectors and
+// `riec oprf vector --mode oprf`. The proofs of VOPRF mode are in
+// riec/crypto/voprf.h.
 //
 // Both halves live here: the client's Blind and Finalize (used by the SDK)
 // and the server's BlindEvaluate (used by the Pseudonymiser). Inputs and
@@ -27,6 +30,15 @@ inline constexpr size_t kElementSize = 32;
 inline constexpr size_t kScalarSize = 32;
 inline constexpr size_t kOprfOutputSize = 64;
 inline constexpr absl::string_view kOprfSuiteName = "OPRF(ristretto255, SHA-512)";
+
+// RFC 9497 §3.1 modes. The mode is part of every hash's domain separation,
+// so each mode gives other pseudonyms.
+enum class OprfMode : uint8_t { kOprf = 0x00, kVoprf = 0x01 };
+// The mode of pseudonyms (docs/pseudonyms.md, pseudonym version 2).
+inline constexpr OprfMode kPseudonymMode = OprfMode::kVoprf;
+
+// contextString = "OPRFV1-" || I2OSP(mode, 1) || "-ristretto255-SHA512".
+std::string ContextString(OprfMode mode);
 
 // A secret scalar modulo the group order. Non-copyable; wiped on destruction.
 class Scalar {
@@ -57,9 +69,9 @@ class Scalar {
 std::string ExpandMessageXmdSha512(absl::string_view msg, absl::string_view dst,
                                    size_t len);
 
-// RFC 9497 §4.1 HashToGroup and HashToScalar for ristretto255-SHA512 in mode
-// 0x00. `dst` overrides the default HashToScalar domain separation tag.
-std::string HashToGroup(absl::string_view input);
+// RFC 9497 §4.1 HashToGroup and HashToScalar for ristretto255-SHA512.
+// HashToScalar takes its domain separation tag explicitly.
+std::string HashToGroup(absl::string_view input, OprfMode mode = kPseudonymMode);
 Scalar HashToScalar(absl::string_view input, absl::string_view dst);
 
 // The server's secret key skS and its public key pkS = skS*G.
@@ -67,8 +79,8 @@ class OprfKey {
  public:
   // RFC 9497 §3.2.1 DeriveKeyPair. `seed` must be 32 bytes; INVALID_ARGUMENT
   // otherwise, INTERNAL in the (2^-8000 likely) case of no valid scalar.
-  static absl::StatusOr<OprfKey> Derive(absl::string_view seed,
-                                        absl::string_view info);
+  static absl::StatusOr<OprfKey> Derive(absl::string_view seed, absl::string_view info,
+                                        OprfMode mode = kPseudonymMode);
   // From the 32 secret bytes stored in a key file.
   static absl::StatusOr<OprfKey> FromSecret(absl::string_view secret);
   // A fresh random key.
@@ -86,12 +98,13 @@ class OprfKey {
   std::string KeyId() const;
   // The secret scalar, for writing the key file. The caller must wipe it.
   std::string ExportSecret() const { return secret_.ExportBytes(); }
+  const Scalar& secret() const { return secret_; }
 
   // The whole PRF computed with the key in hand:
   // H(input, skS * HashToGroup(input)), equal to Finalize after Blind and
   // Evaluate. For tests and the benchmark's ceiling only; a partner never
   // holds the key.
-  absl::StatusOr<std::string> Prf(absl::string_view input) const;
+  absl::StatusOr<std::string> Prf(absl::string_view input, OprfMode mode = kPseudonymMode) const;
 
  private:
   explicit OprfKey(Scalar secret);
@@ -107,9 +120,10 @@ struct BlindedInput {
 
 // RFC 9497 Blind with a fresh random blind. INVALID_ARGUMENT if the input
 // hashes to the identity (negligible probability).
-absl::StatusOr<BlindedInput> Blind(absl::string_view input);
+absl::StatusOr<BlindedInput> Blind(absl::string_view input, OprfMode mode = kPseudonymMode);
 // Blind with a given blind scalar (for test vectors and `riec oprf vector`).
-absl::StatusOr<BlindedInput> BlindWith(absl::string_view input, Scalar blind);
+absl::StatusOr<BlindedInput> BlindWith(absl::string_view input, Scalar blind,
+                                       OprfMode mode = kPseudonymMode);
 
 // RFC 9497 Finalize: the 64-byte PRF output. INVALID_ARGUMENT if the
 // evaluated element is malformed or the identity.

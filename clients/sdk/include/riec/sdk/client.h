@@ -13,12 +13,15 @@
 #ifndef RIEC_SDK_CLIENT_H_
 #define RIEC_SDK_CLIENT_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "riec/sdk/api.h"
 #include "riec/v1/audit.grpc.pb.h"
@@ -34,9 +37,25 @@
 
 namespace riec::sdk {
 
+// A Pseudonymiser instance holding one share of the key (threshold mode).
+struct PseudonymiserShare {
+  std::string address;       // host:port
+  uint32_t index = 0;        // its share index, 1..n
+  std::string public_share;  // its public share (32 bytes), as keygen printed it
+};
+
 struct ConnectionOptions {
   std::string broker;         // host:port of riec-broker
   std::string pseudonymiser;  // host:port of the Pseudonymiser; empty: the broker
+  // The Pseudonymiser's public key (32 bytes) as the convenant publishes it
+  // (in threshold mode: the group's key). Every evaluation's proof is
+  // verified against it; empty: against the key the Pseudonymiser reports
+  // (trust on first use; `riec pseudonym` prints its id).
+  std::string pseudonymiser_key;
+  // Threshold mode: the share instances and how many of them must answer.
+  // Any `threshold` that answer with a valid proof will do.
+  std::vector<PseudonymiserShare> pseudonymiser_shares;
+  uint32_t threshold = 0;
   std::string ca_file;        // convenant CA certificate (PEM)
   std::string cert_file;      // this client's certificate (PEM)
   std::string key_file;       // this client's private key (PEM)
@@ -48,6 +67,9 @@ struct ConnectionOptions {
 
 // Reads a client config file (docs/api.md):
 //   broker: host:port          pseudonymiser: host:port   (optional)
+//   pseudonymiser_key: HEX     (optional; the pinned public key)
+//   pseudonymisers: [{address: host:port, index: I, public_share: HEX}]
+//   threshold: T               (threshold mode)
 //   ca: FILE  cert: FILE  key: FILE   server_name: NAME (optional)
 //   on_behalf_of: TEXT (optional)     timeout_seconds: N (optional)
 // Relative file names are taken relative to the config file's directory.
@@ -143,6 +165,20 @@ class Client : public Api {
   std::shared_ptr<grpc::Channel> broker_channel_;
   std::shared_ptr<grpc::Channel> pseudonymiser_channel_;
   std::unique_ptr<v1::Pseudonymiser::Stub> pseudonymiser_;
+  // Threshold mode: one stub per share instance, in the order configured.
+  std::vector<std::unique_ptr<v1::Pseudonymiser::Stub>> share_stubs_;
+  // The public key every evaluation is verified against (the group's in
+  // threshold mode); set by the first pseudonymisation.
+  absl::StatusOr<std::string> PinPseudonymiserKey();
+  absl::Mutex pin_mu_;
+  std::string pinned_key_ ABSL_GUARDED_BY(pin_mu_);
+  // Elements per Evaluate call (the Pseudonymiser's maximum).
+  static constexpr size_t kMaxBlindedPerCall = 4096;
+
+  // Evaluations of one batch of blinded elements, verified: under the
+  // pinned key, or combined from `threshold` verified shares.
+  absl::StatusOr<std::vector<std::string>> EvaluateVerified(const std::vector<std::string>& blinded,
+                                                            const std::string& key, std::string* key_id);
   std::unique_ptr<v1::Index::Stub> index_;
   std::unique_ptr<v1::Signals::Stub> signals_;
   std::unique_ptr<v1::Inquiry::Stub> inquiry_;
