@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ca-certificates openssl
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libsodium-dev libyaml-cpp-dev libabsl-dev libssl-dev
-  libgtest-dev libgmock-dev libcli11-dev
+  libgtest-dev libgmock-dev libcli11-dev libcpp-httplib-dev
   clang-14 libclang-rt-14-dev
 )
 
