@@ -11,10 +11,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/sodium.h"
+#include "riec/merkle/checkpoint.h"
 #include "riec/policy/policy.h"
 
 namespace riec::policy {
@@ -95,7 +97,7 @@ class PolicyParser {
                       "partners, purposes (and optionally categories, quotas)");
       return nullptr;
     }
-    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "retention", "quotas"});
+    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "retention", "quotas", "witnesses"});
     ParseConvenant(Required(root, "", "convenant"));
     ParsePartners(Required(root, "", "partners"));
     ParseSecretariat(root["convenant"]);
@@ -103,6 +105,7 @@ class PolicyParser {
     ParsePurposes(Required(root, "", "purposes"));
     ParseRetention(root["retention"]);
     ParseQuotas(root["quotas"]);
+    ParseWitnesses(root["witnesses"]);
     p_->sha256_ = crypto::Sha256(text);
     if (!errors_->empty()) return nullptr;
     return policy;
@@ -649,6 +652,54 @@ class PolicyParser {
       q->requests_per_second = *v;
     }
     if (auto v = Quota(n["event_streams"], field + ".event_streams")) q->event_streams = *v;
+  }
+
+  void ParseWitnesses(const Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+      Error(n, "witnesses", "must be a mapping (quorum, list)");
+      return;
+    }
+    CheckKeys(n, "witnesses", {"quorum", "list"});
+    std::set<std::string> names;
+    Sequence(Required(n, "witnesses", "list"), "witnesses.list", [&](const Node& w, const std::string& f) {
+      if (!w.IsMap()) {
+        Error(w, f, "must be a mapping (url, vkey)");
+        return;
+      }
+      CheckKeys(w, f, {"url", "vkey"});
+      auto url = Scalar(Required(w, f, "url"), f + ".url");
+      auto vkey = Scalar(Required(w, f, "vkey"), f + ".vkey");
+      if (!url || !vkey) return;
+      if (!absl::StartsWith(*url, "http://") || url->size() <= 7) {
+        Error(w["url"], f + ".url", "want http://host:port[/prefix] (what a witness says is signed; TLS adds nothing)");
+        return;
+      }
+      auto v = merkle::ParseVkey(*vkey);
+      if (!v.ok() || v->type != merkle::kCosignatureEd25519) {
+        Error(w["vkey"], f + ".vkey",
+              v.ok() ? "not a cosigner's key (signature type 0x04)" : std::string(v.status().message()));
+        return;
+      }
+      if (!names.insert(v->name).second) {
+        Error(w["vkey"], f + ".vkey", absl::StrCat("witness '", v->name, "' is listed twice"));
+        return;
+      }
+      p_->witnesses_.push_back({*url, *vkey});
+    });
+    const Node q = Required(n, "witnesses", "quorum");
+    if (!q.IsDefined()) return;
+    uint32_t quorum = 0;
+    try {
+      quorum = q.as<uint32_t>();
+    } catch (const YAML::Exception&) {
+      quorum = 0;
+    }
+    if (quorum < 1 || quorum > p_->witnesses_.size()) {
+      Error(q, "witnesses.quorum", absl::StrCat("want 1 to the number of witnesses listed (", p_->witnesses_.size(), ")"));
+      return;
+    }
+    p_->witness_quorum_ = quorum;
   }
 
   void ParseQuotas(const Node& n) {

@@ -226,18 +226,32 @@ absl::StatusOr<uint64_t> LogAccess::LogRead(RequestContext& ctx, std::string que
   return ctx.Commit(r);
 }
 
-absl::StatusOr<v1::LogInfo> LogAccess::Info(RequestContext&, const v1::GetLogInfoRequest&) {
+absl::StatusOr<v1::LogInfo> LogAccess::Info(RequestContext& ctx, const v1::GetLogInfoRequest&) {
   v1::LogInfo info;
   info.set_log_id(signer_->log_id());
   info.set_public_key(signer_->public_key());
   info.set_hash_algorithm("RFC 6962 SHA-256");
   info.set_signature_algorithm("Ed25519");
+  info.set_checkpoint_origin(signer_->origin());
+  info.set_vkey(signer_->Vkey());
+  for (const auto& w : ctx.policy().witnesses()) info.add_witnesses(w.vkey);
+  info.set_witness_quorum(ctx.policy().witness_quorum());
   return info;
 }
 
 absl::StatusOr<v1::SignedTreeHead> LogAccess::LatestTreeHead(
-    RequestContext&, const v1::GetLatestTreeHeadRequest& request) {
-  return signer_->Latest(request.fresh());
+    RequestContext& ctx, const v1::GetLatestTreeHeadRequest& request) {
+  if (!request.cosigned()) return signer_->Latest(request.fresh());
+  if (ctx.policy().witnesses().empty()) {
+    return absl::FailedPreconditionError("cosigned: the convenant names no witnesses (docs/witness.md)");
+  }
+  auto head = signer_->LatestCosigned();
+  if (!head) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cosigned: no tree head has the cosignatures of ", ctx.policy().witness_quorum(),
+        " of the convenant's witnesses yet; the broker keeps asking them"));
+  }
+  return *std::move(head);
 }
 
 absl::StatusOr<v1::InclusionProofResponse> LogAccess::InclusionProof(

@@ -14,10 +14,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "riec/common/clock.h"
 #include "riec/crypto/signing.h"
+#include "riec/merkle/checkpoint.h"
 #include "log/disclosure_log.h"
 
 namespace riec::log {
@@ -41,6 +43,20 @@ class TreeHeadSigner {
   std::string Sign(absl::string_view bytes) const { return key_.Sign(bytes); }
   const std::string& log_id() const { return log_id_; }
 
+  // The checkpoint origin "riec-log/<first 16 hex digits of the log id>"
+  // and the log's verifier key (docs/witness.md).
+  const std::string& origin() const { return origin_; }
+  std::string Vkey() const;
+
+  // Adds witnesses' cosignature lines to the stored head of `size` (those
+  // of a witness already there are replaced). `quorum_reached`: the head
+  // now carries enough, and becomes the latest cosigned one.
+  absl::Status AddCosignatures(uint64_t size, const std::vector<merkle::NoteSignature>& cosignatures,
+                               bool quorum_reached);
+  // The newest head that reached the quorum, if any since this process
+  // started or at the store's last head.
+  std::optional<v1::SignedTreeHead> LatestCosigned();
+
  private:
   TreeHeadSigner(storage::Store* store, DisclosureLog* log, crypto::SigningKey key,
                  const Clock* clock);
@@ -51,6 +67,8 @@ class TreeHeadSigner {
   std::string log_id_;
   absl::Mutex mu_;
   std::optional<v1::SignedTreeHead> latest_ ABSL_GUARDED_BY(mu_);
+  std::optional<v1::SignedTreeHead> latest_cosigned_ ABSL_GUARDED_BY(mu_);
+  std::string origin_;
 };
 
 }  // namespace riec::log

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/sodium.h"
@@ -60,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
                                             std::move(log_key->key), b->clock_.get());
   if (!signer.ok()) return signer.status();
   b->signer_ = *std::move(signer);
+  b->witnesses_ = std::make_unique<WitnessClerk>(b->log_.get(), b->signer_.get());
 
   core::CoreOptions options;
   options.pseudonymiser = config.pseudonymiser;
@@ -125,6 +127,7 @@ void Broker::Maintain() {
   absl::Time next_crl = absl::Now() + config_.crl_reload_interval;
   absl::Time next_flush = absl::Now() + absl::Seconds(5);
   bool store_writable = true;
+  std::string witness_problems;
   absl::MutexLock lock(&maintenance_mu_);
   auto stopping = [this] {
     maintenance_mu_.AssertHeld();
@@ -150,6 +153,17 @@ void Broker::Maintain() {
     if (store_writable) {
       if (absl::Status s = signer_->SignIfGrown(); !s.ok()) {
         std::cerr << "riec-broker: signing a tree head failed: " << s << std::endl;
+      }
+      // The witnesses cosign the latest head; what goes wrong is said once
+      // per change, not every round.
+      const std::string problems = absl::StrJoin(witnesses_->Submit(*policy_->Current()), "; ");
+      if (problems != witness_problems) {
+        if (!problems.empty()) {
+          std::cerr << "riec-broker: witnesses: " << problems << " (asked again with every head)" << std::endl;
+        } else if (!witness_problems.empty()) {
+          std::cerr << "riec-broker: witnesses: all answered" << std::endl;
+        }
+        witness_problems = problems;
       }
       if (now >= next_flush) {
         if (absl::Status s = core_->FlushSuppressedRefusals(absl::Seconds(5)); !s.ok()) {

@@ -24,6 +24,7 @@
 #include "server/config.h"
 #include "server/grpc_transport.h"
 #include "server/tls.h"
+#include "server/witnesses.h"
 
 namespace riec::server {
 
@@ -63,6 +64,7 @@ class Broker {
   std::unique_ptr<core::TrafficLimits> limits_;
   std::optional<core::LoadedKey> key_;
   std::unique_ptr<log::TreeHeadSigner> signer_;
+  std::unique_ptr<WitnessClerk> witnesses_;
   std::unique_ptr<core::BrokerCore> core_;
   std::shared_ptr<Revocations> revocations_;
   std::unique_ptr<GrpcTransport> transport_;

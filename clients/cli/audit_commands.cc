@@ -11,6 +11,7 @@
 #include <random>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -59,6 +60,9 @@ struct AuditVerifyArgs {
   std::string export_file;
   bool full = false;
   int sample = 64;
+  std::vector<std::string> witnesses;  // verifier keys the auditor pins
+  size_t quorum = 0;
+  std::string checkpoint;  // a checkpoint shown elsewhere, to compare
 };
 
 constexpr int kAlert = 3;
@@ -466,6 +470,47 @@ int AuditExport(sdk::Api& client, const std::string& path, const std::string& ce
   return 0;
 }
 
+// A checkpoint of this log seen elsewhere must describe the same history as
+// `head`: the same root at the same size, else a consistency proof between
+// the two. A log key that signed two histories is a split view.
+int CompareCheckpoint(sdk::Api& client, const std::string& path, const std::string& pinned,
+                      const std::vector<std::string>& witnesses, const v1::SignedTreeHead& head, std::ostream& out) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return Fail(text.status());
+  auto c = sdk::VerifyCheckpoint(*text, pinned, witnesses);
+  if (!c.ok()) {
+    if (c.status().code() == absl::StatusCode::kDataLoss) return Alert(absl::StrCat(path, ": ", c.status().message()));
+    return Fail(c.status());
+  }
+  const merkle::Checkpoint& cp = c->checkpoint;
+  const auto split = [&](absl::string_view how) {
+    return Alert(absl::StrCat("SPLIT VIEW: the log key signed two histories: the checkpoint in ", path, " (size ",
+                              cp.size, ", root ", ToHex(cp.root).substr(0, 16), "…, cosigned by ",
+                              c->cosigned.empty() ? "no witness you named" : absl::StrJoin(c->cosigned, ", "),
+                              ") and the tree head of size ", head.tree_size(), " (root ",
+                              ToHex(head.root_hash()).substr(0, 16), "…) ", how));
+  };
+  if (cp.size == head.tree_size()) {
+    if (cp.root != head.root_hash()) return split("have different roots at the same size");
+  } else {
+    const bool older = cp.size < head.tree_size();
+    auto proof = older ? client.GetConsistencyProof(cp.size, head.tree_size())
+                       : client.GetConsistencyProof(head.tree_size(), cp.size);
+    if (!proof.ok() && proof.status().code() != absl::StatusCode::kInvalidArgument &&
+        proof.status().code() != absl::StatusCode::kOutOfRange) {
+      return Fail(proof.status());
+    }
+    std::vector<std::string> hashes;
+    if (proof.ok()) hashes.assign(proof->hashes().begin(), proof->hashes().end());
+    const bool consistent =
+        proof.ok() && (older ? merkle::VerifyConsistency(cp.size, head.tree_size(), cp.root, head.root_hash(), hashes)
+                             : merkle::VerifyConsistency(head.tree_size(), cp.size, head.root_hash(), cp.root, hashes));
+    if (!consistent) return split("are not one history (no consistency proof between them)");
+  }
+  out << "checkpoint " << path << " (size " << cp.size << ") is consistent with this log\n";
+  return 0;
+}
+
 int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
   std::string pinned;
   if (!a.log_key.empty()) {
@@ -514,8 +559,64 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
     return Alert(absl::StrCat("the broker signs with log key ", ToHex(info->public_key()),
                               " but you trust ", ToHex(pinned), ": a different log"));
   }
-  auto head = client->GetLatestTreeHead(true);
-  if (!head.ok()) return Fail(head.status());
+  // Witnesses: those the auditor pins (--witness), else those the
+  // convenant's policy names as the broker reports them. With witnesses,
+  // only a head a quorum of them cosigned is accepted (docs/witness.md).
+  std::vector<std::string> witnesses = a.witnesses;
+  size_t quorum = a.quorum;
+  const bool witnesses_from_broker = witnesses.empty() && info->witnesses_size() > 0;
+  if (witnesses_from_broker) {
+    witnesses.assign(info->witnesses().begin(), info->witnesses().end());
+    if (quorum == 0) quorum = info->witness_quorum();
+  }
+  if (witnesses.empty() && a.quorum > 0) {
+    return Fail(absl::InvalidArgumentError("--quorum: name the witnesses with --witness"));
+  }
+  if (!witnesses.empty() && quorum == 0) quorum = witnesses.size();
+  if (quorum > witnesses.size()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--quorum: ", quorum, " of ", witnesses.size(), " witnesses cannot be met")));
+  }
+  absl::StatusOr<v1::SignedTreeHead> head;
+  sdk::WitnessedCheckpoint witnessed;
+  std::string unwitnessed_tail;
+  if (witnesses.empty()) {
+    head = client->GetLatestTreeHead(true);
+    if (!head.ok()) return Fail(head.status());
+  } else {
+    // The newest head the broker has: if it lacks the quorum, say whose
+    // cosignature is missing; verify no further than the newest witnessed.
+    auto latest = client->GetLatestTreeHead(false);
+    if (!latest.ok()) return Fail(latest.status());
+    auto on_latest = sdk::CheckWitnesses(*latest, pinned, witnesses, quorum);
+    if (on_latest.ok()) {
+      head = *std::move(latest);
+      witnessed = *std::move(on_latest);
+    } else {
+      if (on_latest.status().code() != absl::StatusCode::kDataLoss) return Fail(on_latest.status());
+      if (!absl::StartsWith(on_latest.status().message(), "UNWITNESSED")) {
+        return Alert(std::string(on_latest.status().message()));
+      }
+      head = client->GetCosignedTreeHead();
+      if (!head.ok()) {
+        if (head.status().code() != absl::StatusCode::kFailedPrecondition) return Fail(head.status());
+        return Alert(absl::StrCat(on_latest.status().message(),
+                                  "; no head of this log has the quorum yet, so nothing is verified"));
+      }
+      auto on_cosigned = sdk::CheckWitnesses(*head, pinned, witnesses, quorum);
+      if (!on_cosigned.ok()) {
+        if (on_cosigned.status().code() == absl::StatusCode::kDataLoss) {
+          return Alert(std::string(on_cosigned.status().message()));
+        }
+        return Fail(on_cosigned.status());
+      }
+      witnessed = *std::move(on_cosigned);
+      if (latest->tree_size() > head->tree_size()) {
+        unwitnessed_tail = absl::StrCat("  NOT VERIFIED: records ", head->tree_size(), "..",
+                                        latest->tree_size() - 1, " (", on_latest.status().message(), ")\n");
+      }
+    }
+  }
   std::optional<v1::SignedTreeHead> old;
   if (trusted->has_value()) old = (*trusted)->head();
   sdk::LogVerifier verifier(pinned, old);
@@ -526,6 +627,9 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
     consistency.assign(proof->hashes().begin(), proof->hashes().end());
   }
   if (absl::Status s = verifier.Advance(*head, consistency); !s.ok()) return Alert(std::string(s.message()));
+  if (!a.checkpoint.empty()) {
+    if (int rc = CompareCheckpoint(*client, a.checkpoint, pinned, witnesses, *head, out); rc != 0) return rc;
+  }
   const std::string consistency_text =
       old ? absl::StrCat("consistent with the tree head of size ", old->tree_size(), " you trusted since ",
                          Rfc3339(absl::FromUnixMillis(old->timestamp_millis())))
@@ -590,7 +694,7 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
       if (int rc = check_block(start, n, nullptr); rc != 0) return rc;
     }
   }
-  if (absl::Status s = verifier.CheckErasures(head->timestamp_millis()); !s.ok()) {
+  if (absl::Status s = verifier.CheckErasures(head->timestamp_millis(), a.full); !s.ok()) {
     return Alert(std::string(s.message()));
   }
 
@@ -605,6 +709,14 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
       << Count(checked) << " records read and checked against their leaves and the tree: "
       << describe(verifier.counts()) << "\n"
       << "  trusted tree head saved in " << state << "\n";
+  if (!witnesses.empty()) {
+    out << "  witnessed: cosigned by " << absl::StrJoin(witnessed.cosigned, ", ") << " (" << quorum << " of "
+        << witnesses.size() << " required"
+        << (witnessed.missing.empty() ? "" : absl::StrCat("; missing: ", absl::StrJoin(witnessed.missing, ", ")))
+        << ")" << (witnesses_from_broker ? "; witness keys as the broker's policy names them (pin with --witness)" : "")
+        << "\n";
+  }
+  out << unwitnessed_tail;
   if (first_use) {
     out << "first use: trusting log key " << ToHex(pinned)
         << "; compare it with the key the RIEC publishes (or pass --log-key)\n";
@@ -666,6 +778,11 @@ void RegisterAuditCommands(CLI::App& app, Dispatch& d) {
   averify->add_option("--state", verify->state, "file with the tree head this client trusts (default per log)");
   averify->add_option("--log-key", verify->log_key, "the log's public key (hex) as the RIEC publishes it");
   averify->add_option("--export", verify->export_file, "verify an export file offline instead");
+  averify->add_option("--witness", verify->witnesses,
+                      "a witness's verifier key (repeatable; default: the witnesses the convenant's policy names)");
+  averify->add_option("--quorum", verify->quorum, "cosignatures required (default: the policy's, else all --witness)");
+  averify->add_option("--checkpoint", verify->checkpoint,
+                      "a checkpoint of this log shown elsewhere (another officer, a witness): must be consistent");
   averify->add_flag("--full", verify->full, "read every leaf and recompute the root");
   averify->add_option("--sample", verify->sample, "records to check for inclusion (default 64, newest and a random block)");
   // Online, or offline with --export: chosen once the flags are parsed.

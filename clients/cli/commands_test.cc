@@ -173,6 +173,9 @@ class FakeApi : public sdk::Api {
   absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool) override {
     return absl::UnimplementedError("GetLatestTreeHead");
   }
+  absl::StatusOr<v1::SignedTreeHead> GetCosignedTreeHead() override {
+    return absl::UnimplementedError("GetCosignedTreeHead");
+  }
   absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t, uint64_t) override {
     return absl::UnimplementedError("GetInclusionProof");
   }

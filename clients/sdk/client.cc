@@ -509,6 +509,12 @@ absl::StatusOr<v1::SignedTreeHead> Client::GetLatestTreeHead(bool fresh) {
   RIEC_UNARY_CALL(log_, GetLatestTreeHead, req, v1::SignedTreeHead);
 }
 
+absl::StatusOr<v1::SignedTreeHead> Client::GetCosignedTreeHead() {
+  v1::GetLatestTreeHeadRequest req;
+  req.set_cosigned(true);
+  RIEC_UNARY_CALL(log_, GetLatestTreeHead, req, v1::SignedTreeHead);
+}
+
 absl::StatusOr<v1::InclusionProofResponse> Client::GetInclusionProof(uint64_t index,
                                                                      uint64_t tree_size) {
   v1::GetInclusionProofRequest req;

@@ -14,7 +14,9 @@
 #include "riec/common/time_util.h"
 #include "riec/crypto/signing.h"
 #include "riec/crypto/sodium.h"
+#include "absl/strings/str_join.h"
 #include "riec/merkle/attestation.h"
+#include "riec/merkle/checkpoint.h"
 #include "riec/merkle/merkle.h"
 #include "riec/merkle/tree_head.h"
 #include "riec/policy/policy.h"
@@ -24,22 +26,10 @@
 namespace riec::sdk {
 namespace {
 
-std::string Base64(absl::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-bool FromBase64(absl::string_view text, std::string* out) {
-  out->assign(text.size() * 3 / 4 + 3, '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out->data()), out->size(), text.data(),
-                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return false;
-  }
-  out->resize(len);
+bool Decode64(absl::string_view text, std::string* out) {
+  auto bytes = crypto::FromBase64(text);
+  if (!bytes) return false;
+  *out = *std::move(bytes);
   return true;
 }
 
@@ -72,6 +62,76 @@ absl::Status VerifyTreeHead(const v1::SignedTreeHead& h, const std::string& publ
                               " is not signed by the log key ", ToHex(public_key).substr(0, 16), "…"));
   }
   return absl::OkStatus();
+}
+
+std::string CheckpointOrigin(const std::string& public_key) {
+  return "riec-log/" + ToHex(merkle::LogId(public_key)).substr(0, 16);
+}
+
+absl::StatusOr<WitnessedCheckpoint> VerifyCheckpoint(const std::string& text, const std::string& public_key,
+                                                     const std::vector<std::string>& witness_vkeys) {
+  std::vector<merkle::Verifier> witnesses;
+  for (const auto& vkey : witness_vkeys) {
+    auto v = merkle::ParseVkey(vkey);
+    if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("witness ", vkey, ": ", v.status().message()));
+    if (v->type != merkle::kCosignatureEd25519) {
+      return absl::InvalidArgumentError(absl::StrCat("witness ", v->name, ": not a cosignature key (type 0x04)"));
+    }
+    witnesses.push_back(*std::move(v));
+  }
+  auto note = merkle::ParseNote(text);
+  if (!note.ok()) return Alert(absl::StrCat("FORGED CHECKPOINT: ", note.status().message()));
+  auto body = merkle::ParseCheckpointBody(note->body);
+  if (!body.ok()) return Alert(absl::StrCat("FORGED CHECKPOINT: ", body.status().message()));
+  const std::string origin = CheckpointOrigin(public_key);
+  if (body->origin != origin) {
+    return Alert(absl::StrCat("FORGED CHECKPOINT: the checkpoint is of '", body->origin, "', not of this log (",
+                              origin, ")"));
+  }
+  // The log's own note signature first: cosignatures vouch for a checkpoint
+  // the log signed.
+  merkle::Verifier log{origin, merkle::NoteKeyId(origin, merkle::kNoteEd25519, public_key), merkle::kNoteEd25519,
+                       public_key};
+  auto by_log = merkle::VerifyNote(*note, log);
+  if (!by_log.ok() || !by_log->has_value()) {
+    return Alert(absl::StrCat("FORGED CHECKPOINT: the checkpoint of size ", body->size,
+                              " is not signed by the log key"));
+  }
+  WitnessedCheckpoint out;
+  out.checkpoint = *std::move(body);
+  for (const auto& w : witnesses) {
+    auto r = merkle::VerifyNote(*note, w);
+    if (!r.ok()) {
+      return Alert(absl::StrCat("FORGED COSIGNATURE: the cosignature of witness ", w.name,
+                                " on the checkpoint of size ", out.checkpoint.size, " does not verify"));
+    }
+    (r->has_value() ? out.cosigned : out.missing).push_back(w.name);
+  }
+  return out;
+}
+
+absl::StatusOr<WitnessedCheckpoint> CheckWitnesses(const v1::SignedTreeHead& head, const std::string& public_key,
+                                                   const std::vector<std::string>& witness_vkeys, size_t quorum) {
+  const std::string what = absl::StrCat("the tree head of size ", head.tree_size());
+  if (quorum == 0 || quorum > witness_vkeys.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("quorum: ", quorum, " of ", witness_vkeys.size(),
+                                                   " witnesses cannot be met; give 1..", witness_vkeys.size()));
+  }
+  if (head.checkpoint().empty()) {
+    return Alert(absl::StrCat("UNWITNESSED: ", what, " carries no checkpoint; no witness can have cosigned it"));
+  }
+  auto c = VerifyCheckpoint(head.checkpoint(), public_key, witness_vkeys);
+  if (!c.ok()) return c.status();
+  if (c->checkpoint.size != head.tree_size() || c->checkpoint.root != head.root_hash()) {
+    return Alert(absl::StrCat("FORGED CHECKPOINT: the checkpoint of ", what,
+                              " states another size or root than the signed head"));
+  }
+  if (c->cosigned.size() < quorum) {
+    return Alert(absl::StrCat("UNWITNESSED: ", what, " has the cosignatures of ", c->cosigned.size(), " of the ",
+                              quorum, " witnesses required (", witness_vkeys.size(), " named); missing: ",
+                              absl::StrJoin(c->missing, ", ")));
+  }
+  return c;
 }
 
 std::string DefaultTrustedHeadPath(const std::string& log_id) {
@@ -263,15 +323,15 @@ std::string ExportHeaderLine(const v1::ExportHeader& header) {
 std::string ExportEntryLine(const v1::LogEntry& e) {
   std::string line = absl::StrCat("{\"index\":", e.index(), ",\"leaf_hash\":\"", ToHex(e.leaf_hash()),
                                   "\",\"status\":\"", StatusName(e.status()), "\"");
-  if (!e.leaf().empty()) absl::StrAppend(&line, ",\"leaf\":\"", Base64(e.leaf()), "\"");
-  if (!e.record().empty()) absl::StrAppend(&line, ",\"record\":\"", Base64(e.record()), "\"");
+  if (!e.leaf().empty()) absl::StrAppend(&line, ",\"leaf\":\"", crypto::Base64(e.leaf()), "\"");
+  if (!e.record().empty()) absl::StrAppend(&line, ",\"record\":\"", crypto::Base64(e.record()), "\"");
   return line + "}";
 }
 
 std::string ExportAttestationLine(const v1::ScopeAttestation& a, uint64_t first, uint64_t count) {
   return absl::StrCat("{\"attestation\":{\"scope\":\"", a.scope(), "\",\"tree_size\":", a.tree_size(),
                       ",\"first\":", first, ",\"count\":", count, ",\"signature\":\"",
-                      Base64(a.signature()), "\"}}");
+                      crypto::Base64(a.signature()), "\"}}");
 }
 
 namespace {
@@ -337,7 +397,7 @@ absl::StatusOr<ExportReport> VerifyExport(std::istream& in, const std::string& p
       const std::string* scope = Str(a->Find("scope"));
       const std::string* sig = Str(a->Find("signature"));
       std::string signature;
-      if (scope == nullptr || sig == nullptr || !FromBase64(*sig, &signature) ||
+      if (scope == nullptr || sig == nullptr || !Decode64(*sig, &signature) ||
           !Uint(a->Find("tree_size"), &tree_size) || !Uint(a->Find("first"), &first) ||
           !Uint(a->Find("count"), &count)) {
         return Broken(n, "malformed attestation");
@@ -373,11 +433,11 @@ absl::StatusOr<ExportReport> VerifyExport(std::istream& in, const std::string& p
     e.set_status(*st);
     std::string bytes;
     if (const std::string* leaf = Str(json->Find("leaf"))) {
-      if (!FromBase64(*leaf, &bytes)) return Broken(n, "leaf is not base64");
+      if (!Decode64(*leaf, &bytes)) return Broken(n, "leaf is not base64");
       e.set_leaf(bytes);
     }
     if (const std::string* record = Str(json->Find("record"))) {
-      if (!FromBase64(*record, &bytes)) return Broken(n, "record is not base64");
+      if (!Decode64(*record, &bytes)) return Broken(n, "record is not base64");
       e.set_record(bytes);
     }
     if (absl::Status s = verifier.CheckEntry(e); !s.ok()) return s;

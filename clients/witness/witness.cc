@@ -15,13 +15,6 @@ namespace {
 
 Response Reply(int status, std::string body) { return Response{status, "text/plain; charset=utf-8", std::move(body)}; }
 
-std::optional<std::string> FromBase64(absl::string_view text) {
-  // The checkpoint parser decodes roots; proof lines are hashes alike.
-  auto c = merkle::ParseCheckpointBody(absl::StrCat("x\n1\n", text, "\n"));
-  if (!c.ok()) return std::nullopt;
-  return c->root;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Witness>> Witness::Open(std::string name, crypto::SigningKey key,
@@ -80,8 +73,8 @@ Response Witness::AddCheckpoint(const std::string& body) {
   if (head.size() - 1 > 63) return Reply(400, "more than 63 consistency proof lines\n");
   std::vector<std::string> proof;
   for (size_t i = 1; i < head.size(); ++i) {
-    auto h = FromBase64(head[i]);
-    if (!h) return Reply(400, absl::StrCat("proof line ", i, " is not a base64 hash\n"));
+    auto h = crypto::FromBase64(head[i]);
+    if (!h || h->size() != 32) return Reply(400, absl::StrCat("proof line ", i, " is not a base64 hash\n"));
     proof.push_back(*std::move(h));
   }
   auto note = merkle::ParseNote(absl::string_view(body).substr(blank + 2));

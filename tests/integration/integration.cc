@@ -41,6 +41,7 @@ void BrokerTest::StartBroker(const std::string& policy, const std::string& crl_d
   o.work_dir = dir_->path();
   o.crl_dir = crl_dir;
   o.test_clock = *dir_ / "clock";
+  o.extra_flags = extra_flags_;
   auto b = BrokerProcess::Start(TestPki(), o);
   ASSERT_TRUE(b.ok()) << b.status();
   broker_ = *std::move(b);

@@ -41,6 +41,7 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<BrokerProcess> broker_;
   std::string policy_;
+  std::vector<std::string> extra_flags_;  // for every StartBroker
   absl::Duration clock_offset_;
 };
 

@@ -64,6 +64,7 @@ std::string BinaryDir() { return Env("RIEC_BINARY_DIR", RIEC_DEFAULT_BINARY_DIR)
 std::string RiecBinary() { return BinaryDir() + "/clients/cli/riec"; }
 std::string BrokerBinary() { return BinaryDir() + "/broker/main/riec-broker"; }
 std::string SynthBinary() { return BinaryDir() + "/tests/synth/riec-synth"; }
+std::string WitnessBinary() { return BinaryDir() + "/clients/witness/riec-witness"; }
 std::string ExamplePolicy() { return SourceDir() + "/policy/convenants/riec-oost-brabant.yaml"; }
 
 TempDir::TempDir(const std::string& label) {
@@ -132,11 +133,29 @@ Pki::Files Pki::Client(const std::string& partner, const std::string& role, cons
   return f;
 }
 
+absl::StatusOr<std::string> Process::Launch(const std::vector<std::string>& argv, const std::string& work_dir,
+                                            const std::string& ready, bool testing) {
+  std::filesystem::remove(ready);
+  const std::string name = std::filesystem::path(argv[0]).filename();
+  output_file_ = absl::StrCat(work_dir, "/", name, "-", std::chrono::steady_clock::now().time_since_epoch().count(),
+                              ".log");
+  pid_ = Spawn(argv, output_file_, output_file_, testing);
+  for (int i = 0; i < 300; ++i) {  // up to 30 s on a loaded machine
+    if (std::filesystem::exists(ready)) {
+      std::string content(absl::StripAsciiWhitespace(Slurp(ready)));
+      if (!content.empty()) return content;
+    }
+    if (!Alive()) {
+      return absl::InternalError(absl::StrCat(name, " exited with status ", exit_status(), ": ", Output()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(name, " did not start: ", Output()));
+}
+
 absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const Pki& pki, const Options& o) {
   auto b = std::unique_ptr<BrokerProcess>(new BrokerProcess());
   const std::string ready = o.work_dir + "/ready";
-  std::filesystem::remove(ready);
-  b->output_file_ = absl::StrCat(o.work_dir, "/broker-", std::chrono::steady_clock::now().time_since_epoch().count(), ".log");
   std::vector<std::string> argv = {BrokerBinary(), "--listen", "127.0.0.1:0",
                                    "--tls-cert", pki.server_cert(), "--tls-key", pki.server_key(),
                                    "--tls-client-ca", pki.ca_cert(), "--policy", o.policy,
@@ -151,26 +170,26 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const Pki& p
     argv.push_back(o.test_clock);
   }
   argv.insert(argv.end(), o.extra_flags.begin(), o.extra_flags.end());
-  b->pid_ = Spawn(argv, b->output_file_, b->output_file_, !o.test_clock.empty());
-  for (int i = 0; i < 300; ++i) {  // up to 30 s on a loaded machine
-    if (std::filesystem::exists(ready)) {
-      b->address_ = std::string(absl::StripAsciiWhitespace(Slurp(ready)));
-      if (!b->address_.empty()) return b;
-    }
-    if (!b->Alive()) {
-      return absl::InternalError(
-          absl::StrCat("riec-broker exited with status ", b->exit_status(), ": ", b->Output()));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return absl::DeadlineExceededError(absl::StrCat("riec-broker did not start: ", b->Output()));
+  auto address = b->Launch(argv, o.work_dir, ready, !o.test_clock.empty());
+  if (!address.ok()) return address.status();
+  b->address_ = *std::move(address);
+  return b;
 }
 
-BrokerProcess::~BrokerProcess() {
+absl::StatusOr<std::unique_ptr<WitnessProcess>> WitnessProcess::Start(const std::string& config,
+                                                                      const std::string& work_dir) {
+  auto w = std::unique_ptr<WitnessProcess>(new WitnessProcess());
+  auto address = w->Launch({WitnessBinary(), "serve", "--config", config}, work_dir, work_dir + "/ready", false);
+  if (!address.ok()) return address.status();
+  w->address_ = *std::move(address);
+  return w;
+}
+
+Process::~Process() {
   if (Alive()) Stop();
 }
 
-bool BrokerProcess::Alive() {
+bool Process::Alive() {
   if (pid_ <= 0) return false;
   int status = 0;
   if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -181,7 +200,7 @@ bool BrokerProcess::Alive() {
   return true;
 }
 
-int BrokerProcess::Stop() {
+int Process::Stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int status = 0;
@@ -190,14 +209,14 @@ int BrokerProcess::Stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-void BrokerProcess::Kill() {
+void Process::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }
 
-std::string BrokerProcess::Output() const { return Slurp(output_file_); }
+std::string Process::Output() const { return Slurp(output_file_); }
 
 sdk::ConnectionOptions Connection(Pki& pki, const std::string& address, const std::string& partner,
                                   const std::string& role, const std::string& pseudonymiser) {

@@ -24,6 +24,7 @@ std::string BinaryDir();
 std::string RiecBinary();         // clients/cli/riec
 std::string BrokerBinary();       // broker/main/riec-broker
 std::string SynthBinary();        // tests/synth/riec-synth
+std::string WitnessBinary();      // clients/witness/riec-witness
 std::string ExamplePolicy();      // policy/convenants/riec-oost-brabant.yaml
 
 // A directory removed at destruction (kept if RIEC_KEEP_TEST_DIRS is set).
@@ -71,7 +72,34 @@ class Pki {
   std::map<std::string, Files> issued_;
 };
 
-class BrokerProcess {
+// A child process the test started: stopped (SIGTERM) at destruction.
+class Process {
+ public:
+  virtual ~Process();
+  pid_t pid() const { return pid_; }
+  // SIGTERM and wait; returns the exit status (0 for a clean stop).
+  int Stop();
+  // SIGKILL: a crash.
+  void Kill();
+  bool Alive();
+  // The exit status of a process that stopped by itself (seen by Alive()),
+  // -1 while it runs.
+  int exit_status() const { return exit_status_; }
+  // Everything it printed.
+  std::string Output() const;
+
+ protected:
+  // Starts argv with stdout and stderr into a file of work_dir, and waits
+  // (up to 30 s) for it to write `ready_file`, whose content is returned.
+  absl::StatusOr<std::string> Launch(const std::vector<std::string>& argv, const std::string& work_dir,
+                                     const std::string& ready_file, bool testing);
+
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+  std::string output_file_;
+};
+
+class BrokerProcess : public Process {
  public:
   struct Options {
     std::string policy;
@@ -86,25 +114,23 @@ class BrokerProcess {
     std::vector<std::string> extra_flags;
   };
   static absl::StatusOr<std::unique_ptr<BrokerProcess>> Start(const Pki& pki, const Options& o);
-  ~BrokerProcess();
 
   const std::string& address() const { return address_; }
-  pid_t pid() const { return pid_; }
-  // SIGTERM and wait; returns the exit status (0 for a clean stop).
-  int Stop();
-  // SIGKILL: a crash.
-  void Kill();
-  bool Alive();
-  // The exit status of a broker that stopped by itself (seen by Alive()),
-  // -1 while it runs.
-  int exit_status() const { return exit_status_; }
-  // Everything the broker printed.
-  std::string Output() const;
 
  private:
-  pid_t pid_ = -1;
-  int exit_status_ = -1;
-  std::string address_, output_file_;
+  std::string address_;
+};
+
+// riec-witness serving the configuration file `config` (which names
+// `work_dir`/ready as its ready_file); address() is "host:port".
+class WitnessProcess : public Process {
+ public:
+  static absl::StatusOr<std::unique_ptr<WitnessProcess>> Start(const std::string& config,
+                                                               const std::string& work_dir);
+  const std::string& address() const { return address_; }
+
+ private:
+  std::string address_;
 };
 
 // Connection settings for a client certificate of `pki`.

@@ -15,27 +15,6 @@ namespace {
 constexpr absl::string_view kDash = "\xE2\x80\x94";  // U+2014
 constexpr size_t kMaxSignatures = 64;
 
-std::string Base64(absl::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
-}
-
-std::optional<std::string> FromBase64(absl::string_view text) {
-  std::string out(text.size() * 3 / 4 + 3, '\0');
-  size_t len = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                        nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  out.resize(len);
-  return out;
-}
-
 std::string BigEndian32(uint32_t v) {
   return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
                      static_cast<char>(v)};
@@ -70,7 +49,7 @@ bool DecimalNoLeadingZero(absl::string_view s, uint64_t* out) {
 }  // namespace
 
 std::string CheckpointBody(const Checkpoint& c) {
-  return absl::StrCat(c.origin, "\n", c.size, "\n", Base64(c.root), "\n");
+  return absl::StrCat(c.origin, "\n", c.size, "\n", crypto::Base64(c.root), "\n");
 }
 
 absl::StatusOr<Checkpoint> ParseCheckpointBody(absl::string_view body) {
@@ -85,7 +64,7 @@ absl::StatusOr<Checkpoint> ParseCheckpointBody(absl::string_view body) {
   if (!DecimalNoLeadingZero(lines[1], &c.size)) {
     return absl::InvalidArgumentError("checkpoint line 2: not a tree size");
   }
-  auto root = FromBase64(lines[2]);
+  auto root = crypto::FromBase64(lines[2]);
   if (!root || root->size() != 32) return absl::InvalidArgumentError("checkpoint line 3: not a base64 SHA-256 root");
   c.root = *std::move(root);
   return c;
@@ -102,7 +81,7 @@ uint32_t NoteKeyId(absl::string_view name, uint8_t type, absl::string_view publi
 std::string Vkey(absl::string_view name, uint8_t type, absl::string_view public_key) {
   std::string material(1, static_cast<char>(type));
   material.append(public_key.data(), public_key.size());
-  return absl::StrCat(name, "+", ToHex(BigEndian32(NoteKeyId(name, type, public_key))), "+", Base64(material));
+  return absl::StrCat(name, "+", ToHex(BigEndian32(NoteKeyId(name, type, public_key))), "+", crypto::Base64(material));
 }
 
 absl::StatusOr<Verifier> ParseVkey(absl::string_view vkey) {
@@ -112,7 +91,7 @@ absl::StatusOr<Verifier> ParseVkey(absl::string_view vkey) {
     return absl::InvalidArgumentError("vkey: want <name>+<key id hex>+<base64 key>");
   }
   auto id = FromHex(parts[1]);
-  auto material = FromBase64(parts[2]);
+  auto material = crypto::FromBase64(parts[2]);
   if (!id.ok() || id->size() != 4 || !material || material->size() != 33) {
     return absl::InvalidArgumentError("vkey: malformed key id or key");
   }
@@ -131,7 +110,7 @@ absl::StatusOr<Verifier> ParseVkey(absl::string_view vkey) {
 }
 
 std::string SignatureLine(const NoteSignature& s) {
-  return absl::StrCat(kDash, " ", s.name, " ", Base64(BigEndian32(s.key_id) + s.signature), "\n");
+  return absl::StrCat(kDash, " ", s.name, " ", crypto::Base64(BigEndian32(s.key_id) + s.signature), "\n");
 }
 
 std::string FormatNote(const Note& note) {
@@ -161,7 +140,7 @@ absl::StatusOr<Note> ParseNote(absl::string_view text) {
     if (space == absl::string_view::npos || !ValidName(rest.substr(0, space))) {
       return absl::InvalidArgumentError("note: malformed signature line");
     }
-    auto raw = FromBase64(rest.substr(space + 1));
+    auto raw = crypto::FromBase64(rest.substr(space + 1));
     if (!raw || raw->size() < 5) return absl::InvalidArgumentError("note: malformed signature");
     note.signatures.push_back(NoteSignature{std::string(rest.substr(0, space)),
                                             static_cast<uint32_t>(ReadBigEndian(raw->substr(0, 4))), raw->substr(4)});

@@ -269,6 +269,14 @@ class Policy {
   // RIEC's privacy officers, and partners concerned in it (`facts`).
   bool CaseVisible(const Identity& who, const CaseFacts& facts) const;
   const Retention& retention() const { return retention_; }
+  // The witnesses that cosign the log's checkpoints (docs/witness.md), and
+  // how many must cosign a head; empty: none.
+  struct Witness {
+    std::string url;   // http(s)://host:port, the tlog-witness prefix
+    std::string vkey;  // verifier key, signature type 0x04
+  };
+  const std::vector<Witness>& witnesses() const { return witnesses_; }
+  uint32_t witness_quorum() const { return witness_quorum_; }
   const Partner* FindPartner(absl::string_view id) const;
   const Purpose* FindPurpose(absl::string_view id) const;
   // The quotas in force for a partner (its overrides over the defaults).
@@ -303,6 +311,8 @@ class Policy {
   std::vector<std::string> categories_;
   std::string secretariat_;
   Retention retention_;
+  std::vector<Witness> witnesses_;
+  uint32_t witness_quorum_ = 0;
   Quotas default_quotas_;
   std::map<std::string, Quotas> partner_quotas_;
 };

@@ -6,6 +6,7 @@
 #ifndef RIEC_BROKER_CRYPTO_SODIUM_H_
 #define RIEC_BROKER_CRYPTO_SODIUM_H_
 
+#include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
 
@@ -19,6 +20,11 @@ absl::Status InitCrypto();
 // SHA-256 and SHA-512 of `data`, raw bytes.
 std::string Sha256(absl::string_view data);
 std::string Sha512(absl::string_view data);
+
+// Standard base64 (RFC 4648 §4, with padding) of `bytes`, and back: nullopt
+// for anything that is not exactly that encoding.
+std::string Base64(absl::string_view bytes);
+std::optional<std::string> FromBase64(absl::string_view text);
 
 // `n` bytes from the operating system's CSPRNG.
 std::string RandomBytes(size_t n);

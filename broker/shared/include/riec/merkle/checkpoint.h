@@ -1,7 +1,7 @@
 // Tree heads as C2SP checkpoints (c2sp.org/tlog-checkpoint) in the signed
 // note format (c2sp.org/signed-note), Ed25519 note signatures (type 0x01)
 // by the log, and timestamped Ed25519 cosignatures (c2sp.org/
-// tlog-cosignature, type 0x04) by witnesses. docs/log-format.md §6 gives
+// tlog-cosignature, type 0x04) by witnesses. docs/log-format.md §5.1 gives
 // the origin, key names and key ids the broker uses.
 //
 // Thread-safety: pure functions.

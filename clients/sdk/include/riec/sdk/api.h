@@ -132,6 +132,8 @@ class Api {
   // The verifiable log.
   virtual absl::StatusOr<v1::LogInfo> GetLogInfo() = 0;
   virtual absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool fresh) = 0;
+  // The newest head a quorum of the policy's witnesses cosigned.
+  virtual absl::StatusOr<v1::SignedTreeHead> GetCosignedTreeHead() = 0;
   virtual absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index,
                                                                        uint64_t tree_size) = 0;
   virtual absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t first,

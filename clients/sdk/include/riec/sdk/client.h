@@ -144,6 +144,7 @@ class Client : public Api {
 
   absl::StatusOr<v1::LogInfo> GetLogInfo() override;
   absl::StatusOr<v1::SignedTreeHead> GetLatestTreeHead(bool fresh) override;
+  absl::StatusOr<v1::SignedTreeHead> GetCosignedTreeHead() override;
   absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index,
                                                                uint64_t tree_size) override;
   absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t first,

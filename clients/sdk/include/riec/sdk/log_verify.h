@@ -32,12 +32,36 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "google/protobuf/repeated_ptr_field.h"
+#include "riec/merkle/checkpoint.h"
 #include "riec/v1/transparency.pb.h"
 
 namespace riec::sdk {
 
 // OK if `head` is signed by `public_key`; otherwise DATA_LOSS saying why.
 absl::Status VerifyTreeHead(const v1::SignedTreeHead& head, const std::string& public_key);
+
+// Witnesses (docs/witness.md). A checkpoint (c2sp.org/tlog-checkpoint) of
+// the log whose key is `public_key` has the origin "riec-log/<16 hex of the
+// log id>" and the log's Ed25519 note signature; VerifyCheckpoint checks
+// both and says which of `witness_vkeys` (C2SP verifier keys, type 0x04)
+// cosigned it. DATA_LOSS beginning "FORGED CHECKPOINT" or "FORGED
+// COSIGNATURE" for a signature that does not verify; INVALID_ARGUMENT for a
+// malformed verifier key.
+struct WitnessedCheckpoint {
+  merkle::Checkpoint checkpoint;
+  std::vector<std::string> cosigned;  // witness names
+  std::vector<std::string> missing;
+};
+absl::StatusOr<WitnessedCheckpoint> VerifyCheckpoint(const std::string& note, const std::string& public_key,
+                                                     const std::vector<std::string>& witness_vkeys);
+// A head is witnessed when its checkpoint (SignedTreeHead.checkpoint)
+// verifies, states the head's size and root, and carries the cosignatures
+// of at least `quorum` of the witnesses; else DATA_LOSS beginning
+// "UNWITNESSED" naming the witnesses whose cosignature is missing.
+absl::StatusOr<WitnessedCheckpoint> CheckWitnesses(const v1::SignedTreeHead& head, const std::string& public_key,
+                                                   const std::vector<std::string>& witness_vkeys, size_t quorum);
+// The checkpoint origin of the log whose key is `public_key`.
+std::string CheckpointOrigin(const std::string& public_key);
 
 // The trusted head file: nullopt if there is none yet.
 absl::StatusOr<std::optional<v1::TrustedTreeHead>> LoadTrustedHead(const std::string& path);
