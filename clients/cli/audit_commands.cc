@@ -626,6 +626,9 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
     if (!proof.ok()) return Fail(proof.status());
     consistency.assign(proof->hashes().begin(), proof->hashes().end());
   }
+  if (!witnesses.empty()) {
+    if (absl::Status s = verifier.RequireWitnesses(witnesses, quorum); !s.ok()) return Fail(s);
+  }
   if (absl::Status s = verifier.Advance(*head, consistency); !s.ok()) return Alert(std::string(s.message()));
   if (!a.checkpoint.empty()) {
     if (int rc = CompareCheckpoint(*client, a.checkpoint, pinned, witnesses, *head, out); rc != 0) return rc;

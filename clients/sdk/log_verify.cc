@@ -182,6 +182,12 @@ LogVerifier::LogVerifier(std::string public_key, std::optional<v1::SignedTreeHea
 absl::Status LogVerifier::Advance(const v1::SignedTreeHead& head,
                                   const std::vector<std::string>& consistency) {
   if (absl::Status s = VerifyTreeHead(head, public_key_); !s.ok()) return s;
+  std::vector<std::string> cosigned_by;
+  if (!witnesses_.empty()) {
+    auto w = CheckWitnesses(head, public_key_, witnesses_, quorum_);
+    if (!w.ok()) return w.status();
+    cosigned_by = std::move(w->cosigned);
+  }
   if (trusted_) {
     const v1::SignedTreeHead& old = *trusted_;
     if (head.tree_size() < old.tree_size()) {
@@ -203,6 +209,24 @@ absl::Status LogVerifier::Advance(const v1::SignedTreeHead& head,
     }
   }
   trusted_ = head;
+  cosigned_by_ = std::move(cosigned_by);
+  return absl::OkStatus();
+}
+
+absl::Status LogVerifier::RequireWitnesses(std::vector<std::string> witness_vkeys, size_t quorum) {
+  if (quorum == 0 || quorum > witness_vkeys.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("quorum: ", quorum, " of ", witness_vkeys.size(),
+                                                   " witnesses cannot be met"));
+  }
+  for (const auto& vkey : witness_vkeys) {
+    auto v = merkle::ParseVkey(vkey);
+    if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("witness ", vkey, ": ", v.status().message()));
+    if (v->type != merkle::kCosignatureEd25519) {
+      return absl::InvalidArgumentError(absl::StrCat("witness ", v->name, ": not a cosignature key (type 0x04)"));
+    }
+  }
+  witnesses_ = std::move(witness_vkeys);
+  quorum_ = quorum;
   return absl::OkStatus();
 }
 

@@ -81,6 +81,12 @@ class LogVerifier {
   // head: `consistency` is the proof from the trusted size to head's size
   // (ignored on first use and when the sizes are equal).
   absl::Status Advance(const v1::SignedTreeHead& head, const std::vector<std::string>& consistency);
+  // From now on Advance also requires CheckWitnesses(head, key, witnesses,
+  // quorum) to pass: a head without the quorum is refused (UNWITNESSED).
+  // INVALID_ARGUMENT for a malformed key or an impossible quorum.
+  absl::Status RequireWitnesses(std::vector<std::string> witness_vkeys, size_t quorum);
+  // The witnesses that cosigned the head last accepted (with witnesses).
+  const std::vector<std::string>& cosigned_by() const { return cosigned_by_; }
   const std::optional<v1::SignedTreeHead>& trusted() const { return trusted_; }
 
   // Checks one entry against its leaf, and remembers what the erasure
@@ -110,6 +116,9 @@ class LogVerifier {
   std::string public_key_;
   std::string log_id_;
   std::optional<v1::SignedTreeHead> trusted_;
+  std::vector<std::string> witnesses_;
+  size_t quorum_ = 0;
+  std::vector<std::string> cosigned_by_;
   Counts counts_;
   // Record index -> (sweep time µs, retention seconds) of the sweep that
   // says it erased it.
