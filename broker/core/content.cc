@@ -233,7 +233,7 @@ absl::StatusOr<v1::ContentRequest> Content::RequestContent(
                    "): riec content provide or refuse"));
   storage::Batch batch;
   storage::RequestTable::Put(&batch, r, /*created=*/true);
-  storage::RequestTable::PutChallengeSecret(&batch, r.id(), challenge.secret_key);
+  storage::RequestTable::PutChallengeSecret(&batch, r.id(), std::string(challenge.secret_key.view()));
   RETURN_IF_ERROR(ctx.Commit(record, std::move(batch), {std::move(event)}).status());
   return r;
 }
@@ -445,6 +445,7 @@ absl::StatusOr<v1::FetchContentResponse> Content::FetchContent(
               auto expected = secret.ok() && secret->has_value()
                                   ? crypto::KeyProof(**secret, r.requester_public_key(), r.id())
                                   : absl::StatusOr<std::string>(absl::NotFoundError("no challenge"));
+              if (secret.ok() && secret->has_value()) crypto::Wipe(**secret);
               if (!expected.ok() || !crypto::ConstantTimeEquals(*expected, request.key_proof())) {
                 return Denial(StatusCode::kPermissionDenied, "content.key_proof",
                               absl::StrCat("key_proof: does not prove possession of the private key ",

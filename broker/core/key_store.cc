@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
+#include "riec/crypto/secret_bytes.h"
 #include "riec/crypto/sodium.h"
 
 namespace riec::core {
@@ -18,13 +19,13 @@ namespace riec::core {
 namespace {
 
 struct Secret {
-  std::string bytes;
+  crypto::SecretBytes bytes;
   bool created = false;
 };
 
 // Reads a mode-0600 key file, or writes `generate()` to it if absent.
 absl::StatusOr<Secret> LoadOrCreateSecret(const std::string& dir, const std::string& name,
-                                          const std::function<std::string()>& generate) {
+                                          const std::function<crypto::SecretBytes()>& generate) {
   const std::string path = dir + "/" + name;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -32,10 +33,7 @@ absl::StatusOr<Secret> LoadOrCreateSecret(const std::string& dir, const std::str
       if (absl::Status s = MakeDirectories(dir, 0700); !s.ok()) return s;
     }
     Secret fresh{generate(), true};
-    if (absl::Status s = WriteFileAtomically(path, fresh.bytes, 0600); !s.ok()) {
-      crypto::Wipe(fresh.bytes);
-      return s;
-    }
+    if (absl::Status s = WriteFileAtomically(path, fresh.bytes, 0600); !s.ok()) return s;
     return fresh;
   }
   if ((st.st_mode & 077) != 0) {
@@ -43,7 +41,7 @@ absl::StatusOr<Secret> LoadOrCreateSecret(const std::string& dir, const std::str
         "key file ", path, " is readable by group or others (mode ",
         absl::StrFormat("%03o", st.st_mode & 0777), "); run: chmod 600 ", path));
   }
-  auto bytes = ReadFile(path);
+  auto bytes = crypto::ReadSecretFile(path);
   if (!bytes.ok()) return bytes.status();
   return Secret{*std::move(bytes), false};
 }
@@ -56,7 +54,6 @@ absl::StatusOr<LoadedKey> LoadOrCreateOprfKey(const std::string& dir) {
   });
   if (!secret.ok()) return secret.status();
   auto key = crypto::OprfKey::FromSecret(secret->bytes);
-  crypto::Wipe(secret->bytes);
   if (!key.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("key file ", dir, "/oprf.key: ", key.status().message()));
@@ -95,10 +92,7 @@ absl::Status WriteOprfShare(const std::string& dir, const crypto::OprfKey& share
   if (::stat((dir + "/oprf.key").c_str(), &st) == 0) {
     return absl::FailedPreconditionError(absl::StrCat(dir, "/oprf.key exists; not overwriting a key"));
   }
-  std::string secret = share_key.ExportSecret();
-  absl::Status s = WriteFileAtomically(dir + "/oprf.key", secret, 0600);
-  crypto::Wipe(secret);
-  if (!s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(dir + "/oprf.key", share_key.ExportSecret(), 0600); !s.ok()) return s;
   return WriteFileAtomically(dir + "/oprf-share.txt",
                              absl::StrCat("index ", share.index, "\nthreshold ", share.threshold, "\ngroup ",
                                           ToHex(share.group_public_key), "\n"),
@@ -111,7 +105,6 @@ absl::StatusOr<LoadedSigningKey> LoadOrCreateSigningKey(const std::string& dir) 
   });
   if (!secret.ok()) return secret.status();
   auto key = crypto::SigningKey::FromSeed(secret->bytes);
-  crypto::Wipe(secret->bytes);
   if (!key.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("key file ", dir, "/log-signing.key: ", key.status().message()));

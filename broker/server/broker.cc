@@ -209,6 +209,7 @@ std::string Broker::ReloadFromSignal() {
 }
 
 void Broker::Shutdown() {
+  if (shut_down_.exchange(true)) return;
   if (maintenance_.joinable()) {
     {
       absl::MutexLock lock(&maintenance_mu_);
@@ -228,7 +229,6 @@ void Broker::Shutdown() {
   if (left > 0) std::cerr << "riec-broker: " << left << " calls still running after 10 s are cancelled\n";
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   server_->Wait();
-  server_.reset();
   // A last head covering every record, so that nothing waits for the next
   // start; and the refusals still counted.
   (void)core_->FlushSuppressedRefusals(absl::ZeroDuration());

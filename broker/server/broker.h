@@ -9,6 +9,7 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,10 @@ class Broker {
   std::thread maintenance_;
   absl::Mutex maintenance_mu_;
   bool stopping_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  // Shutdown runs once (from the signal thread, then again from the
+  // destructor). The grpc::Server lives until the destructor: another
+  // thread may still be inside Wait() when Shutdown returns.
+  std::atomic<bool> shut_down_{false};
 };
 
 }  // namespace riec::server

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "riec/common/file.h"
+#include "riec/crypto/secret_bytes.h"
 
 namespace riec::server {
 namespace {
@@ -171,7 +172,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsFiles& files, std::shared_ptr<Revocations> revocations) {
   auto cert_pem = ReadSettingFile(files.cert, "tls.cert");
   if (!cert_pem.ok()) return cert_pem.status();
-  auto key_pem = ReadSettingFile(files.key, "tls.key");
+  auto key_pem = crypto::ReadSecretSettingFile(files.key, "tls.key");
   if (!key_pem.ok()) return key_pem.status();
   auto ca_pem = ReadSettingFile(files.client_ca, "tls.client_ca");
   if (!ca_pem.ok()) return ca_pem.status();
@@ -180,7 +181,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   if (!cert) {
     return absl::InvalidArgumentError(absl::StrCat("tls.cert: ", files.cert, " is not a PEM certificate"));
   }
-  BioPtr kb(BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+  BioPtr kb(BIO_new_mem_buf(key_pem->view().data(), static_cast<int>(key_pem->size())));
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
   if (!key) {
     return absl::InvalidArgumentError(

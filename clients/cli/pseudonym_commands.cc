@@ -106,7 +106,7 @@ int OprfVector(const VectorArgs& a, std::ostream& out) {
   }
   auto output = crypto::Finalize(*input, blinded->blind, evaluated);
   if (!output.ok()) return Fail(output.status());
-  std::string sk = key->ExportSecret();
+  const crypto::SecretBytes sk = key->ExportSecret();
   std::vector<std::pair<std::string, std::string>> fields = {
       {"mode", mode == crypto::OprfMode::kOprf ? "0x00" : "0x01"},
       {"skS", ToHex(sk)},
@@ -116,7 +116,6 @@ int OprfVector(const VectorArgs& a, std::ostream& out) {
       {"output", ToHex(*output)},
       {"pseudonym", ToHex(output->substr(0, 32))}};
   if (!proof.empty()) fields.push_back({"proof", ToHex(proof)});
-  crypto::Wipe(sk);
   if (a.json) return ExitCode(PrintJson(StringStruct(fields), out));
   out << "suite               " << crypto::kOprfSuiteName << ", mode "
       << (mode == crypto::OprfMode::kOprf ? "0x00 (OPRF)" : "0x01 (VOPRF)") << " (RFC 9497)\n";

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/oprf.h"
+#include "riec/crypto/secret_bytes.h"
 #include "riec/crypto/voprf.h"
 #include "riec/crypto/sodium.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -126,15 +127,15 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   if (!ca.ok()) return ca.status();
   auto cert = ReadSettingFile(options.cert_file, "cert");
   if (!cert.ok()) return cert.status();
-  auto key = ReadSettingFile(options.key_file, "key");
+  auto key = crypto::ReadSecretSettingFile(options.key_file, "key");
   if (!key.ok()) return key.status();
 
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = *ca;
   ssl.pem_cert_chain = *cert;
-  ssl.pem_private_key = *key;
-  crypto::Wipe(*key);
+  ssl.pem_private_key = std::string(key->view());
   auto credentials = grpc::SslCredentials(ssl);
+  crypto::Wipe(ssl.pem_private_key);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(32 << 20);
   args.SetMaxSendMessageSize(32 << 20);

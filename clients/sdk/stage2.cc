@@ -21,15 +21,16 @@ bool IsKeyId(absl::string_view id) {
          });
 }
 
-absl::StatusOr<std::string> ReadHexKey(const std::string& path) {
-  auto text = ReadFile(path);
+// A 32-byte key in hex (a secret one, or a public one: both are read as
+// secrets, since the file does not say).
+absl::StatusOr<crypto::SecretBytes> ReadHexKey(const std::string& path) {
+  auto text = crypto::ReadSecretFile(path);
   if (!text.ok()) return text.status();
-  auto bytes = FromHex(absl::StripAsciiWhitespace(*text));
-  crypto::Wipe(*text);
+  auto bytes = FromHex(absl::StripAsciiWhitespace(text->view()));
   if (!bytes.ok() || bytes->size() != crypto::kBoxPublicKeySize) {
     return absl::DataLossError(absl::StrCat(path, ": not a 32-byte key in hex"));
   }
-  return bytes;
+  return crypto::SecretBytes(*std::move(bytes));
 }
 
 }  // namespace
@@ -45,10 +46,8 @@ absl::StatusOr<std::string> Keyring::Generate() {
   if (absl::Status s = MakeDirectories(dir_, 0700); !s.ok()) return s;
   crypto::BoxKeyPair pair = crypto::GenerateBoxKeyPair();
   const std::string id = crypto::BoxKeyId(pair.public_key);
-  std::string secret_hex = ToHex(pair.secret_key);
-  crypto::Wipe(pair.secret_key);
-  absl::Status s = WriteFileAtomically(absl::StrCat(dir_, "/", id, ".key"), secret_hex + "\n", 0600);
-  crypto::Wipe(secret_hex);
+  const crypto::SecretBytes secret_hex(ToHex(pair.secret_key));  // no newline: no reallocated copy
+  absl::Status s = WriteFileAtomically(absl::StrCat(dir_, "/", id, ".key"), secret_hex, 0600);
   if (!s.ok()) return s;
   s = WriteFileAtomically(absl::StrCat(dir_, "/", id, ".pub"), ToHex(pair.public_key) + "\n", 0644);
   if (!s.ok()) return s;
@@ -57,10 +56,12 @@ absl::StatusOr<std::string> Keyring::Generate() {
 
 absl::StatusOr<std::string> Keyring::PublicKey(const std::string& key_id) const {
   if (!IsKeyId(key_id)) return absl::InvalidArgumentError(absl::StrCat("key id '", key_id, "': want 16 hex digits"));
-  return ReadHexKey(absl::StrCat(dir_, "/", key_id, ".pub"));
+  auto key = ReadHexKey(absl::StrCat(dir_, "/", key_id, ".pub"));
+  if (!key.ok()) return key.status();
+  return std::string(key->view());  // public
 }
 
-absl::StatusOr<std::string> Keyring::SecretKey(const std::string& key_id) const {
+absl::StatusOr<crypto::SecretBytes> Keyring::SecretKey(const std::string& key_id) const {
   if (!IsKeyId(key_id)) return absl::InvalidArgumentError(absl::StrCat("key id '", key_id, "': want 16 hex digits"));
   auto key = ReadHexKey(absl::StrCat(dir_, "/", key_id, ".key"));
   if (key.status().code() == absl::StatusCode::kNotFound) {
@@ -162,17 +163,14 @@ absl::StatusOr<OpenedContent> FetchAndOpen(Api& client, const Keyring& keyring,
   // sealed to: a stolen certificate alone cannot take the content.
   auto proof = crypto::KeyProof(*secret, request->fetch_challenge(), request->id());
   if (!proof.ok()) {
-    crypto::Wipe(*secret);
     return absl::FailedPreconditionError(absl::StrCat(
         "request ", request_id, " carries no usable fetch challenge: ", proof.status().message()));
   }
   auto fetched = client.FetchContent(request_id, *proof);
   if (!fetched.ok()) {
-    crypto::Wipe(*secret);
     return fetched.status();
   }
   auto opened = crypto::OpenSealed(*public_key, *secret, fetched->sealed());
-  crypto::Wipe(*secret);
   if (!opened.ok()) return opened.status();
   const v1::ContentRequest& r = fetched->request();
   if (opened->size() != r.size() || crypto::Sha256(*opened) != r.sha256()) {

@@ -27,11 +27,9 @@ int Fail(const std::string& what) {
 }
 
 absl::StatusOr<riec::crypto::SigningKey> LoadKey(const std::string& path) {
-  auto seed = riec::ReadSettingFile(path, "key");
-  if (!seed.ok()) return seed.status();
-  auto key = riec::crypto::SigningKey::FromSeed(*seed);
-  riec::crypto::Wipe(*seed);
-  return key;
+  auto seed = riec::crypto::ReadSecretFile(path);
+  if (!seed.ok()) return absl::Status(seed.status().code(), absl::StrCat("key: ", seed.status().message()));
+  return riec::crypto::SigningKey::FromSeed(*seed);
 }
 
 }  // namespace
@@ -52,9 +50,7 @@ int main(int argc, char** argv) {
   if (*keygen) {
     if (std::filesystem::exists(key_file)) return Fail(absl::StrCat(key_file, " exists; not overwriting a key"));
     const auto key = riec::crypto::SigningKey::Generate();
-    std::string seed = key.ExportSeed();
-    absl::Status s = riec::WriteFileAtomically(key_file, seed, 0600);
-    riec::crypto::Wipe(seed);
+    absl::Status s = riec::WriteFileAtomically(key_file, key.ExportSeed(), 0600);
     if (!s.ok()) return Fail(std::string(s.message()));
     std::cout << riec::merkle::Vkey(name, riec::merkle::kCosignatureEd25519, key.public_key()) << "\n";
     return 0;

@@ -115,7 +115,9 @@ partners:
     stage1: {level: holders, notify_holders: true}
     max_subjects_per_signal: 1000
 quotas:
-  default: {oprf_evaluations_per_day: 1000000000, questions_per_hour: unlimited, open_signals: unlimited}
+  # The bench measures the path, not the convenant's rate limits.
+  default: {oprf_evaluations_per_day: 1000000000, questions_per_hour: unlimited, open_signals: unlimited,
+            requests_per_second: unlimited}
 )");
 }
 
@@ -465,6 +467,7 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
     const std::string payload = crypto::RandomBytes(a.payload);
     std::cerr << "riec-bench: stage 2: " << a.round_trips << " round trips of " << a.payload << " bytes\n";
     std::atomic<int> failed{0};
+    absl::Status first_failure;  // written by the first thread to fail only
     const absl::Duration served = Parallel(a.threads, a.round_trips, [&](int, uint64_t i) {
       v1::RequestContentRequest req;
       req.set_case_id(proposed->case_().id());
@@ -472,20 +475,23 @@ int RunStage2(const Args& a, const std::string& dir, Pki& pki, const std::string
       const int holder = 1 + static_cast<int>(i % (kPartners - 1));
       req.set_holder(absl::StrCat("p", holder));
       auto r = partner[0]->RequestContent(req);
-      if (!r.ok() || !sdk::ProvideSealed(*partner[holder], *r, payload, "", {}).ok()) {
-        failed++;
+      absl::Status provided = r.ok() ? sdk::ProvideSealed(*partner[holder], *r, payload, "", {}).status() : r.status();
+      if (!provided.ok()) {
+        if (failed++ == 0) first_failure = provided;
         return;
       }
       auto fetched = partner[0]->FetchContent(
           r->id(), *crypto::KeyProof(key.secret_key, r->fetch_challenge(), r->id()));
       if (!fetched.ok()) {
-        failed++;
+        if (failed++ == 0) first_failure = fetched.status();
         return;
       }
       auto opened = crypto::OpenSealed(key.public_key, key.secret_key, fetched->sealed());
-      if (!opened.ok() || crypto::Sha256(*opened) != fetched->request().sha256()) failed++;
+      if ((!opened.ok() || crypto::Sha256(*opened) != fetched->request().sha256()) && failed++ == 0) {
+        first_failure = absl::DataLossError("the opened content differs from what was provided");
+      }
     });
-    if (failed) std::cerr << "riec-bench: " << failed << " round trips failed\n";
+    if (failed) std::cerr << "riec-bench: " << failed << " round trips failed, the first with " << first_failure << "\n";
     // Ceiling: the same cryptography and three synced writes per round trip
     // (request, sealed content, fetch), without gRPC, TLS, policy or log.
     auto raw = RawStore(dir + "/raw-stage2");

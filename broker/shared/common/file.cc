@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 
 namespace riec {
-namespace {
+
 absl::Status ErrnoError(const std::string& what, const std::string& path) {
   int e = errno;
   std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(e));
@@ -21,7 +21,6 @@ absl::Status ErrnoError(const std::string& what, const std::string& path) {
   if (e == EACCES || e == EPERM) return absl::PermissionDeniedError(msg);
   return absl::InternalError(msg);
 }
-}  // namespace
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -53,8 +52,7 @@ absl::StatusOr<std::string> ReadSettingFile(const std::string& path,
   return text;
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& content, int mode) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, int mode) {
   std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoError("cannot create", tmp);

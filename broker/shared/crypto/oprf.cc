@@ -82,8 +82,8 @@ Scalar Scalar::Random() {
   return s;
 }
 
-std::string Scalar::ExportBytes() const {
-  return std::string(reinterpret_cast<const char*>(bytes_.data()), bytes_.size());
+SecretBytes Scalar::ExportBytes() const {
+  return SecretBytes::Copy(absl::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size()));
 }
 
 std::string ExpandMessageXmdSha512(absl::string_view msg, absl::string_view dst,

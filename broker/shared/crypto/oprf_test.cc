@@ -58,9 +58,8 @@ TEST_P(OprfVectorTest, MatchesRfc9497) {
 
   auto key = OprfKey::Derive(f.seed, f.info, OprfMode::kOprf);
   ASSERT_TRUE(key.ok()) << key.status();
-  std::string secret = key->ExportSecret();
+  const SecretBytes secret = key->ExportSecret();
   EXPECT_EQ(ToHex(secret), ToHex(f.sk)) << "DeriveKeyPair";
-  Wipe(secret);
 
   for (const auto& v : f.vectors) {
     auto blind = Scalar::FromBytes(v.blind);
@@ -119,9 +118,8 @@ TEST(OprfTest, DifferentKeysGiveDifferentOutputs) {
 TEST(OprfTest, KeyRoundTripsThroughItsSecret) {
   ASSERT_TRUE(InitCrypto().ok());
   OprfKey a = OprfKey::Generate();
-  std::string secret = a.ExportSecret();
+  const SecretBytes secret = a.ExportSecret();
   auto b = OprfKey::FromSecret(secret);
-  Wipe(secret);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(a.public_key(), b->public_key());
 }

@@ -9,9 +9,9 @@
 namespace riec::crypto {
 
 BoxKeyPair GenerateBoxKeyPair() {
-  BoxKeyPair k{std::string(crypto_box_PUBLICKEYBYTES, '\0'), std::string(crypto_box_SECRETKEYBYTES, '\0')};
+  BoxKeyPair k{std::string(crypto_box_PUBLICKEYBYTES, '\0'), SecretBytes::Zeros(crypto_box_SECRETKEYBYTES)};
   crypto_box_keypair(reinterpret_cast<unsigned char*>(k.public_key.data()),
-                     reinterpret_cast<unsigned char*>(k.secret_key.data()));
+                     k.secret_key.mutable_data());
   return k;
 }
 

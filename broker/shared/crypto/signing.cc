@@ -12,47 +12,27 @@ absl::StatusOr<SigningKey> SigningKey::FromSeed(absl::string_view seed) {
     return absl::InvalidArgumentError(absl::StrCat("signing key seed: ", seed.size(), " bytes, want 32"));
   }
   SigningKey k;
-  k.secret_.assign(crypto_sign_SECRETKEYBYTES, '\0');
+  k.secret_ = SecretBytes::Zeros(crypto_sign_SECRETKEYBYTES);
   k.public_key_.assign(crypto_sign_PUBLICKEYBYTES, '\0');
-  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(k.public_key_.data()),
-                           reinterpret_cast<unsigned char*>(k.secret_.data()),
+  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(k.public_key_.data()), k.secret_.mutable_data(),
                            reinterpret_cast<const unsigned char*>(seed.data()));
   return k;
 }
 
 SigningKey SigningKey::Generate() {
-  std::string seed = RandomBytes(crypto_sign_SEEDBYTES);
-  SigningKey k = *FromSeed(seed);
-  Wipe(seed);
-  return k;
+  SecretBytes seed(RandomBytes(crypto_sign_SEEDBYTES));
+  return *FromSeed(seed);
 }
-
-SigningKey::SigningKey(SigningKey&& other) noexcept
-    : secret_(std::move(other.secret_)), public_key_(std::move(other.public_key_)) {
-  Wipe(other.secret_);
-}
-
-SigningKey& SigningKey::operator=(SigningKey&& other) noexcept {
-  if (this != &other) {
-    Wipe(secret_);
-    secret_ = std::move(other.secret_);
-    public_key_ = std::move(other.public_key_);
-    Wipe(other.secret_);
-  }
-  return *this;
-}
-
-SigningKey::~SigningKey() { Wipe(secret_); }
 
 std::string SigningKey::Sign(absl::string_view message) const {
   std::string sig(crypto_sign_BYTES, '\0');
   crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
                        reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                       reinterpret_cast<const unsigned char*>(secret_.data()));
+                       reinterpret_cast<const unsigned char*>(secret_.view().data()));
   return sig;
 }
 
-std::string SigningKey::ExportSeed() const { return secret_.substr(0, crypto_sign_SEEDBYTES); }
+SecretBytes SigningKey::ExportSeed() const { return SecretBytes::Copy(secret_.view().substr(0, crypto_sign_SEEDBYTES)); }
 
 bool VerifySignature(absl::string_view public_key, absl::string_view message,
                      absl::string_view signature) {

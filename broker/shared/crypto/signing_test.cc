@@ -36,9 +36,8 @@ TEST(SigningTest, Rfc8032Vectors) {
 TEST(SigningTest, SeedRoundTrip) {
   ASSERT_TRUE(InitCrypto().ok());
   SigningKey a = SigningKey::Generate();
-  std::string seed = a.ExportSeed();
+  const SecretBytes seed = a.ExportSeed();
   auto b = SigningKey::FromSeed(seed);
-  Wipe(seed);
   EXPECT_EQ(a.public_key(), b->public_key());
   EXPECT_FALSE(SigningKey::FromSeed("short").ok());
 }

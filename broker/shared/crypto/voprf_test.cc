@@ -34,9 +34,8 @@ TEST_F(VoprfTest, MatchesRfc9497VoprfVectors) {
   auto key = OprfKey::Derive(Unhex(f.at("seed").string_value()), Unhex(f.at("key_info").string_value()),
                              OprfMode::kVoprf);
   ASSERT_TRUE(key.ok()) << key.status();
-  std::string secret = key->ExportSecret();
+  const SecretBytes secret = key->ExportSecret();
   EXPECT_EQ(ToHex(secret), f.at("skSm").string_value());
-  Wipe(secret);
   EXPECT_EQ(ToHex(key->public_key()), f.at("pkSm").string_value());
 
   int checked = 0;

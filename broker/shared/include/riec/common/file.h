@@ -8,11 +8,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace riec {
 
 // Reads a whole file. NOT_FOUND if it does not exist, else the errno text.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// "<what> <path>: <strerror(errno)>" with NOT_FOUND for ENOENT,
+// PERMISSION_DENIED for EACCES/EPERM, INTERNAL otherwise.
+absl::Status ErrnoError(const std::string& what, const std::string& path);
 
 // Reads the file a setting names. INVALID_ARGUMENT "<setting>: not set" for
 // an empty path; otherwise ReadFile's errors prefixed with "<setting>: ".
@@ -22,8 +27,7 @@ absl::StatusOr<std::string> ReadSettingFile(const std::string& path,
 // Writes `content` to `path` with permission bits `mode` through a temporary
 // file, fsync and rename: readers see the old file or the new one, never a
 // part. The directory is fsynced too.
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& content, int mode);
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, int mode);
 
 // Creates `path` and missing parents with permission bits `mode`.
 absl::Status MakeDirectories(const std::string& path, int mode);

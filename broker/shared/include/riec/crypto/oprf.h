@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "riec/crypto/secret_bytes.h"
 
 namespace riec::crypto {
 
@@ -58,7 +59,7 @@ class Scalar {
   const unsigned char* data() const { return bytes_.data(); }
   unsigned char* mutable_data() { return bytes_.data(); }
   // A copy of the secret bytes; the caller must wipe it (crypto::Wipe).
-  std::string ExportBytes() const;
+  SecretBytes ExportBytes() const;
 
  private:
   std::array<unsigned char, kScalarSize> bytes_;
@@ -96,8 +97,8 @@ class OprfKey {
   const std::string& public_key() const { return public_key_; }
   // Lower-case hex of the first 8 bytes of SHA-256(pkS).
   std::string KeyId() const;
-  // The secret scalar, for writing the key file. The caller must wipe it.
-  std::string ExportSecret() const { return secret_.ExportBytes(); }
+  // The secret scalar, for writing the key file.
+  SecretBytes ExportSecret() const { return secret_.ExportBytes(); }
   const Scalar& secret() const { return secret_; }
 
   // The whole PRF computed with the key in hand:

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "riec/crypto/secret_bytes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -21,7 +22,7 @@ inline constexpr size_t kSealOverhead = 48;
 
 struct BoxKeyPair {
   std::string public_key;
-  std::string secret_key;  // wipe after use
+  SecretBytes secret_key;
 };
 
 BoxKeyPair GenerateBoxKeyPair();

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "riec/crypto/secret_bytes.h"
 
 namespace riec::crypto {
 
@@ -20,21 +21,18 @@ class SigningKey {
   static absl::StatusOr<SigningKey> FromSeed(absl::string_view seed);
   static SigningKey Generate();
 
-  SigningKey(SigningKey&& other) noexcept;
-  SigningKey& operator=(SigningKey&& other) noexcept;
-  SigningKey(const SigningKey&) = delete;
-  SigningKey& operator=(const SigningKey&) = delete;
-  ~SigningKey();
+  SigningKey(SigningKey&& other) noexcept = default;
+  SigningKey& operator=(SigningKey&& other) noexcept = default;
 
   // The 64-byte signature of `message`.
   std::string Sign(absl::string_view message) const;
   const std::string& public_key() const { return public_key_; }
-  // The seed, for writing the key file. The caller must wipe it.
-  std::string ExportSeed() const;
+  // The seed, for writing the key file.
+  SecretBytes ExportSeed() const;
 
  private:
   SigningKey() = default;
-  std::string secret_;  // libsodium's 64-byte secret key (seed || public key)
+  SecretBytes secret_;  // libsodium's 64-byte secret key (seed || public key)
   std::string public_key_;
 };
 

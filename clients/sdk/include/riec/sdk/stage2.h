@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "riec/crypto/secret_bytes.h"
 #include "absl/status/statusor.h"
 #include "riec/sdk/api.h"
 
@@ -35,7 +36,7 @@ class Keyring {
   absl::StatusOr<std::string> Generate();
   // The public key of a key id, and its secret key (wipe after use).
   absl::StatusOr<std::string> PublicKey(const std::string& key_id) const;
-  absl::StatusOr<std::string> SecretKey(const std::string& key_id) const;
+  absl::StatusOr<crypto::SecretBytes> SecretKey(const std::string& key_id) const;
   // The current key id; NOT_FOUND if there is none.
   absl::StatusOr<std::string> Current() const;
   absl::Status SetCurrent(const std::string& key_id);
