@@ -661,7 +661,7 @@ class PolicyParser {
       return;
     }
     CheckKeys(n, "witnesses", {"quorum", "list"});
-    std::set<std::string> names;
+    std::set<std::string> names, keys;
     Sequence(Required(n, "witnesses", "list"), "witnesses.list", [&](const Node& w, const std::string& f) {
       if (!w.IsMap()) {
         Error(w, f, "must be a mapping (url, vkey)");
@@ -681,8 +681,8 @@ class PolicyParser {
               v.ok() ? "not a cosigner's key (signature type 0x04)" : std::string(v.status().message()));
         return;
       }
-      if (!names.insert(v->name).second) {
-        Error(w["vkey"], f + ".vkey", absl::StrCat("witness '", v->name, "' is listed twice"));
+      if (!names.insert(v->name).second || !keys.insert(v->public_key).second) {
+        Error(w["vkey"], f + ".vkey", absl::StrCat("witness '", v->name, "' is listed twice (or its key under another name)"));
         return;
       }
       p_->witnesses_.push_back({*url, *vkey});

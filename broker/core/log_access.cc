@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/validate.h"
+#include "riec/merkle/checkpoint.h"
 #include "riec/common/hex.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
@@ -246,6 +247,19 @@ absl::StatusOr<v1::SignedTreeHead> LogAccess::LatestTreeHead(
     return absl::FailedPreconditionError("cosigned: the convenant names no witnesses (docs/witness.md)");
   }
   auto head = signer_->LatestCosigned();
+  // Counted again under the policy in force: a reload may have replaced
+  // witnesses or raised the quorum since the head was cosigned.
+  if (head) {
+    uint32_t valid = 0;
+    auto note = merkle::ParseNote(head->checkpoint());
+    for (const auto& w : ctx.policy().witnesses()) {
+      auto v = merkle::ParseVkey(w.vkey);
+      if (!note.ok() || !v.ok()) continue;
+      auto r = merkle::VerifyNote(*note, *v);
+      if (r.ok() && r->has_value()) ++valid;
+    }
+    if (valid < ctx.policy().witness_quorum()) head.reset();
+  }
   if (!head) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cosigned: no tree head has the cosignatures of ", ctx.policy().witness_quorum(),

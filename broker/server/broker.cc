@@ -95,6 +95,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
   b->maintenance_ = std::thread([self = b.get()] { self->Maintain(); });
+  b->witnessing_ = std::thread([self = b.get()] { self->Witness(); });
   if (!config.ready_file.empty()) {
     if (absl::Status s = WriteFileAtomically(config.ready_file, b->address_ + "\n", 0644); !s.ok()) {
       return s;
@@ -122,12 +123,39 @@ void Broker::Wait() {
   if (server_) server_->Wait();
 }
 
+// Witnesses are asked on their own thread: a slow or hostile one (partners
+// run them) must not hold up heads, sweeps or CRL reloads.
+void Broker::Witness() {
+  std::string reported;
+  absl::MutexLock lock(&maintenance_mu_);
+  auto stopping = [this] {
+    maintenance_mu_.AssertHeld();
+    return stopping_;
+  };
+  while (!maintenance_mu_.AwaitWithTimeout(absl::Condition(&stopping), config_.tree_head_interval)) {
+    maintenance_mu_.Unlock();
+    // What goes wrong is said once per change, not every round.
+    const std::string problems = absl::StrJoin(witnesses_->Submit(*policy_->Current(), [this] {
+      absl::MutexLock l(&maintenance_mu_);
+      return stopping_;
+    }), "; ");
+    if (problems != reported) {
+      if (!problems.empty()) {
+        std::cerr << "riec-broker: witnesses: " << problems << " (asked again with every head)" << std::endl;
+      } else if (!reported.empty()) {
+        std::cerr << "riec-broker: witnesses: all answered" << std::endl;
+      }
+      reported = problems;
+    }
+    maintenance_mu_.Lock();
+  }
+}
+
 void Broker::Maintain() {
   absl::Time next_sweep = absl::Now() + config_.sweep_interval;
   absl::Time next_crl = absl::Now() + config_.crl_reload_interval;
   absl::Time next_flush = absl::Now() + absl::Seconds(5);
   bool store_writable = true;
-  std::string witness_problems;
   absl::MutexLock lock(&maintenance_mu_);
   auto stopping = [this] {
     maintenance_mu_.AssertHeld();
@@ -153,17 +181,6 @@ void Broker::Maintain() {
     if (store_writable) {
       if (absl::Status s = signer_->SignIfGrown(); !s.ok()) {
         std::cerr << "riec-broker: signing a tree head failed: " << s << std::endl;
-      }
-      // The witnesses cosign the latest head; what goes wrong is said once
-      // per change, not every round.
-      const std::string problems = absl::StrJoin(witnesses_->Submit(*policy_->Current()), "; ");
-      if (problems != witness_problems) {
-        if (!problems.empty()) {
-          std::cerr << "riec-broker: witnesses: " << problems << " (asked again with every head)" << std::endl;
-        } else if (!witness_problems.empty()) {
-          std::cerr << "riec-broker: witnesses: all answered" << std::endl;
-        }
-        witness_problems = problems;
       }
       if (now >= next_flush) {
         if (absl::Status s = core_->FlushSuppressedRefusals(absl::Seconds(5)); !s.ok()) {
@@ -217,6 +234,7 @@ void Broker::Shutdown() {
     }
     maintenance_.join();
   }
+  if (witnessing_.joinable()) witnessing_.join();
   if (!server_) return;
   // Drain first: health says NOT_SERVING, new calls are refused, calls in
   // flight finish (and write their log records), event streams end. gRPC's

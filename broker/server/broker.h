@@ -56,6 +56,8 @@ class Broker {
   // Maintenance: tree heads, the retention schedule, refusal summaries,
   // CRL reloads.
   void Maintain();
+  // Asks the policy's witnesses to cosign new heads (server/witnesses.h).
+  void Witness();
 
   BrokerConfig config_;
   std::unique_ptr<Clock> clock_;
@@ -73,6 +75,7 @@ class Broker {
   std::string address_;
 
   std::thread maintenance_;
+  std::thread witnessing_;
   absl::Mutex maintenance_mu_;
   bool stopping_ ABSL_GUARDED_BY(maintenance_mu_) = false;
   // Shutdown runs once (from the signal thread, then again from the

@@ -1,5 +1,7 @@
 #include "server/witnesses.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -22,7 +24,7 @@ std::pair<std::string, std::string> SplitUrl(const std::string& url) {
 
 }  // namespace
 
-std::vector<std::string> WitnessClerk::Submit(const policy::Policy& policy) {
+std::vector<std::string> WitnessClerk::Submit(const policy::Policy& policy, const std::function<bool()>& stopping) {
   std::vector<std::string> problems;
   if (policy.witnesses().empty()) return problems;
   auto head = signer_->Latest(false);
@@ -33,10 +35,13 @@ std::vector<std::string> WitnessClerk::Submit(const policy::Policy& policy) {
 
   std::vector<merkle::NoteSignature> cosignatures;
   for (const auto& w : policy.witnesses()) {
+    if (stopping()) return problems;
     auto v = merkle::ParseVkey(w.vkey);
     if (!v.ok()) continue;  // the policy validated it
     if (cosigned_[w.vkey] == size && size > 0) continue;
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    bool done = false;
+    const size_t reported = problems.size();
+    for (int attempt = 0; attempt < 2 && !done; ++attempt) {
       uint64_t old = known_size_[w.vkey];
       if (old > size) old = 0;  // it knows more than this head: let it say so (409)
       std::string body = absl::StrCat("old ", old, "\n");
@@ -66,6 +71,13 @@ std::vector<std::string> WitnessClerk::Submit(const policy::Policy& policy) {
           break;
         }
         known_size_[w.vkey] = theirs;
+        if (theirs > size) {
+          // It cosigned a larger tree of this log than the broker has: a
+          // store rolled back, or a fork. The operator must know.
+          problems.push_back(absl::StrCat(v->name, ": has cosigned a tree of ", theirs, " records, larger than this log's ",
+                                          size, " (a store restored from an older backup, or a fork)"));
+          done = true;
+        }
         continue;  // again, from the size it knows
       }
       if (res->status != 200) {
@@ -90,13 +102,23 @@ std::vector<std::string> WitnessClerk::Submit(const policy::Policy& policy) {
       }
       known_size_[w.vkey] = size;
       cosigned_[w.vkey] = size;
-      break;
+      done = true;
+    }
+    if (!done && problems.size() == reported) {
+      problems.push_back(absl::StrCat(v->name, ": still answers 409 after a retry from size ", known_size_[w.vkey]));
     }
   }
-  if (cosignatures.empty()) return problems;
-  // How many of the policy's witnesses now vouch for this head.
+  // How many of the policy's witnesses now vouch for this head: the
+  // cosignatures it carried already (also those stored before a restart)
+  // and the new ones.
   merkle::Note all = *note;
-  for (const auto& c : cosignatures) all.signatures.push_back(c);
+  for (const auto& c : cosignatures) {
+    auto& sigs = all.signatures;
+    sigs.erase(std::remove_if(sigs.begin(), sigs.end(),
+                              [&](const merkle::NoteSignature& s) { return s.name == c.name && s.key_id == c.key_id; }),
+               sigs.end());
+    sigs.push_back(c);
+  }
   uint32_t valid = 0;
   for (const auto& w : policy.witnesses()) {
     auto v = merkle::ParseVkey(w.vkey);
@@ -104,7 +126,11 @@ std::vector<std::string> WitnessClerk::Submit(const policy::Policy& policy) {
     auto r = merkle::VerifyNote(all, *v);
     if (r.ok() && r->has_value()) ++valid;
   }
-  if (absl::Status s = signer_->AddCosignatures(size, cosignatures, valid >= policy.witness_quorum()); !s.ok()) {
+  const bool quorum = valid >= policy.witness_quorum();
+  const auto cosigned = signer_->LatestCosigned();
+  const bool newly_reached = quorum && (!cosigned || cosigned->tree_size() < size);
+  if (cosignatures.empty() && !newly_reached) return problems;
+  if (absl::Status s = signer_->AddCosignatures(size, cosignatures, quorum); !s.ok()) {
     problems.push_back(absl::StrCat("cosignatures not stored: ", s.message()));
   }
   return problems;

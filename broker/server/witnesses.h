@@ -3,10 +3,12 @@
 // the head (docs/witness.md). Runs on the broker's maintenance thread; a
 // witness that is down or refuses is asked again with the next round.
 //
-// Thread-safety: Submit is called from one thread at a time.
+// Thread-safety: Submit is called from one thread at a time (the broker's
+// witness thread).
 #ifndef RIEC_BROKER_SERVER_WITNESSES_H_
 #define RIEC_BROKER_SERVER_WITNESSES_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,8 +24,9 @@ class WitnessClerk {
   WitnessClerk(log::DisclosureLog* log, log::TreeHeadSigner* signer) : log_(log), signer_(signer) {}
 
   // One round: every witness that has not cosigned the latest head is
-  // asked. Returns what went wrong, a line per witness (empty: nothing).
-  std::vector<std::string> Submit(const policy::Policy& policy);
+  // asked (until `stopping` says so). Returns what went wrong, a line per
+  // witness (empty: nothing).
+  std::vector<std::string> Submit(const policy::Policy& policy, const std::function<bool()>& stopping);
 
  private:
   log::DisclosureLog* const log_;

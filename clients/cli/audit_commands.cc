@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -577,6 +578,25 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--quorum: ", quorum, " of ", witnesses.size(), " witnesses cannot be met")));
   }
+  // The witnesses a head was trusted with before are required from then on:
+  // a host that stops reporting them (or an officer's typo) must not
+  // quietly lower the bar.
+  if (trusted->has_value()) {
+    const v1::TrustedTreeHead& t = **trusted;
+    std::vector<std::string> dropped;
+    for (const auto& w : t.witnesses()) {
+      if (std::find(witnesses.begin(), witnesses.end(), w) == witnesses.end()) dropped.push_back(w);
+    }
+    if (!dropped.empty() || quorum < t.witness_quorum()) {
+      return Alert(absl::StrCat(
+          "WITNESS DOWNGRADE: the head you trust was verified with ", t.witnesses_size(), " witnesses, quorum ",
+          t.witness_quorum(), "; this run would require ", witnesses.size(), ", quorum ", quorum,
+          dropped.empty() ? "" : absl::StrCat(" (dropped: ", absl::StrJoin(dropped, ", "), ")"),
+          witnesses_from_broker || witnesses.empty() ? "; the broker reports these" : "",
+          ". Pin them with --witness and --quorum, or start a new state file (--state) if the convenant "
+          "really changed its witnesses"));
+    }
+  }
   absl::StatusOr<v1::SignedTreeHead> head;
   sdk::WitnessedCheckpoint witnessed;
   std::string unwitnessed_tail;
@@ -619,6 +639,23 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
   }
   std::optional<v1::SignedTreeHead> old;
   if (trusted->has_value()) old = (*trusted)->head();
+  // The newest witnessed head can be older than the head trusted before (a
+  // run without witnesses, or a witness fell behind): then it must be a
+  // prefix of that head, which stays the trusted one.
+  std::optional<v1::SignedTreeHead> keep;
+  if (old && !witnesses.empty() && head->tree_size() < old->tree_size()) {
+    auto proof = client->GetConsistencyProof(head->tree_size(), old->tree_size());
+    if (!proof.ok()) return Fail(proof.status());
+    std::vector<std::string> hashes(proof->hashes().begin(), proof->hashes().end());
+    if (!merkle::VerifyConsistency(head->tree_size(), old->tree_size(), head->root_hash(), old->root_hash(),
+                                   hashes)) {
+      return Alert(absl::StrCat("REWRITTEN HISTORY: the witnessed log of ", head->tree_size(),
+                                " records is not a prefix of the ", old->tree_size(), " records you trusted on ",
+                                Rfc3339(absl::FromUnixMillis(old->timestamp_millis()))));
+    }
+    keep = old;
+    old.reset();
+  }
   sdk::LogVerifier verifier(pinned, old);
   std::vector<std::string> consistency;
   if (old && head->tree_size() > old->tree_size()) {
@@ -634,7 +671,9 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
     if (int rc = CompareCheckpoint(*client, a.checkpoint, pinned, witnesses, *head, out); rc != 0) return rc;
   }
   const std::string consistency_text =
-      old ? absl::StrCat("consistent with the tree head of size ", old->tree_size(), " you trusted since ",
+      keep ? absl::StrCat("a prefix of the tree head of size ", keep->tree_size(), " you trusted since ",
+                          Rfc3339(absl::FromUnixMillis(keep->timestamp_millis())), " (which stays trusted)")
+      : old ? absl::StrCat("consistent with the tree head of size ", old->tree_size(), " you trusted since ",
                          Rfc3339(absl::FromUnixMillis(old->timestamp_millis())))
           : "first use: no earlier tree head to compare with";
 
@@ -703,8 +742,10 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
 
   v1::TrustedTreeHead next;
   next.set_public_key(pinned);
-  *next.mutable_head() = *head;
+  *next.mutable_head() = keep ? *keep : *head;
   next.set_verified_millis(absl::ToUnixMillis(absl::Now()));
+  for (const auto& w : witnesses) next.add_witnesses(w);
+  next.set_witness_quorum(static_cast<uint32_t>(quorum));
   if (absl::Status s = sdk::SaveTrustedHead(state, next); !s.ok()) return Fail(s);
   out << "log " << ToHex(info->log_id()).substr(0, 16) << " verified: " << Count(size)
       << " records, tree head signed " << Rfc3339(absl::FromUnixMillis(head->timestamp_millis())) << "\n  "
@@ -720,6 +761,7 @@ int AuditVerify(sdk::Api* client, const AuditVerifyArgs& a, std::ostream& out) {
         << "\n";
   }
   out << unwitnessed_tail;
+  if (witnesses.empty()) out << "  no witnesses: this head is trusted on the log key alone (docs/witness.md)\n";
   if (first_use) {
     out << "first use: trusting log key " << ToHex(pinned)
         << "; compare it with the key the RIEC publishes (or pass --log-key)\n";

@@ -77,6 +77,13 @@ absl::StatusOr<WitnessedCheckpoint> VerifyCheckpoint(const std::string& text, co
     if (v->type != merkle::kCosignatureEd25519) {
       return absl::InvalidArgumentError(absl::StrCat("witness ", v->name, ": not a cosignature key (type 0x04)"));
     }
+    for (const auto& w : witnesses) {
+      // One key counts once: a cosignature does not sign the witness's
+      // name, so the same key under two names would count twice.
+      if (w.public_key == v->public_key || w.name == v->name) {
+        return absl::InvalidArgumentError(absl::StrCat("witness ", v->name, ": named twice (or its key under two names)"));
+      }
+    }
     witnesses.push_back(*std::move(v));
   }
   auto note = merkle::ParseNote(text);
@@ -218,12 +225,10 @@ absl::Status LogVerifier::RequireWitnesses(std::vector<std::string> witness_vkey
     return absl::InvalidArgumentError(absl::StrCat("quorum: ", quorum, " of ", witness_vkeys.size(),
                                                    " witnesses cannot be met"));
   }
-  for (const auto& vkey : witness_vkeys) {
-    auto v = merkle::ParseVkey(vkey);
-    if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("witness ", vkey, ": ", v.status().message()));
-    if (v->type != merkle::kCosignatureEd25519) {
-      return absl::InvalidArgumentError(absl::StrCat("witness ", v->name, ": not a cosignature key (type 0x04)"));
-    }
+  // The same checks as VerifyCheckpoint's, now rather than at the first head.
+  if (auto checked = VerifyCheckpoint("", std::string(32, '\0'), witness_vkeys);
+      !checked.ok() && checked.status().code() == absl::StatusCode::kInvalidArgument) {
+    return checked.status();
   }
   witnesses_ = std::move(witness_vkeys);
   quorum_ = quorum;

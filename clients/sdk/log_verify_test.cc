@@ -105,6 +105,11 @@ TEST_F(LogVerifierTest, WithWitnessesOnlyAQuorumOfCosignaturesIsAccepted) {
   LogVerifier v(log_.public_key(), std::nullopt);
   EXPECT_EQ(v.RequireWitnesses({a.vkey(), b.vkey()}, 3).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(v.RequireWitnesses({"nonsense"}, 1).code(), absl::StatusCode::kInvalidArgument);
+  // One key under two names would count twice.
+  Witness alias{"witness.alias.test/w1"};
+  alias.key = crypto::SigningKey::FromSeed(a.key.ExportSeed()).value();
+  EXPECT_EQ(v.RequireWitnesses({a.vkey(), alias.vkey()}, 2).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(v.RequireWitnesses({a.vkey(), a.vkey()}, 2).code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(v.RequireWitnesses({a.vkey(), b.vkey(), c.vkey()}, 2).ok());
 
   v1::SignedTreeHead h = Head(6, log_, leaves_);
@@ -157,6 +162,13 @@ TEST_F(LogVerifierTest, ACheckpointOfAnotherLogOrUnsignedIsForged) {
   auto c = VerifyCheckpoint(Head(4, other, leaves_).checkpoint(), log_.public_key(), {});
   EXPECT_EQ(c.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(c.status().message(), HasSubstr("FORGED CHECKPOINT: the checkpoint is of"));
+  // The right origin, another key's signature.
+  merkle::Note note{merkle::CheckpointBody({CheckpointOrigin(log_.public_key()), 4, Root(4, leaves_)}), {}};
+  note.signatures.push_back(merkle::SignCheckpoint(note.body, CheckpointOrigin(log_.public_key()), log_.public_key(),
+                                                   [&](absl::string_view m) { return other.Sign(m); }));
+  auto unsigned_by_log = VerifyCheckpoint(merkle::FormatNote(note), log_.public_key(), {});
+  EXPECT_EQ(unsigned_by_log.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(unsigned_by_log.status().message(), HasSubstr("is not signed by the log key"));
   auto ok = VerifyCheckpoint(Head(4, log_, leaves_).checkpoint(), log_.public_key(), {});
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->checkpoint.size, 4u);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
@@ -198,6 +199,18 @@ TEST_F(WitnessTest, OnlyAHeadWithTheQuorumIsAccepted) {
   EXPECT_THAT(r.err, HasSubstr("missing: witness.uwv.test/w1"));
   EXPECT_FALSE(std::filesystem::exists(*dir_ / "strict.json")) << "nothing trusted";
 
+  // Once a head was trusted with two witnesses, a run that requires fewer
+  // (a host that stops reporting them, or an officer's slip) is refused.
+  Verify(*dir_ / "officer.json", {"--witness", witnesses_[0].vkey, "--quorum", "1"}, &r);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("WITNESS DOWNGRADE"));
+  EXPECT_THAT(r.err, HasSubstr("dropped: " + witnesses_[1].vkey));
+
+  // One witness cannot count twice.
+  Verify(*dir_ / "x.json", {"--witness", witnesses_[0].vkey, "--witness", witnesses_[0].vkey}, &r);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("named twice"));
+
   // Bad input is named.
   Verify(*dir_ / "x.json", {"--witness", "not-a-key", "--quorum", "1"}, &r);
   EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -209,19 +222,30 @@ TEST_F(WitnessTest, OnlyAHeadWithTheQuorumIsAccepted) {
 
 TEST_F(WitnessTest, SplitViewIsRefusedByTheWitnessAndNamedByTheOfficer) {
   Disclose(2);
-  const v1::SignedTreeHead head = CosignedAtLeast(2);
+  // The host holds the log key and signs another tree of the size the
+  // second witness cosigned last, for a second privacy officer, and asks
+  // that witness to cosign it. (The broker may move the witness on
+  // meanwhile: a 409 names its size, and the fork is made again for it.)
+  v1::SignedTreeHead head = CosignedAtLeast(2);
+  std::string other_root, fork, body;
+  int status = 0;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    other_root = head.root_hash();
+    other_root[0] ^= 0x01;
+    fork = SignCheckpoint(head.tree_size(), other_root);
+    auto res = AddCheckpoint(witnesses_[1], head.tree_size(), fork);
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    status = res->status;
+    body = res->body;
+    if (status != 409) break;
+    uint64_t theirs = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(body), &theirs)) << body;
+    head = CosignedAtLeast(theirs);
+  }
+  EXPECT_EQ(status, 422) << body;
   CommandResult r;
   Verify(*dir_ / "officer-a.json", Pinned(), &r);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-
-  // The host holds the log key and signs another tree of the same size,
-  // for a second privacy officer; it asks the second witness to cosign it.
-  std::string other_root = head.root_hash();
-  other_root[0] ^= 0x01;
-  const std::string fork = SignCheckpoint(head.tree_size(), other_root);
-  auto res = AddCheckpoint(witnesses_[1], head.tree_size(), fork);
-  ASSERT_TRUE(res) << httplib::to_string(res.error());
-  EXPECT_EQ(res->status, 422) << res->body;
   // ... which keeps the signed fork as evidence.
   size_t evidence = 0;
   for (const auto& e : std::filesystem::directory_iterator(witnesses_[1].work_dir + "/state/evidence")) {
@@ -242,11 +266,13 @@ TEST_F(WitnessTest, SplitViewIsRefusedByTheWitnessAndNamedByTheOfficer) {
   EXPECT_THAT(r.err, HasSubstr("SPLIT VIEW: the log key signed two histories"));
   EXPECT_THAT(r.err, HasSubstr(absl::StrCat("size ", head.tree_size())));
   EXPECT_THAT(r.err, HasSubstr("cosigned by no witness you named"));
-  // A larger fork is not an extension of the witnessed log either.
-  std::ofstream(*dir_ / "fork2.txt") << SignCheckpoint(head.tree_size() + 40, other_root);
+  // A smaller tree with another root is no prefix of the witnessed log:
+  // the broker's consistency proof does not connect them.
+  std::ofstream(*dir_ / "fork2.txt") << SignCheckpoint(head.tree_size() - 1, other_root);
   Verify(*dir_ / "officer-b.json", {"--checkpoint", *dir_ / "fork2.txt"}, &r);
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_THAT(r.err, HasSubstr("SPLIT VIEW"));
+  EXPECT_THAT(r.err, HasSubstr("are not one history"));
   // The real head shown the same way is consistent.
   std::ofstream(*dir_ / "real.txt") << head.checkpoint();
   Verify(*dir_ / "officer-b.json", {"--checkpoint", *dir_ / "real.txt"}, &r);

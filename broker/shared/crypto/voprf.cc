@@ -152,7 +152,7 @@ absl::StatusOr<std::vector<KeyShare>> SplitKey(const OprfKey& key, uint32_t thre
   std::vector<Scalar> coefficients;
   coefficients.reserve(threshold);
   {
-    auto k = Scalar::FromBytes(std::string(reinterpret_cast<const char*>(key.secret().data()), kScalarSize));
+    auto k = Scalar::FromBytes(absl::string_view(reinterpret_cast<const char*>(key.secret().data()), kScalarSize));
     if (!k.ok()) return k.status();
     coefficients.push_back(*std::move(k));
   }
@@ -168,9 +168,7 @@ absl::StatusOr<std::vector<KeyShare>> SplitKey(const OprfKey& key, uint32_t thre
       crypto_core_ristretto255_scalar_mul(t.mutable_data(), acc.data(), xs.data());
       crypto_core_ristretto255_scalar_add(acc.mutable_data(), t.data(), coefficients[j].data());
     }
-    std::string bytes(reinterpret_cast<const char*>(acc.data()), kScalarSize);
-    auto share = OprfKey::FromSecret(bytes);
-    Wipe(bytes);
+    auto share = OprfKey::FromSecret(absl::string_view(reinterpret_cast<const char*>(acc.data()), kScalarSize));
     if (!share.ok()) return absl::InternalError("a share is zero; split again");
     out.push_back(KeyShare{x, *std::move(share)});
   }

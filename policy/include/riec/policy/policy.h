@@ -272,7 +272,7 @@ class Policy {
   // The witnesses that cosign the log's checkpoints (docs/witness.md), and
   // how many must cosign a head; empty: none.
   struct Witness {
-    std::string url;   // http(s)://host:port, the tlog-witness prefix
+    std::string url;   // http://host:port[/prefix], the tlog-witness URL
     std::string vkey;  // verifier key, signature type 0x04
   };
   const std::vector<Witness>& witnesses() const { return witnesses_; }
