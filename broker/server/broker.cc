@@ -123,10 +123,7 @@ void Broker::Wait() {
   if (server_) server_->Wait();
 }
 
-// Witnesses are asked on their own thread: a slow or hostile one (partners
-// run them) must not hold up heads, sweeps or CRL reloads.
-void Broker::Witness() {
-  std::string reported;
+void Broker::EveryRound(const std::function<void()>& round) {
   absl::MutexLock lock(&maintenance_mu_);
   auto stopping = [this] {
     maintenance_mu_.AssertHeld();
@@ -134,11 +131,24 @@ void Broker::Witness() {
   };
   while (!maintenance_mu_.AwaitWithTimeout(absl::Condition(&stopping), config_.tree_head_interval)) {
     maintenance_mu_.Unlock();
+    round();
+    maintenance_mu_.Lock();
+  }
+}
+
+bool Broker::Stopping() {
+  absl::MutexLock lock(&maintenance_mu_);
+  return stopping_;
+}
+
+// Witnesses are asked on their own thread: a slow or hostile one (partners
+// run them) must not hold up heads, sweeps or CRL reloads.
+void Broker::Witness() {
+  std::string reported;
+  EveryRound([&] {
     // What goes wrong is said once per change, not every round.
-    const std::string problems = absl::StrJoin(witnesses_->Submit(*policy_->Current(), [this] {
-      absl::MutexLock l(&maintenance_mu_);
-      return stopping_;
-    }), "; ");
+    const std::string problems =
+        absl::StrJoin(witnesses_->Submit(*policy_->Current(), [this] { return Stopping(); }), "; ");
     if (problems != reported) {
       if (!problems.empty()) {
         std::cerr << "riec-broker: witnesses: " << problems << " (asked again with every head)" << std::endl;
@@ -147,8 +157,7 @@ void Broker::Witness() {
       }
       reported = problems;
     }
-    maintenance_mu_.Lock();
-  }
+  });
 }
 
 void Broker::Maintain() {
@@ -156,13 +165,7 @@ void Broker::Maintain() {
   absl::Time next_crl = absl::Now() + config_.crl_reload_interval;
   absl::Time next_flush = absl::Now() + absl::Seconds(5);
   bool store_writable = true;
-  absl::MutexLock lock(&maintenance_mu_);
-  auto stopping = [this] {
-    maintenance_mu_.AssertHeld();
-    return stopping_;
-  };
-  while (!maintenance_mu_.AwaitWithTimeout(absl::Condition(&stopping), config_.tree_head_interval)) {
-    maintenance_mu_.Unlock();
+  EveryRound([&] {
     const absl::Time now = absl::Now();
     // A store that refuses writes (a full disk) says so once, and once more
     // when it accepts them again; Writable() also resumes it once space is
@@ -201,8 +204,7 @@ void Broker::Maintain() {
       }
       next_crl = now + config_.crl_reload_interval;
     }
-    maintenance_mu_.Lock();
-  }
+  });
 }
 
 std::string Broker::ReloadFromSignal() {

@@ -10,6 +10,7 @@
 #include <grpcpp/server.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,9 @@ class Broker {
   void Maintain();
   // Asks the policy's witnesses to cosign new heads (server/witnesses.h).
   void Witness();
+  // Runs `round` every tree_head_interval until Shutdown.
+  void EveryRound(const std::function<void()>& round);
+  bool Stopping();
 
   BrokerConfig config_;
   std::unique_ptr<Clock> clock_;
