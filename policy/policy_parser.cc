@@ -216,6 +216,28 @@ class PolicyParser {
     return std::nullopt;
   }
 
+  // stage1.late_hits: off (the default), or {max_per_signal: N}.
+  void ParseLateHits(const Node& n, const std::string& field, Stage1Options* out) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (n.IsScalar()) {
+      if (n.Scalar() == "off" || n.Scalar() == "false" || n.Scalar() == "no") return;
+      Error(n, field,
+            absl::StrCat("'", n.Scalar(), "' is not off or a mapping; write "
+                         "{max_per_signal: N} to tell a signal's owner of publications after "
+                         "its questions (at most N per signal)"));
+      return;
+    }
+    if (!n.IsMap()) {
+      Error(n, field, "must be off or a mapping with max_per_signal");
+      return;
+    }
+    CheckKeys(n, field, {"max_per_signal"});
+    if (auto v = Count(Required(n, field, "max_per_signal"), field + ".max_per_signal",
+                       kMaxLateHitsPerSignal)) {
+      out->late_hits_per_signal = static_cast<uint32_t>(*v);
+    }
+  }
+
   // Calls `each(item, field)` for every element of a sequence.
   void Sequence(const Node& n, const std::string& field,
                 const std::function<void(const Node&, const std::string&)>& each) {
@@ -519,11 +541,11 @@ class PolicyParser {
         if (!stage1.IsMap()) {
           Error(stage1, field + ".stage1",
                 "must be a mapping (level, notify_holders, silent_entries, deconfliction, "
-                "excluded_addresses)");
+                "excluded_addresses, late_hits)");
         } else {
           const std::string sf = field + ".stage1";
           CheckKeys(stage1, sf, {"level", "notify_holders", "silent_entries", "deconfliction",
-                                 "excluded_addresses"});
+                                 "excluded_addresses", "late_hits"});
           if (auto level = Scalar(stage1["level"], sf + ".level")) {
             if (*level == "hit-only") {
               purpose.stage1.level = v1::HIT_ONLY;
@@ -567,6 +589,7 @@ class PolicyParser {
                      }
                      purpose.stage1.excluded_addresses.push_back(*bytes);
                    });
+          ParseLateHits(stage1["late_hits"], sf + ".late_hits", &purpose.stage1);
           if (!purpose.stage1.excluded_addresses.empty() && !purpose.AllowsKind(v1::ADDRESS)) {
             Error(stage1["excluded_addresses"], sf + ".excluded_addresses",
                   "the purpose does not cover subject kind 'address'");

@@ -143,6 +143,15 @@ std::string Replace(std::string s, absl::string_view from, absl::string_view to)
   return s.replace(at, from.size(), std::string(to));
 }
 
+TEST(PolicyParseTest, LateHitsAreOffUnlessThePurposeSetsThem) {
+  auto off = MustParse(kGood);
+  for (const auto& purpose : off->purposes()) EXPECT_EQ(purpose.stage1.late_hits_per_signal, 0u);
+  auto on = MustParse(Replace(kGood, "level: hit-only", "level: hit-only, late_hits: {max_per_signal: 7}"));
+  EXPECT_EQ(on->purposes()[0].stage1.late_hits_per_signal, 7u);
+  auto written_off = MustParse(Replace(kGood, "level: hit-only", "level: hit-only, late_hits: off"));
+  EXPECT_EQ(written_off->purposes()[0].stage1.late_hits_per_signal, 0u);
+}
+
 TEST(PolicyParseTest, CollectsEveryProblem) {
   std::string text = Replace(kGood, "[gemeente-a, uwv]", "[gemeente-a, uvw]");
   text = Replace(text, "level: hit-only", "level: all");

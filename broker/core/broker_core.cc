@@ -46,7 +46,10 @@ BrokerCore::BrokerCore(const Env& env, const CoreOptions& o)
     requests_ = std::make_unique<ContentRequests>(env_.store);
     index_ = std::make_unique<Index>(env_);
     signals_ = std::make_unique<Signals>(env_);
-    inquiry_ = std::make_unique<Inquiry>(env_, index_.get(), signals_.get(), quota_.get());
+    late_hits_ = std::make_unique<LateHits>(env_, index_.get(), signals_.get());
+    index_->SetPublicationHook(late_hits_.get());
+    inquiry_ = std::make_unique<Inquiry>(env_, index_.get(), signals_.get(), quota_.get(),
+                                         late_hits_.get());
     assessments_ = std::make_unique<Assessments>(env_, index_.get(), signals_.get(), quota_.get());
     cases_ = std::make_unique<Cases>(env_, signals_.get(), assessments_.get(), requests_.get());
     content_ = std::make_unique<Content>(env_, cases_.get(), requests_.get());
@@ -95,6 +98,10 @@ BrokerCore::BrokerCore(const Env& env, const CoreOptions& o)
     Add<v1::CheckSubjectsRequest, v1::CheckSubjectsResponse>(
         "/riec.v1.Inquiry/CheckSubjects", Action::kAsk,
         [q](RequestContext& c, const v1::CheckSubjectsRequest& r) { return q->CheckSubjects(c, r); });
+    LateHits* lh = late_hits_.get();
+    Add<v1::ListLateHitsRequest, v1::ListLateHitsResponse>(
+        "/riec.v1.Inquiry/ListLateHits", Action::kReadSignal,
+        [lh](RequestContext& c, const v1::ListLateHitsRequest& r) { return lh->List(c, r); });
 
     Cases* k = cases_.get();
     Add<v1::ProposeCaseRequest, v1::CaseResponse>(

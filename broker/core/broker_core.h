@@ -25,6 +25,7 @@
 #include "core/events.h"
 #include "core/index.h"
 #include "core/inquiry.h"
+#include "core/late_hits.h"
 #include "core/log_access.h"
 #include "core/pipeline.h"
 #include "core/policy_admin.h"
@@ -124,6 +125,7 @@ class BrokerCore {
   std::unique_ptr<Pseudonymiser> pseudonymiser_;
   std::unique_ptr<Index> index_;
   std::unique_ptr<Signals> signals_;
+  std::unique_ptr<LateHits> late_hits_;
   std::unique_ptr<Inquiry> inquiry_;
   std::unique_ptr<Assessments> assessments_;
   std::unique_ptr<Cases> cases_;

@@ -83,6 +83,7 @@ struct AssessmentsShim : RouteShim {
 struct InquiryShim : RouteShim {
   using RouteShim::RouteShim;
   RIEC_SHIM(CheckSubjects, "CheckSubjects", CheckSubjectsRequest, CheckSubjectsResponse)
+  RIEC_SHIM(ListLateHits, "ListLateHits", ListLateHitsRequest, ListLateHitsResponse)
 };
 struct CasesShim : RouteShim {
   using RouteShim::RouteShim;

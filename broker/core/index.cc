@@ -97,7 +97,15 @@ absl::StatusOr<v1::PublishResponse> Index::Publish(RequestContext& ctx,
   }
   counts.WriteTo(&batch, holder);
   record.set_count(entries.size());
-  ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch)));
+  uint64_t index = 0;
+  if (hook_) {
+    RequestContext::Part publication;
+    publication.record = std::move(record);
+    publication.batch = std::move(batch);
+    ASSIGN_OR_RETURN(index, hook_->CommitPublication(ctx, entries, std::move(publication)));
+  } else {
+    ASSIGN_OR_RETURN(index, ctx.Commit(record, std::move(batch)));
+  }
   v1::PublishResponse response;
   response.set_stored(entries.size());
   response.set_log_index(index);

@@ -31,9 +31,25 @@ struct Holding {
   bool silent = false;   // never disclosed; its holder is notified instead
 };
 
+// Commits each publication, adding records of its own to the same atomic
+// commit (late hits: core/late_hits.h).
+class PublicationHook {
+ public:
+  virtual ~PublicationHook() = default;
+  // Commits `publication` (its INDEX_PUBLISHED record and entries) and
+  // what the hook adds for `entries` (distinct, of `ctx`'s partner) in one
+  // commit; returns the publication record's index.
+  virtual absl::StatusOr<uint64_t> CommitPublication(
+      RequestContext& ctx, const std::vector<const v1::IndexEntry*>& entries,
+      RequestContext::Part publication) = 0;
+};
+
 class Index {
  public:
   explicit Index(const Env& env) : env_(env) {}
+
+  // Set once, before the first request; not owned.
+  void SetPublicationHook(PublicationHook* hook) { hook_ = hook; }
 
   absl::StatusOr<v1::PublishResponse> Publish(RequestContext& ctx, const v1::PublishRequest& request);
   absl::StatusOr<v1::WithdrawResponse> Withdraw(RequestContext& ctx,
@@ -56,6 +72,7 @@ class Index {
   absl::Mutex& HolderMutex(const std::string& holder);
 
   Env env_;
+  PublicationHook* hook_ = nullptr;
   // Publications and withdrawals hold it shared; a sweep batch exclusively.
   absl::Mutex write_mu_;
   std::array<absl::Mutex, 16> holder_mu_;

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "core/late_hits.h"
 #include "core/validate.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
@@ -112,6 +113,8 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
   const policy::Purpose* purpose = ctx.policy().FindPurpose(signal.purpose());
   const v1::Stage1Level level = purpose->stage1.level;
   const std::string& requester = ctx.partner();
+  // Marked before the lookup, so that a publication after it is a late hit.
+  if (late_hits_ != nullptr) RETURN_IF_ERROR(late_hits_->Watch(ctx, signal, asked));
   ASSIGN_OR_RETURN(auto findings, Stage1Findings(*index_, *purpose, requester, asked, ctx.now()));
 
   v1::CheckSubjectsResponse response;

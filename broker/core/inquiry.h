@@ -27,6 +27,8 @@
 
 namespace riec::core {
 
+class LateHits;  // core/late_hits.h
+
 inline constexpr absl::string_view kQuestionsQuota = "questions_per_hour";
 // An answer (and its record) names at most this many categories per holder
 // and subject, so that no partner can make a record grow without bound by
@@ -57,8 +59,10 @@ absl::Status ConsumeQuestion(RequestContext& ctx, QuotaCounter* quota, storage::
 
 class Inquiry {
  public:
-  Inquiry(const Env& env, const Index* index, Signals* signals, QuotaCounter* quota)
-      : env_(env), index_(index), signals_(signals), quota_(quota) {}
+  // `late_hits` may be null (no late hits).
+  Inquiry(const Env& env, const Index* index, Signals* signals, QuotaCounter* quota,
+          LateHits* late_hits = nullptr)
+      : env_(env), index_(index), signals_(signals), quota_(quota), late_hits_(late_hits) {}
 
   // Errors: INVALID_ARGUMENT (not logged), NOT_FOUND (a signal the caller
   // may not see), FAILED_PRECONDITION (signal not open, subject not in the
@@ -81,6 +85,7 @@ class Inquiry {
   const Index* index_;
   Signals* signals_;
   QuotaCounter* quota_;
+  LateHits* late_hits_;
 };
 
 }  // namespace riec::core

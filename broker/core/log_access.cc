@@ -453,7 +453,8 @@ absl::StatusOr<v1::AuditStatistics> LogAccess::Statistics(RequestContext& ctx,
     const v1::LogRecord& r = e->record;
     stats.set_records(stats.records() + 1);
     if (r.kind() == v1::REQUEST_DENIED) ++denials[r.decision().rule()];
-    if (r.kind() != v1::STAGE1_ANSWERED) return true;
+    if (r.kind() != v1::STAGE1_ANSWERED && r.kind() != v1::STAGE1_LATE_HIT) return true;
+    if (r.kind() == v1::STAGE1_LATE_HIT && r.recipients().empty()) return true;  // silent
     const std::string recipient = r.recipients().empty() ? r.actor().partner() : r.recipients(0);
     v1::DisclosureCount& c =
         disclosures[{recipient, r.purpose(), IsoWeek(absl::FromUnixMicros(r.time_unix_micros()))}];

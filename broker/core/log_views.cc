@@ -85,6 +85,21 @@ RecordView ViewOf(const v1::LogRecord& record, const LogScope& scope) {
     return out;
   }
   const std::string& p = scope.partner;
+  if (record.kind() == v1::STAGE1_LATE_HIT) {
+    // The owner sees it as its answer (and, at hit-only, not who published:
+    // the publisher is the record's actor); the publisher sees only its own
+    // entry (and, for a silent one, not the signal); nobody else anything.
+    v1::LogRecord view = record;
+    if (Contains(record.recipients(), p)) {
+      AsRequesterSaw(&view);
+      if (record.stage1_level() == v1::HIT_ONLY) view.clear_actor();
+    } else if (!OnlyHeldBy(&view, p)) {
+      return out;
+    }
+    out.kind = ViewKind::kPart;
+    out.record = std::move(view);
+    return out;
+  }
   const bool stage1 =
       record.kind() == v1::STAGE1_ANSWERED || record.kind() == v1::ASSESSMENTS_REQUESTED;
   v1::LogRecord view = record;

@@ -149,6 +149,30 @@ absl::StatusOr<uint64_t> RequestContext::Commit(const v1::LogRecord& record, sto
   return env_.log->Append(record, std::move(batch), StoreEvents(std::move(events)));
 }
 
+absl::StatusOr<uint64_t> RequestContext::CommitAll(std::vector<Part> parts) {
+  std::vector<log::DisclosureLog::Entry> entries;
+  entries.reserve(parts.size());
+  for (Part& p : parts) {
+    if (p.events.size() > storage::keys::kMaxEventsPerRecord + 1) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "this request would cause ", p.events.size(), " events, more than one record may carry (",
+          storage::keys::kMaxEventsPerRecord + 1, "); send fewer entries at once"));
+    }
+    auto events = StoreEvents(std::move(p.events));
+    auto own = std::move(p.indexed);
+    log::DisclosureLog::IndexedMutations indexed = nullptr;
+    if (events || own) {
+      indexed = [events = std::move(events), own = std::move(own)](uint64_t index,
+                                                                    storage::Batch* out) {
+        if (own) own(index, out);
+        if (events) events(index, out);
+      };
+    }
+    entries.push_back({std::move(p.record), std::move(p.batch), std::move(indexed)});
+  }
+  return env_.log->AppendAll(std::move(entries));
+}
+
 absl::Status Pipeline::Admit(RequestContext& ctx) {
   const policy::Decision d = ctx.policy().DecideCaller(ctx.Question());
   if (!d.allowed) return ctx.Refuse(d);

@@ -95,6 +95,17 @@ class RequestContext {
   // returns the record's index.
   absl::StatusOr<uint64_t> Commit(const v1::LogRecord& record, storage::Batch batch = {},
                                   std::vector<Outgoing> events = {});
+  // One record of CommitAll: its record, state changes and events, and
+  // state changes that need the record's index (called with it).
+  struct Part {
+    v1::LogRecord record;
+    storage::Batch batch;
+    std::vector<Outgoing> events;
+    std::function<void(uint64_t index, storage::Batch*)> indexed;
+  };
+  // Writes every part, in order at consecutive indices, in one durable
+  // group commit: all or nothing. Returns the index of the first.
+  absl::StatusOr<uint64_t> CommitAll(std::vector<Part> parts);
 
  private:
   friend class Pipeline;

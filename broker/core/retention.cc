@@ -40,7 +40,7 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(RequestContext& ctx,
   RETURN_IF_ERROR(content_->SweepPayloads(now, r.payloads, commit));
   RETURN_IF_ERROR(cases_->SweepExpired(now, r.cases_after_closing, kBatch, commit));
 
-  // Events, deconfliction marks and quota counters: nobody changes them
+  // Events, deconfliction and late-hit marks and quota counters: nobody changes them
   // after they are written.
   SweepBatch batch;
   absl::Status failed = absl::OkStatus();
@@ -60,6 +60,12 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(RequestContext& ctx,
       [&](absl::string_view key, const storage::keys::AskedMark& m) {
         if (m.until_micros > now_us) return true;
         return add(storage::Table::kAsked, key, "deconfliction-marks");
+      }));
+  RETURN_IF_ERROR(failed);
+  RETURN_IF_ERROR(storage::LateHitTable(env_.store).ScanWatches(
+      [&](absl::string_view key, int64_t until_micros) {
+        if (until_micros > now_us) return true;
+        return add(storage::Table::kLateHitWatches, key, "late-hit-marks");
       }));
   RETURN_IF_ERROR(failed);
   const absl::Time quota_cutoff = now - absl::Hours(48);

@@ -67,6 +67,8 @@ absl::Status Signals::EraseSignal(const storage::Store& store, const v1::Signal&
   ++batch->counts["signals"];
   ASSIGN_OR_RETURN(uint64_t n, storage::AssessmentTable(&store).EraseOf(&batch->deletes, s.id()));
   if (n > 0) batch->counts["assessments"] += n;
+  ASSIGN_OR_RETURN(n, storage::LateHitTable(&store).EraseOf(&batch->deletes, s.id()));
+  if (n > 0) batch->counts["late-hits"] += n;
   return absl::OkStatus();
 }
 

@@ -74,6 +74,17 @@ class DisclosureLog {
   absl::StatusOr<uint64_t> Append(const v1::LogRecord& record, storage::Batch mutations = {},
                                   IndexedMutations indexed = nullptr);
 
+  // One record of AppendAll with what is written with it.
+  struct Entry {
+    v1::LogRecord record;
+    storage::Batch mutations;
+    IndexedMutations indexed;
+  };
+  // Appends `entries`, in order, at consecutive indices, with all their
+  // mutations in one atomic, durable batch: all of them or none. Returns
+  // the index of the first. Errors as Append.
+  absl::StatusOr<uint64_t> AppendAll(std::vector<Entry> entries);
+
   // Appends several records at once (bulk loads, benchmarks): one group,
   // one fsync. Returns the index of the first.
   absl::StatusOr<uint64_t> AppendBatch(const std::vector<v1::LogRecord>& records);

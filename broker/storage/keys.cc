@@ -162,6 +162,14 @@ std::optional<AskedMark> ParseAskedValue(absl::string_view value) {
   return AskedMark{static_cast<int64_t>(DecodeBE64(value)), std::string(value.substr(8))};
 }
 
+std::string LateHitWatch(const v1::Subject& s, absl::string_view signal_id) {
+  return absl::StrCat(SubjectBytes(s), signal_id);
+}
+
+std::string LateHit(absl::string_view signal_id, uint64_t log_index) {
+  return absl::StrCat(IdPrefix(signal_id), EncodeBE64(log_index));
+}
+
 std::string Assessment(absl::string_view signal_id, const v1::Subject& s,
                        absl::string_view holder) {
   return absl::StrCat(IdPrefix(signal_id), SubjectBytes(s), holder);

@@ -119,6 +119,12 @@ struct AskedMark {
 };
 std::optional<AskedMark> ParseAskedValue(absl::string_view value);
 
+// late_hit_watches: subject (33) | signal id  -> until µs (8)
+std::string LateHitWatch(const v1::Subject& s, absl::string_view signal_id);
+
+// late_hits: signal id | \0 | log index (8)  -> LateHit (protobuf)
+std::string LateHit(absl::string_view signal_id, uint64_t log_index);
+
 // assessments: signal id | \0 | subject (33) | holder
 std::string Assessment(absl::string_view signal_id, const v1::Subject& s,
                        absl::string_view holder);

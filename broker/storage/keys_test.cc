@@ -104,6 +104,12 @@ TEST(KeysTest, Asked) {
   EXPECT_EQ(keys::ParseAskedValue(v)->signal_id, "S-0123456789");
 }
 
+TEST(KeysTest, LateHits) {
+  EXPECT_EQ(Hex(keys::LateHitWatch(S(), "S-0123456789")), kSubjectHex + Hex("S-0123456789"));
+  EXPECT_EQ(Hex(keys::LateHit("S-0123456789", 0x0102)),
+            Hex("S-0123456789") + "00" + "0000000000000102");
+}
+
 TEST(KeysTest, AssessmentsAndAsks) {
   EXPECT_EQ(Hex(keys::Assessment("S-0123456789", S(), "uwv")),
             Hex("S-0123456789") + "00" + kSubjectHex + Hex("uwv"));

@@ -33,6 +33,8 @@ const char* TableName(Table t) {
     case Table::kIndexStats: return "index_stats";
     case Table::kIndexExpiry: return "index_expiry";
     case Table::kFetchChallenges: return "fetch_challenges";
+    case Table::kLateHitWatches: return "late_hit_watches";
+    case Table::kLateHits: return "late_hits";
   }
   return "?";
 }

@@ -58,8 +58,10 @@ enum class Table {
   kIndexStats,         // per-holder index counters
   kIndexExpiry,        // a holder's entries by end of validity
   kFetchChallenges,    // the broker's secret of each request's fetch challenge
+  kLateHitWatches,     // subjects asked about in open signals, for late hits
+  kLateHits,           // the late hits of each signal
 };
-inline constexpr int kTableCount = 27;
+inline constexpr int kTableCount = 29;
 
 // The table's name in the store ("index", "log", ...), as docs/storage.md
 // lists it.

@@ -1,6 +1,7 @@
 #include "storage/tables.h"
 
 #include "absl/strings/str_cat.h"
+#include "riec/common/status_macros.h"
 
 namespace riec::storage {
 namespace {
@@ -422,6 +423,67 @@ absl::Status AskedTable::ScanAll(
   return ScanPrefix(*store_, Table::kAsked, "", [&](absl::string_view k, absl::string_view v) {
     return visit(k, keys::ParseAskedValue(v).value_or(keys::AskedMark{}));
   });
+}
+
+// ---- late hits ----
+
+absl::StatusOr<std::vector<LateHitTable::Watch>> LateHitTable::WatchesOf(
+    const v1::Subject& s) const {
+  const std::string prefix = SubjectBytes(s);
+  std::vector<Watch> out;
+  absl::Status st = ScanPrefix(*store_, Table::kLateHitWatches, prefix,
+                               [&](absl::string_view k, absl::string_view v) {
+                                 if (v.size() < 8) return true;  // unreadable: swept
+                                 out.push_back({std::string(k.substr(prefix.size())),
+                                                static_cast<int64_t>(DecodeBE64(v))});
+                                 return true;
+                               });
+  if (!st.ok()) return st;
+  return out;
+}
+
+void LateHitTable::PutWatch(Batch* b, const v1::Subject& s, absl::string_view signal_id,
+                            int64_t until_micros) {
+  storage::Put(b, Table::kLateHitWatches, keys::LateHitWatch(s, signal_id),
+               EncodeBE64(static_cast<uint64_t>(until_micros)));
+}
+
+absl::Status LateHitTable::ScanWatches(
+    const std::function<bool(absl::string_view, int64_t)>& visit) const {
+  return ScanPrefix(*store_, Table::kLateHitWatches, "",
+                    [&](absl::string_view k, absl::string_view v) {
+                      return visit(k, v.size() < 8 ? 0 : static_cast<int64_t>(DecodeBE64(v)));
+                    });
+}
+
+absl::StatusOr<std::vector<v1::LateHit>> LateHitTable::Of(absl::string_view signal_id) const {
+  std::vector<v1::LateHit> out;
+  RETURN_IF_ERROR(ScanProtos<v1::LateHit>(*store_, Table::kLateHits, keys::IdPrefix(signal_id),
+                                          [&](const v1::LateHit& h) {
+                                            out.push_back(h);
+                                            return true;
+                                          }));
+  return out;
+}
+
+absl::StatusOr<uint64_t> LateHitTable::Count(absl::string_view signal_id, uint64_t cap) const {
+  uint64_t n = 0;
+  RETURN_IF_ERROR(ScanPrefix(*store_, Table::kLateHits, keys::IdPrefix(signal_id),
+                             [&](absl::string_view, absl::string_view) { return ++n < cap; }));
+  return n;
+}
+
+void LateHitTable::Put(Batch* b, absl::string_view signal_id, const v1::LateHit& hit) {
+  storage::Put(b, Table::kLateHits, keys::LateHit(signal_id, hit.log_index()),
+               hit.SerializeAsString());
+}
+
+absl::StatusOr<uint64_t> LateHitTable::EraseOf(Batch* b, absl::string_view signal_id) const {
+  ASSIGN_OR_RETURN(auto suffixes, SuffixesOf(*store_, Table::kLateHits, keys::IdPrefix(signal_id)));
+  for (const auto& suffix : suffixes) {
+    Delete(b, Table::kLateHits, absl::StrCat(keys::IdPrefix(signal_id), suffix));
+  }
+  return suffixes.size();
 }
 
 // ---- quota ----

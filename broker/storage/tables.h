@@ -23,6 +23,7 @@
 #include "riec/v1/cases.pb.h"
 #include "riec/v1/content.pb.h"
 #include "riec/v1/events.pb.h"
+#include "riec/v1/inquiry.pb.h"
 #include "riec/v1/log.pb.h"
 #include "riec/v1/signals.pb.h"
 #include "storage/keys.h"
@@ -239,6 +240,35 @@ class AskedTable {
   // Visits every mark with its key (for retention).
   absl::Status ScanAll(
       const std::function<bool(absl::string_view key, const keys::AskedMark&)>& visit) const;
+
+ private:
+  const Store* store_;
+};
+
+// late_hit_watches and late_hits (docs/two-stage.md, "Late hits").
+class LateHitTable {
+ public:
+  explicit LateHitTable(const Store* store) : store_(store) {}
+  struct Watch {
+    std::string signal_id;
+    int64_t until_micros = 0;  // the signal's expiry when the mark was made
+  };
+  // The open signals (as far as the marks know) that asked about `s`. One
+  // prefix seek.
+  absl::StatusOr<std::vector<Watch>> WatchesOf(const v1::Subject& s) const;
+  static void PutWatch(Batch* b, const v1::Subject& s, absl::string_view signal_id,
+                       int64_t until_micros);
+  // Visits every watch with its key (for retention).
+  absl::Status ScanWatches(
+      const std::function<bool(absl::string_view key, int64_t until_micros)>& visit) const;
+
+  // The late hits of a signal, oldest first.
+  absl::StatusOr<std::vector<v1::LateHit>> Of(absl::string_view signal_id) const;
+  // How many late hits the signal had (stops counting at `cap`).
+  absl::StatusOr<uint64_t> Count(absl::string_view signal_id, uint64_t cap) const;
+  static void Put(Batch* b, absl::string_view signal_id, const v1::LateHit& hit);
+  // Adds the erasure of every late hit of a signal; returns their number.
+  absl::StatusOr<uint64_t> EraseOf(Batch* b, absl::string_view signal_id) const;
 
  private:
   const Store* store_;

@@ -36,6 +36,7 @@ class FakeApi : public sdk::Api {
   std::vector<v1::ListSignalsRequest> list_signals_requests;
   absl::StatusOr<v1::CheckSubjectsResponse> check = absl::UnimplementedError("CheckSubjects");
   std::vector<v1::CheckSubjectsRequest> check_requests;
+  v1::ListLateHitsResponse late_hits;
   std::vector<v1::Event> events;
   v1::ListRecordsResponse records;
 
@@ -68,6 +69,11 @@ class FakeApi : public sdk::Api {
   absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(const v1::CheckSubjectsRequest& request) override {
     check_requests.push_back(request);
     return check;
+  }
+  absl::StatusOr<v1::ListLateHitsResponse> ListLateHits(const std::string& signal_id) override {
+    v1::ListLateHitsResponse r = late_hits;
+    r.set_signal_id(signal_id);
+    return r;
   }
   absl::StatusOr<v1::ListEventsResponse> ListEvents(uint64_t after_sequence, uint32_t) override {
     v1::ListEventsResponse r;
@@ -441,6 +447,36 @@ TEST_P(QueryTest, JsonIsTheCheckSubjectsResponse) {
 
 INSTANTIATE_TEST_SUITE_P(Levels, QueryTest, ::testing::Values(v1::HIT_ONLY, v1::HOLDERS, v1::HOLDERS_AND_CATEGORY),
                          [](const auto& info) { return v1::Stage1Level_Name(info.param); });
+
+// A partner that published after the question: `riec query` marks it as a
+// late hit, with when it arrived, below the answer.
+TEST(QueryLateHitsTest, AreListedBelowTheAnswerWithTheirArrival) {
+  FakeApi api;
+  auto asked = api.Subjects({{v1::PERSON_BSN, "111222333"}, {v1::ADDRESS, "9999 ZX 12"}});
+  api.check = Answer(v1::HOLDERS_AND_CATEGORY, *asked);
+  api.late_hits.set_max_late_hits(25);
+  v1::LateHit* h = api.late_hits.add_late_hits();
+  *h->mutable_subject() = (*asked)[0];
+  h->set_level(v1::HOLDERS_AND_CATEGORY);
+  h->mutable_holder()->set_partner("uwv");
+  h->mutable_holder()->add_categories("uitkering");
+  h->mutable_time()->set_seconds(1795000000);  // 2026-11-18 11:06:40 UTC
+  h->set_log_index(57);
+  Result r = Riec(api, {"query", "--signal", "S-7KQ2M9XD4F", "--subject", "person-bsn:111222333",
+                        "--subject", "address:9999 ZX 12"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nLate hits in this signal (entries published after an earlier "
+                               "question):\n"
+                               "SUBJECT               ARRIVED (UTC)        HOLDER  CATEGORIES  "
+                               "LOG RECORD\n"
+                               "person-bsn 111222333  2026-11-18 11:06:40  uwv     uitkering   57\n"))
+      << r.out;
+
+  Result listed = Riec(api, {"signal", "late-hits", "S-7KQ2M9XD4F"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("1 late hits (at most 25)"));
+  EXPECT_THAT(listed.out, HasSubstr("uwv     uitkering   57"));
+}
 
 TEST(QueryRefusalTest, IsOneLineAndExitCodeOne) {
   FakeApi api;

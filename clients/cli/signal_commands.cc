@@ -1,4 +1,5 @@
 // riec signal (register, list, show, close) and riec query: stage 1.
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -126,6 +127,46 @@ int SignalClose(sdk::Api& client, const std::string& id, std::ostream& out) {
   return 0;
 }
 
+// The late hits of a signal as a table; `name` gives a subject's display
+// name (empty: kind and pseudonym).
+void PrintLateHits(const v1::ListLateHitsResponse& r,
+                   const std::function<std::string(const v1::Subject&)>& name, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& h : r.late_hits()) {
+    std::string shown = name(h.subject());
+    if (shown.empty()) {
+      shown = absl::StrCat(KindTag(h.subject().kind()), " (",
+                           ToHex(h.subject().pseudonym()).substr(0, 12), "…)");
+    }
+    rows.push_back({shown,
+                    absl::FormatTime("%Y-%m-%d %H:%M:%S", FromProtoTime(h.time()), absl::UTCTimeZone()),
+                    h.level() == v1::HIT_ONLY ? "(not disclosed at this level)" : h.holder().partner(),
+                    absl::StrJoin(h.holder().categories(), ", "), absl::StrCat(h.log_index())});
+  }
+  PrintTable(out, {"SUBJECT", "ARRIVED (UTC)", "HOLDER", "CATEGORIES", "LOG RECORD"}, rows);
+  if (r.capped()) {
+    out << "the purpose's cap of " << r.max_late_hits()
+        << " late hits per signal is reached: later publications are not reported; ask again to "
+           "see them\n";
+  }
+}
+
+int SignalLateHits(sdk::Api& client, const ShowArgs& args, std::ostream& out) {
+  auto r = client.ListLateHits(args.id);
+  if (!r.ok()) return Fail(r.status());
+  if (args.json) return ExitCode(PrintJson(*r, out));
+  out << "signal " << r->signal_id() << " · purpose " << r->purpose() << " · ";
+  if (r->max_late_hits() == 0) {
+    out << "late hits are off for this purpose\n";
+    return 0;
+  }
+  out << r->late_hits_size() << " late hits (at most " << r->max_late_hits() << ")\n";
+  if (r->late_hits_size() == 0) return 0;
+  out << "\n";
+  PrintLateHits(*r, [](const v1::Subject&) { return std::string(); }, out);
+  return 0;
+}
+
 int Query(sdk::Api& client, const QueryArgs& args, std::ostream& out) {
   auto resolved = ResolveSubjects(client, args.input);
   if (!resolved.ok()) return Fail(resolved.status());
@@ -161,6 +202,23 @@ int Query(sdk::Api& client, const QueryArgs& args, std::ostream& out) {
   }
   PrintTable(out, {"SUBJECT", "ANSWER", "YOURS", "HOLDERS"}, rows);
   out << "\n" << hits << " of " << r->answers_size() << " subjects held by another partner\n";
+
+  // What arrived after earlier questions in this signal: marked as late
+  // hits, with when they arrived.
+  auto late = client.ListLateHits(args.signal);
+  if (!late.ok()) {
+    out << "\nlate hits could not be listed: " << late.status().message() << "\n";
+    return 0;
+  }
+  if (late->late_hits_size() == 0) return 0;
+  out << "\nLate hits in this signal (entries published after an earlier question):\n";
+  PrintLateHits(*late, [&](const v1::Subject& s) {
+    for (int i = 0; i < r->answers_size(); ++i) {
+      const v1::Subject& a = r->answers(i).subject();
+      if (a.kind() == s.kind() && a.pseudonym() == s.pseudonym()) return shown(i);
+    }
+    return std::string();
+  }, out);
   return 0;
 }
 
@@ -189,6 +247,13 @@ void RegisterSignalCommands(CLI::App& app, Dispatch& d) {
   sshow->add_option("signal", show->id, "signal id (S-...)")->required();
   sshow->add_flag("--json", show->json, "print JSON");
   d.Online(sshow, [show](sdk::Api& c) { return SignalShow(c, show->id, show->json, std::cout); });
+
+  auto late = std::make_shared<ShowArgs>();
+  auto* slate = signal->add_subcommand(
+      "late-hits", "entries published on the signal's subjects after you asked (late hits)");
+  slate->add_option("signal", late->id, "signal id (S-...)")->required();
+  slate->add_flag("--json", late->json, "print JSON (the ListLateHitsResponse)");
+  d.Online(slate, [late](sdk::Api& c) { return SignalLateHits(c, *late, std::cout); });
 
   auto close = std::make_shared<std::string>();
   auto* sclose = signal->add_subcommand("close", "close a signal: no further questions in it");

@@ -457,6 +457,12 @@ absl::StatusOr<v1::CheckSubjectsResponse> Client::CheckSubjects(
   RIEC_UNARY_CALL(inquiry_, CheckSubjects, request, v1::CheckSubjectsResponse);
 }
 
+absl::StatusOr<v1::ListLateHitsResponse> Client::ListLateHits(const std::string& signal_id) {
+  v1::ListLateHitsRequest req;
+  req.set_signal_id(signal_id);
+  RIEC_UNARY_CALL(inquiry_, ListLateHits, req, v1::ListLateHitsResponse);
+}
+
 absl::StatusOr<v1::ListEventsResponse> Client::ListEvents(uint64_t after_sequence,
                                                           uint32_t limit) {
   v1::ListEventsRequest req;

@@ -46,6 +46,9 @@ struct Partner {
   Participation participation = Participation::kFull;
 };
 
+// The highest stage1.late_hits.max_per_signal a policy may set.
+inline constexpr uint64_t kMaxLateHitsPerSignal = 10000;
+
 struct Stage1Options {
   v1::Stage1Level level = v1::HOLDERS;
   bool notify_holders = false;  // holders get a MATCH event for each hit
@@ -58,6 +61,9 @@ struct Stage1Options {
   bool deconfliction = false;   // partners asking about one subject are told
   std::vector<std::string> excluded_addresses;  // 32-byte pseudonyms that never match
   bool Excluded(const std::string& pseudonym) const;
+  // Late hits (docs/two-stage.md): the most a signal of the purpose is
+  // told of publications after its questions; 0: late hits are off.
+  uint32_t late_hits_per_signal = 0;
 };
 
 // What unlocks a case of the purpose (DESIGN.md §6).

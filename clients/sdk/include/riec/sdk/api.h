@@ -78,6 +78,8 @@ class Api {
 
   virtual absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
       const v1::CheckSubjectsRequest& request) = 0;
+  // The late hits of one of the caller's signals, oldest first.
+  virtual absl::StatusOr<v1::ListLateHitsResponse> ListLateHits(const std::string& signal_id) = 0;
 
   // Holder assessments of a signal's subjects.
   virtual absl::StatusOr<v1::RequestAssessmentsResponse> RequestAssessments(

@@ -105,6 +105,7 @@ class Client : public Api {
 
   absl::StatusOr<v1::CheckSubjectsResponse> CheckSubjects(
       const v1::CheckSubjectsRequest& request) override;
+  absl::StatusOr<v1::ListLateHitsResponse> ListLateHits(const std::string& signal_id) override;
 
   absl::StatusOr<v1::RequestAssessmentsResponse> RequestAssessments(
       const std::string& signal_id) override;

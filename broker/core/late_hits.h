@@ -1,0 +1,72 @@
+// Late hits (docs/two-stage.md, "Late hits"): while a signal is open, a
+// publication that adds to what the answer on one of its asked subjects
+// discloses is told to the signal's owner — once, at the purpose's stage-1
+// level, under every stage-1 rule (core/inquiry.h: Stage1Findings) — and,
+// where the purpose notifies holders, to the holder as a MATCH. Each is a
+// STAGE1_LATE_HIT record written in the same atomic commit as the
+// publication's own record, before its events can be delivered.
+//
+// How a question and a publication meet: a question marks each subject it
+// asks about (a watch, until the signal expires) before it looks the
+// subject up; a publication reads the watches of its subjects and commits
+// while holding the lock shared, and the marking takes it exclusively. So
+// either the question's lookup sees the publication, or the publication
+// sees the watch: no publication falls between the two.
+//
+// Thread-safety: safe for concurrent use.
+// Ownership: the Index and Signals are not owned.
+#ifndef RIEC_BROKER_CORE_LATE_HITS_H_
+#define RIEC_BROKER_CORE_LATE_HITS_H_
+
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/index.h"
+#include "core/pipeline.h"
+#include "core/signals.h"
+#include "riec/v1/inquiry.pb.h"
+
+namespace riec::core {
+
+class LateHits : public PublicationHook {
+ public:
+  LateHits(const Env& env, const Index* index, Signals* signals)
+      : env_(env), index_(index), signals_(signals) {}
+
+  // Marks `asked` as asked about in `signal`, if its purpose has late hits
+  // on: written at once, before the question looks the subjects up.
+  absl::Status Watch(const RequestContext& ctx, const v1::Signal& signal,
+                     const google::protobuf::RepeatedPtrField<v1::Subject>& asked)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // PublicationHook: the late hits `entries` cause, committed with
+  // `publication`.
+  absl::StatusOr<uint64_t> CommitPublication(RequestContext& ctx,
+                                             const std::vector<const v1::IndexEntry*>& entries,
+                                             RequestContext::Part publication) override
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Inquiry.ListLateHits.
+  absl::StatusOr<v1::ListLateHitsResponse> List(RequestContext& ctx,
+                                                const v1::ListLateHitsRequest& request) const;
+
+ private:
+  // The late-hit records for the entries of the publisher on `subject`
+  // (all of `entries` share it) in `signal`, appended to `parts`.
+  absl::Status Check(RequestContext& ctx, const v1::Signal& signal, const v1::Subject& subject,
+                     const std::vector<const v1::IndexEntry*>& entries, uint64_t* told,
+                     std::vector<RequestContext::Part>* parts) const;
+
+  Env env_;
+  const Index* index_;
+  Signals* signals_;
+  // Publications hold it shared from reading the watches to their commit;
+  // a question holds it exclusively while it marks its subjects.
+  mutable absl::Mutex mu_;
+};
+
+}  // namespace riec::core
+
+#endif  // RIEC_BROKER_CORE_LATE_HITS_H_
