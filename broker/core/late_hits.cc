@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "core/inquiry.h"
 #include "core/validate.h"
@@ -18,7 +19,22 @@ bool Has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+uint64_t WatchHash(absl::string_view subject_bytes) {
+  return absl::Hash<absl::string_view>()(subject_bytes);
+}
+
 }  // namespace
+
+LateHits::LateHits(const Env& env, const Index* index, Signals* signals)
+    : env_(env), index_(index), signals_(signals) {
+  absl::MutexLock lock(&mu_);
+  loaded_ = storage::LateHitTable(env_.store).ScanWatches([&](absl::string_view key, int64_t) {
+    if (key.size() >= storage::kSubjectBytes) {
+      watched_.insert(WatchHash(key.substr(0, storage::kSubjectBytes)));
+    }
+    return true;
+  });
+}
 
 absl::Status LateHits::Watch(const RequestContext& ctx, const v1::Signal& signal,
                              const google::protobuf::RepeatedPtrField<v1::Subject>& asked) {
@@ -26,27 +42,37 @@ absl::Status LateHits::Watch(const RequestContext& ctx, const v1::Signal& signal
   if (purpose == nullptr || purpose->stage1.late_hits_per_signal == 0) return absl::OkStatus();
   const int64_t until = absl::ToUnixMicros(FromProtoTime(signal.expires()));
   storage::Batch batch;
+  std::vector<uint64_t> hashes;
   for (const v1::Subject& s : asked) {
     // An excluded address never matches, now or later.
     if (s.kind() == v1::ADDRESS && purpose->stage1.Excluded(s.pseudonym())) continue;
     storage::LateHitTable::PutWatch(&batch, s, signal.id(), until);
+    hashes.push_back(WatchHash(storage::SubjectBytes(s)));
   }
   absl::MutexLock marking(&mu_);
+  RETURN_IF_ERROR(loaded_);
   // Not synced on its own: the answer's record, committed after it, is.
-  return env_.store->Apply(batch, /*sync=*/false);
+  RETURN_IF_ERROR(env_.store->Apply(batch, /*sync=*/false));
+  watched_.insert(hashes.begin(), hashes.end());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> LateHits::CommitPublication(
     RequestContext& ctx, const std::vector<const v1::IndexEntry*>& entries,
     RequestContext::Part publication) {
   absl::ReaderMutexLock publishing(&mu_);
+  RETURN_IF_ERROR(loaded_);
   std::vector<RequestContext::Part> parts;
   parts.push_back(std::move(publication));
 
-  // The entries per subject (one entry per category), in subject order so
-  // that the records come out the same way every time.
+  // The entries on watched subjects, per subject (one entry per category),
+  // in subject order so that the records come out the same way every time.
   std::map<std::string, std::vector<const v1::IndexEntry*>> by_subject;
-  for (const v1::IndexEntry* e : entries) by_subject[SubjectKey(e->subject())].push_back(e);
+  for (const v1::IndexEntry* e : entries) {
+    std::string key = SubjectKey(e->subject());
+    if (!watched_.contains(WatchHash(key))) continue;
+    by_subject[std::move(key)].push_back(e);
+  }
 
   const storage::LateHitTable table(env_.store);
   const int64_t now_us = absl::ToUnixMicros(ctx.now());

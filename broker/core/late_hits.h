@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/index.h"
@@ -32,8 +33,9 @@ namespace riec::core {
 
 class LateHits : public PublicationHook {
  public:
-  LateHits(const Env& env, const Index* index, Signals* signals)
-      : env_(env), index_(index), signals_(signals) {}
+  // Reads the marks in the store into memory (a failure to read them is
+  // returned by every later call: late hits fail closed).
+  LateHits(const Env& env, const Index* index, Signals* signals);
 
   // Marks `asked` as asked about in `signal`, if its purpose has late hits
   // on: written at once, before the question looks the subjects up.
@@ -65,6 +67,12 @@ class LateHits : public PublicationHook {
   // Publications hold it shared from reading the watches to their commit;
   // a question holds it exclusively while it marks its subjects.
   mutable absl::Mutex mu_;
+  // A hash of every subject marked since the store was opened (and of
+  // those marked before): a publication reads the store's marks only for
+  // subjects in it. Marks erased by retention stay until a restart; they
+  // cost a read, never a wrong answer.
+  absl::flat_hash_set<uint64_t> watched_ ABSL_GUARDED_BY(mu_);
+  absl::Status loaded_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace riec::core

@@ -199,65 +199,79 @@ absl::Duration PublishAll(const Args& a, const std::vector<std::string>& pseudon
   return took;
 }
 
-// Late hits (issue: at most 10 % of publish throughput with 10 000 open
-// signals of 25 subjects): a fresh set of entries published with no signal
-// watching, then `late_signals` signals of `late_subjects` subjects are
-// registered and asked about, then another fresh set is published of which
-// 1 % are watched subjects (each a late hit, up to the cap). The second set
-// lands on an index larger by the first: its cost is an upper bound.
-int RunLateHits(const Args& a, Pki& pki, const std::string& address,
-                std::vector<std::unique_ptr<sdk::Client>>& partner, std::vector<Row>* rows) {
-  std::vector<std::string> before(a.entries), after(a.entries);
-  for (auto& p : before) p = crypto::RandomBytes(32);
-  for (auto& p : after) p = crypto::RandomBytes(32);
-  bool failed = false;
-  const absl::Duration plain = PublishAll(a, before, partner, &failed);
-  if (failed) std::cerr << "riec-bench: some Publish calls failed (late hits, before)\n";
-
-  auto coordinator = testing::Connect(pki, address, "riec", "coordinator");
+// Late hits: publishing `entries` fresh entries on a fresh broker, once
+// without any signal and once with `late_signals` open signals of
+// `late_subjects` subjects asked about first, 1 % of the published entries
+// on watched subjects (each a late hit, up to the cap). Two fresh brokers,
+// so that both publications land on an index of the same size.
+int RunLateHits(const Args& a, Pki& pki, const BrokerProcess::Options& base,
+                const std::string& dir, std::vector<Row>* rows) {
   const uint64_t watched = static_cast<uint64_t>(a.late_signals) * a.late_subjects;
   const uint64_t overlap = std::min<uint64_t>(a.entries / 100, watched);
-  std::vector<std::string> signals(a.late_signals);
-  std::atomic<bool> bad{false};
-  Parallel(a.threads, a.late_signals, [&](int, uint64_t s) {
-    v1::RegisterSignalRequest reg;
-    reg.set_purpose("late");
-    for (int j = 0; j < a.late_subjects; ++j) {
-      const uint64_t n = s * a.late_subjects + j;
-      auto* subject = reg.add_subjects();
-      subject->set_kind(v1::PERSON_BSN);
-      // The first `overlap` watched subjects are published afterwards.
-      subject->set_pseudonym(n < overlap ? after[n * (a.entries / overlap)] : crypto::RandomBytes(32));
-    }
-    auto r = coordinator->RegisterSignal(reg);
-    if (!r.ok()) {
-      bad = true;
-      return;
-    }
-    signals[s] = r->signal().id();
-    v1::CheckSubjectsRequest ask;
-    ask.set_signal_id(signals[s]);
-    if (!coordinator->CheckSubjects(ask).ok()) bad = true;
-  });
-  if (bad) {
-    std::cerr << "riec-bench: registering or asking in the late-hit signals failed\n";
-    return 1;
-  }
-  const absl::Duration watching = PublishAll(a, after, partner, &failed);
-  if (failed) std::cerr << "riec-bench: some Publish calls failed (late hits, after)\n";
+  absl::Duration took[2];
   uint64_t late = 0;
-  for (uint64_t s = 0; s * a.late_subjects < overlap; ++s) {
-    if (auto r = coordinator->ListLateHits(signals[s]); r.ok()) late += r->late_hits_size();
+  for (int watching = 0; watching < 2; ++watching) {
+    BrokerProcess::Options o = base;
+    o.data_dir = absl::StrCat(dir, "/late-data-", watching);
+    auto broker = BrokerProcess::Start(pki, o);
+    if (!broker.ok()) {
+      std::cerr << "riec-bench: " << broker.status() << "\n";
+      return 1;
+    }
+    const std::string address = (*broker)->address();
+    std::vector<std::unique_ptr<sdk::Client>> partner;
+    for (int i = 0; i < kPartners; ++i) {
+      partner.push_back(testing::Connect(pki, address, absl::StrCat("p", i), "partner-system"));
+      if (!partner.back()) return 1;
+    }
+    auto coordinator = testing::Connect(pki, address, "riec", "coordinator");
+    std::vector<std::string> pseudonyms(a.entries);
+    for (auto& p : pseudonyms) p = crypto::RandomBytes(32);
+    std::vector<std::string> signals(a.late_signals);
+    if (watching) {
+      std::atomic<bool> bad{false};
+      Parallel(a.threads, a.late_signals, [&](int, uint64_t s) {
+        v1::RegisterSignalRequest reg;
+        reg.set_purpose("late");
+        for (int j = 0; j < a.late_subjects; ++j) {
+          const uint64_t n = s * a.late_subjects + j;
+          auto* subject = reg.add_subjects();
+          subject->set_kind(v1::PERSON_BSN);
+          // The first `overlap` watched subjects are published afterwards.
+          subject->set_pseudonym(n < overlap ? pseudonyms[n * (a.entries / overlap)]
+                                             : crypto::RandomBytes(32));
+        }
+        auto r = coordinator->RegisterSignal(reg);
+        if (!r.ok()) {
+          bad = true;
+          return;
+        }
+        signals[s] = r->signal().id();
+        v1::CheckSubjectsRequest ask;
+        ask.set_signal_id(signals[s]);
+        if (!coordinator->CheckSubjects(ask).ok()) bad = true;
+      });
+      if (bad) {
+        std::cerr << "riec-bench: registering or asking in the late-hit signals failed\n";
+        return 1;
+      }
+    }
+    bool failed = false;
+    took[watching] = PublishAll(a, pseudonyms, partner, &failed);
+    if (failed) std::cerr << "riec-bench: some Publish calls failed (late hits)\n";
+    for (uint64_t s = 0; watching && s * a.late_subjects < overlap; ++s) {
+      if (auto r = coordinator->ListLateHits(signals[s]); r.ok()) late += r->late_hits_size();
+    }
+    (*broker)->Stop();
   }
   std::cerr << "riec-bench: late hits: " << late << " of " << overlap << " expected\n";
-  const double r0 = a.entries / absl::ToDoubleSeconds(plain);
-  const double r1 = a.entries / absl::ToDoubleSeconds(watching);
-  const double cost = 1 - r1 / r0;
+  const double r0 = a.entries / absl::ToDoubleSeconds(took[0]);
+  const double r1 = a.entries / absl::ToDoubleSeconds(took[1]);
   rows->push_back({absl::StrCat("index entries published per second with ", a.late_signals,
                                 " open signals of ", a.late_subjects, " subjects watching (", late,
                                 " late hits)"),
                    Rate(r1), Rate(r0) + " the same without", absl::StrFormat("%.0f %%", 100 * r1 / r0),
-                   "cost <= 10 %", cost <= 0.10 ? "met" : "not met"});
+                   "cost <= 10 %", r1 >= 0.9 * r0 ? "met" : "not met"});
   return 0;
 }
 
@@ -883,11 +897,8 @@ int Run(const Args& a) {
                   a.entries >= 10'000'000 ? (rss <= 512 * 1024 ? "met" : "not met") : "run --entries 10000000"});
   // 6. Late hits: publication with open signals watching their subjects,
   // beside the same publication without any (measured first).
-  if (int rc = RunLateHits(a, pki, address, partner, &rows); rc != 0) {
-    (*broker)->Stop();
-    return rc;
-  }
   (*broker)->Stop();
+  if (int rc = RunLateHits(a, pki, o, dir.path(), &rows); rc != 0) return rc;
 
   Print(a, rows);
   return 0;
