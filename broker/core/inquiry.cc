@@ -113,9 +113,13 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
   const policy::Purpose* purpose = ctx.policy().FindPurpose(signal.purpose());
   const v1::Stage1Level level = purpose->stage1.level;
   const std::string& requester = ctx.partner();
-  // Marked before the lookup, so that a publication after it is a late hit.
-  if (late_hits_ != nullptr) RETURN_IF_ERROR(late_hits_->Watch(ctx, signal, asked));
-  ASSIGN_OR_RETURN(auto findings, Stage1Findings(*index_, *purpose, requester, asked, ctx.now()));
+  // Marked with the lookup, so that a publication after it is a late hit.
+  std::vector<SubjectFindings> findings;
+  auto lookup = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(findings, Stage1Findings(*index_, *purpose, requester, asked, ctx.now()));
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(late_hits_ != nullptr ? late_hits_->Watch(ctx, signal, asked, lookup) : lookup());
 
   v1::CheckSubjectsResponse response;
   response.set_signal_id(signal.id());

@@ -27,19 +27,28 @@ uint64_t WatchHash(absl::string_view subject_bytes) {
 
 LateHits::LateHits(const Env& env, const Index* index, Signals* signals)
     : env_(env), index_(index), signals_(signals) {
-  absl::MutexLock lock(&mu_);
-  loaded_ = storage::LateHitTable(env_.store).ScanWatches([&](absl::string_view key, int64_t) {
+  std::vector<uint64_t> hashes;
+  absl::Status loaded = storage::LateHitTable(env_.store).ScanWatches([&](absl::string_view key, int64_t) {
     if (key.size() >= storage::kSubjectBytes) {
-      watched_.insert(WatchHash(key.substr(0, storage::kSubjectBytes)));
+      hashes.push_back(WatchHash(key.substr(0, storage::kSubjectBytes)));
     }
     return true;
   });
+  absl::MutexLock lock(&mu_);
+  loaded_ = std::move(loaded);
+  watched_.insert(hashes.begin(), hashes.end());
 }
 
 absl::Status LateHits::Watch(const RequestContext& ctx, const v1::Signal& signal,
-                             const google::protobuf::RepeatedPtrField<v1::Subject>& asked) {
+                             const google::protobuf::RepeatedPtrField<v1::Subject>& asked,
+                             const std::function<absl::Status()>& lookup) {
   const policy::Purpose* purpose = ctx.policy().FindPurpose(signal.purpose());
-  if (purpose == nullptr || purpose->stage1.late_hits_per_signal == 0) return absl::OkStatus();
+  // Late hits go to the signal's owner, for what it asked itself: a
+  // coordinator asking in another partner's signal marks nothing.
+  if (purpose == nullptr || purpose->stage1.late_hits_per_signal == 0 ||
+      ctx.partner() != signal.owner()) {
+    return lookup();
+  }
   const int64_t until = absl::ToUnixMicros(FromProtoTime(signal.expires()));
   storage::Batch batch;
   std::vector<uint64_t> hashes;
@@ -49,12 +58,15 @@ absl::Status LateHits::Watch(const RequestContext& ctx, const v1::Signal& signal
     storage::LateHitTable::PutWatch(&batch, s, signal.id(), until);
     hashes.push_back(WatchHash(storage::SubjectBytes(s)));
   }
+  // The marks and the lookup under the exclusive lock: a publication
+  // committed before it is in the answer and saw no mark; one after it sees
+  // the mark and is not in the answer. Each is reported once.
   absl::MutexLock marking(&mu_);
   RETURN_IF_ERROR(loaded_);
   // Not synced on its own: the answer's record, committed after it, is.
   RETURN_IF_ERROR(env_.store->Apply(batch, /*sync=*/false));
   watched_.insert(hashes.begin(), hashes.end());
-  return absl::OkStatus();
+  return lookup();
 }
 
 absl::StatusOr<uint64_t> LateHits::CommitPublication(
@@ -73,6 +85,11 @@ absl::StatusOr<uint64_t> LateHits::CommitPublication(
     if (!watched_.contains(WatchHash(key))) continue;
     by_subject[std::move(key)].push_back(e);
   }
+  if (by_subject.empty()) return ctx.CommitAll(std::move(parts));
+  // Publications on watched subjects are checked and committed one at a
+  // time, so that two holders publishing at once see each other (at
+  // hit-only only the first is a late hit) and the cap holds.
+  absl::MutexLock checking(&check_mu_);
 
   const storage::LateHitTable table(env_.store);
   const int64_t now_us = absl::ToUnixMicros(ctx.now());
@@ -215,7 +232,7 @@ absl::Status LateHits::Check(RequestContext& ctx, const v1::Signal& signal,
   part.record = base(policy::Decision{
       true, absl::StatusCode::kOk, "stage1.late_hits",
       absl::StrCat("a publication after the question added to the answer on a subject of signal ",
-                   signal.id(), " (late hit ", *told, " of at most ", cap, ")"),
+                   signal.id(), " (a late hit; at most ", cap, " per signal)"),
       asked.legal_basis});
   part.record.add_recipients(owner);
   v1::LoggedSubject* ls = part.record.add_subjects();
@@ -271,6 +288,14 @@ absl::StatusOr<v1::ListLateHitsResponse> LateHits::List(
     RequestContext& ctx, const v1::ListLateHitsRequest& request) const {
   ASSIGN_OR_RETURN(auto scoped, signals_->Scope(ctx, request.signal_id(), "signal_id"));
   const v1::Signal& signal = scoped.first;
+  // The late hits were disclosed to the owner; a coordinator or chair of
+  // another partner was never told them.
+  if (ctx.partner() != signal.owner()) {
+    return ctx.Refuse(Denial(absl::StatusCode::kPermissionDenied, "late_hits.owner",
+                             absl::StrCat("the late hits of signal ", signal.id(),
+                                          " are disclosed to its owner, partner '", signal.owner(),
+                                          "', only")));
+  }
   v1::ListLateHitsResponse response;
   response.set_signal_id(signal.id());
   response.set_purpose(signal.purpose());

@@ -6,18 +6,20 @@
 // STAGE1_LATE_HIT record written in the same atomic commit as the
 // publication's own record, before its events can be delivered.
 //
-// How a question and a publication meet: a question marks each subject it
-// asks about (a watch, until the signal expires) before it looks the
-// subject up; a publication reads the watches of its subjects and commits
-// while holding the lock shared, and the marking takes it exclusively. So
-// either the question's lookup sees the publication, or the publication
-// sees the watch: no publication falls between the two.
+// How a question and a publication meet: a question of the signal's owner
+// marks each subject it asks about (a watch, until the signal expires) and
+// looks the subjects up while holding a lock exclusively; a publication
+// reads the watches of its subjects and commits while holding it shared.
+// So either the question's lookup sees the publication, or the
+// publication sees the watch, never both and never neither. Publications
+// that touch watched subjects are checked and committed one at a time.
 //
 // Thread-safety: safe for concurrent use.
 // Ownership: the Index and Signals are not owned.
 #ifndef RIEC_BROKER_CORE_LATE_HITS_H_
 #define RIEC_BROKER_CORE_LATE_HITS_H_
 
+#include <functional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -37,11 +39,12 @@ class LateHits : public PublicationHook {
   // returned by every later call: late hits fail closed).
   LateHits(const Env& env, const Index* index, Signals* signals);
 
-  // Marks `asked` as asked about in `signal`, if its purpose has late hits
-  // on: written at once, before the question looks the subjects up.
+  // Marks `asked` as asked about in `signal` by its owner, if its purpose
+  // has late hits on, and runs `lookup` (the question's look at the index)
+  // under the same exclusive lock; without marks, runs only `lookup`.
   absl::Status Watch(const RequestContext& ctx, const v1::Signal& signal,
-                     const google::protobuf::RepeatedPtrField<v1::Subject>& asked)
-      ABSL_LOCKS_EXCLUDED(mu_);
+                     const google::protobuf::RepeatedPtrField<v1::Subject>& asked,
+                     const std::function<absl::Status()>& lookup) ABSL_LOCKS_EXCLUDED(mu_);
 
   // PublicationHook: the late hits `entries` cause, committed with
   // `publication`.
@@ -73,6 +76,9 @@ class LateHits : public PublicationHook {
   // cost a read, never a wrong answer.
   absl::flat_hash_set<uint64_t> watched_ ABSL_GUARDED_BY(mu_);
   absl::Status loaded_ ABSL_GUARDED_BY(mu_);
+  // Held (after mu_, shared) by a publication with watched subjects from
+  // its check to its commit.
+  absl::Mutex check_mu_ ABSL_ACQUIRED_AFTER(mu_);
 };
 
 }  // namespace riec::core

@@ -92,7 +92,11 @@ RecordView ViewOf(const v1::LogRecord& record, const LogScope& scope) {
     v1::LogRecord view = record;
     if (Contains(record.recipients(), p)) {
       AsRequesterSaw(&view);
-      if (record.stage1_level() == v1::HIT_ONLY) view.clear_actor();
+      // The holder is named where the level names it (subjects.holders);
+      // who at the holder published, and its trace, are the holder's.
+      view.clear_actor();
+      view.clear_trace_id();
+      view.clear_span_id();
     } else if (!OnlyHeldBy(&view, p)) {
       return out;
     }

@@ -187,8 +187,25 @@ TEST_F(LateHitTest, APublicationAfterTheQuestionIsOneLateHitAtThePurposesLevel) 
   EXPECT_EQ(q.exit_code, 0) << q.err;
   EXPECT_THAT(q.out, HasSubstr("Late hits in this signal"));
   EXPECT_THAT(q.out, HasSubstr("uwv     uitkering"));
-  // Another partner's signal is not the caller's to read.
+  // Another partner's signal is not the caller's to read; the RIEC's
+  // coordinator may see the signal, but was never told its late hits.
   EXPECT_EQ(politie_->ListLateHits(signal).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(As("riec", "coordinator")->ListLateHits(signal).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  // The owner's privacy officer sees the record as the answer: the holder,
+  // not who at the holder published.
+  {
+    auto po = As("gemeente-eindhoven", "privacy-officer");
+    v1::ListRecordsRequest req;
+    req.mutable_filter()->set_signal_id(signal);
+    req.mutable_filter()->add_kinds(v1::STAGE1_LATE_HIT);
+    auto seen = po->ListRecords(req);
+    ASSERT_TRUE(seen.ok()) << seen.status();
+    ASSERT_EQ(seen->records_size(), 2);
+    EXPECT_FALSE(seen->records(0).record().has_actor());
+    EXPECT_EQ(seen->records(0).record().subjects(0).holders(0).partner(), "uwv");
+  }
 
   // Each late hit is a record naming the owner as recipient and the new
   // holder, written before its event (the event carries its index).
@@ -206,6 +223,24 @@ TEST_F(LateHitTest, APublicationAfterTheQuestionIsOneLateHitAtThePurposesLevel) 
   ASSERT_EQ(records[0].subjects(0).holders_size(), 1);
   EXPECT_EQ(records[0].subjects(0).holders(0).partner(), "uwv");
   EXPECT_EQ(log[told[0].log_index()].kind(), v1::STAGE1_LATE_HIT);
+  // Written with the publication that caused it: right after its record.
+  const v1::LogRecord& cause = log[told[0].log_index() - 1];
+  EXPECT_EQ(cause.kind(), v1::INDEX_PUBLISHED);
+  EXPECT_EQ(cause.actor().partner(), "uwv");
+  EXPECT_EQ(cause.time_unix_micros(), records[0].time_unix_micros());
+}
+
+TEST_F(LateHitTest, OnlyTheOwnersOwnQuestionsCount) {
+  const v1::Subject person = Person(30);
+  const std::string signal = Register(*gemeente_, "ondermijning", "drugs", {person});
+  Ask(*As("riec", "coordinator"), signal);  // the RIEC's coordinator asks in it
+  Publish(*uwv_, {person});
+  EXPECT_THAT(LateHits(*gemeente_, signal), IsEmpty());
+  Ask(*gemeente_, signal);  // now the owner asks: uwv is in its answer
+  Publish(*politie_, {person});
+  const auto listed = LateHits(*gemeente_, signal);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].holder().partner(), "politie");
 }
 
 TEST_F(LateHitTest, HitOnlyTellsTheFirstHitWithoutTheHolder) {
@@ -252,6 +287,26 @@ TEST_F(LateHitTest, NoneForSilentEntriesOutsidersClosedOrExpiredSignals) {
   const auto silent_matches = Events(*politie_, v1::SILENT_MATCH);
   ASSERT_EQ(silent_matches.size(), 1u);
   EXPECT_EQ(silent_matches[0].signal_id(), "");
+  // Its privacy officer sees the record without the signal; the owner's
+  // privacy officer does not see it at all.
+  auto late_records = [&](const std::string& partner) {
+    v1::ListRecordsRequest req;
+    req.mutable_filter()->add_kinds(v1::STAGE1_LATE_HIT);
+    auto r = As(partner, "privacy-officer")->ListRecords(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<v1::LogRecord> out;
+    if (r.ok()) {
+      for (const auto& a : r->records()) {
+        if (a.status() != v1::WITHHELD) out.push_back(a.record());
+      }
+    }
+    return out;
+  };
+  const auto holder_view = late_records("politie");
+  ASSERT_EQ(holder_view.size(), 1u);
+  EXPECT_EQ(holder_view[0].signal_id(), "");
+  EXPECT_THAT(holder_view[0].subjects(0).silent_holders(), ElementsAre("politie"));
+  EXPECT_THAT(late_records("gemeente-eindhoven"), IsEmpty());
 
   // bibob: uwv takes no part in it.
   const std::string s2 = Register(*gemeente_, "bibob", "vergunning", {outsider});
@@ -280,14 +335,18 @@ TEST_F(LateHitTest, NoneForSilentEntriesOutsidersClosedOrExpiredSignals) {
 
 TEST_F(LateHitTest, NoneForAnExcludedAddress) {
   const v1::Subject shelter = Subject(v1::ADDRESS, "5611 AB|1||");
+  const v1::Subject house = Subject(v1::ADDRESS, "5611 AB|3||");
   std::ofstream(policy_file_) << LateHitPolicy(ToHex(shelter.pseudonym()));
   auto reload = As("riec", "operator")->ReloadPolicy();
   ASSERT_TRUE(reload.ok()) << reload.status();
-  const std::string signal = Register(*gemeente_, "ondermijning", "drugs", {shelter});
+  const std::string signal = Register(*gemeente_, "ondermijning", "drugs", {shelter, house});
   Ask(*gemeente_, signal);
-  Publish(*uwv_, {shelter});
-  EXPECT_THAT(LateHits(*gemeente_, signal), IsEmpty());
-  EXPECT_THAT(Events(*gemeente_, v1::LATE_HIT), IsEmpty());
+  Publish(*uwv_, {shelter, house});
+  // The house next door is a late hit; the shelter is not.
+  const auto listed = LateHits(*gemeente_, signal);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].subject().pseudonym(), house.pseudonym());
+  EXPECT_EQ(Events(*gemeente_, v1::LATE_HIT).size(), 1u);
 }
 
 TEST_F(LateHitTest, TheCapPerSignalHolds) {
@@ -295,8 +354,12 @@ TEST_F(LateHitTest, TheCapPerSignalHolds) {
   for (int i = 20; i < 25; ++i) five.push_back(Person(i));
   const std::string signal = Register(*gemeente_, "ondermijning", "drugs", five);
   Ask(*gemeente_, signal);
+  // Two publications: the cap counts what earlier ones reported.
+  Publish(*uwv_, {five[0], five[1]});
+  bool capped = true;
+  EXPECT_EQ(LateHits(*gemeente_, signal, &capped).size(), 2u);
+  EXPECT_FALSE(capped);
   Publish(*uwv_, five);
-  bool capped = false;
   EXPECT_EQ(LateHits(*gemeente_, signal, &capped).size(), 3u);
   EXPECT_TRUE(capped);
   EXPECT_EQ(Events(*gemeente_, v1::LATE_HIT).size(), 3u);
