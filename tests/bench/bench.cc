@@ -181,6 +181,22 @@ void Print(const Args& a, const std::vector<Row>& rows) {
   for (const auto& r : rows) line(r.figure, r.measured, r.ceiling, r.ratio, r.target, r.verdict);
 }
 
+// Starts a broker with `o` and connects a partner-system client of each
+// bench partner; nullptr (having said why) if either fails.
+std::unique_ptr<BrokerProcess> StartWithPartners(Pki& pki, const BrokerProcess::Options& o,
+                                                 std::vector<std::unique_ptr<sdk::Client>>* partner) {
+  auto broker = BrokerProcess::Start(pki, o);
+  if (!broker.ok()) {
+    std::cerr << "riec-bench: " << broker.status() << "\n";
+    return nullptr;
+  }
+  for (int i = 0; i < kPartners; ++i) {
+    partner->push_back(testing::Connect(pki, (*broker)->address(), absl::StrCat("p", i), "partner-system"));
+    if (!partner->back()) return nullptr;
+  }
+  return *std::move(broker);
+}
+
 // Publishes `pseudonyms` in batches over the partners; the wall time.
 absl::Duration PublishAll(const Args& a, const std::vector<std::string>& pseudonyms,
                           std::vector<std::unique_ptr<sdk::Client>>& partner, bool* failed) {
@@ -213,17 +229,10 @@ int RunLateHits(const Args& a, Pki& pki, const BrokerProcess::Options& base,
   for (int watching = 0; watching < 2; ++watching) {
     BrokerProcess::Options o = base;
     o.data_dir = absl::StrCat(dir, "/late-data-", watching);
-    auto broker = BrokerProcess::Start(pki, o);
-    if (!broker.ok()) {
-      std::cerr << "riec-bench: " << broker.status() << "\n";
-      return 1;
-    }
-    const std::string address = (*broker)->address();
     std::vector<std::unique_ptr<sdk::Client>> partner;
-    for (int i = 0; i < kPartners; ++i) {
-      partner.push_back(testing::Connect(pki, address, absl::StrCat("p", i), "partner-system"));
-      if (!partner.back()) return 1;
-    }
+    auto broker = StartWithPartners(pki, o, &partner);
+    if (!broker) return 1;
+    const std::string address = broker->address();
     auto coordinator = testing::Connect(pki, address, "riec", "coordinator");
     std::vector<std::string> pseudonyms(a.entries);
     for (auto& p : pseudonyms) p = crypto::RandomBytes(32);
@@ -262,7 +271,7 @@ int RunLateHits(const Args& a, Pki& pki, const BrokerProcess::Options& base,
     for (uint64_t s = 0; watching && s * a.late_subjects < overlap; ++s) {
       if (auto r = coordinator->ListLateHits(signals[s]); r.ok()) late += r->late_hits_size();
     }
-    (*broker)->Stop();
+    broker->Stop();
   }
   std::cerr << "riec-bench: late hits: " << late << " of " << overlap << " expected\n";
   const double r0 = a.entries / absl::ToDoubleSeconds(took[0]);
