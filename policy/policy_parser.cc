@@ -541,11 +541,11 @@ class PolicyParser {
         if (!stage1.IsMap()) {
           Error(stage1, field + ".stage1",
                 "must be a mapping (level, notify_holders, silent_entries, deconfliction, "
-                "excluded_addresses, late_hits)");
+                "excluded_addresses, late_hits, probable_matches)");
         } else {
           const std::string sf = field + ".stage1";
           CheckKeys(stage1, sf, {"level", "notify_holders", "silent_entries", "deconfliction",
-                                 "excluded_addresses", "late_hits"});
+                                 "excluded_addresses", "late_hits", "probable_matches"});
           if (auto level = Scalar(stage1["level"], sf + ".level")) {
             if (*level == "hit-only") {
               purpose.stage1.level = v1::HIT_ONLY;
@@ -590,6 +590,14 @@ class PolicyParser {
                      purpose.stage1.excluded_addresses.push_back(*bytes);
                    });
           ParseLateHits(stage1["late_hits"], sf + ".late_hits", &purpose.stage1);
+          if (auto b = Bool(stage1["probable_matches"], sf + ".probable_matches")) {
+            purpose.stage1.probable_matches = *b;
+            if (*b && !purpose.AllowsKind(v1::PERSON_NAME_DOB)) {
+              Error(stage1["probable_matches"], sf + ".probable_matches",
+                    "the purpose does not cover subject kind 'person-name-dob', the only kind "
+                    "with match keys");
+            }
+          }
           if (!purpose.stage1.excluded_addresses.empty() && !purpose.AllowsKind(v1::ADDRESS)) {
             Error(stage1["excluded_addresses"], sf + ".excluded_addresses",
                   "the purpose does not cover subject kind 'address'");

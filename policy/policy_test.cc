@@ -152,6 +152,15 @@ TEST(PolicyParseTest, LateHitsAreOffUnlessThePurposeSetsThem) {
   EXPECT_EQ(written_off->purposes()[0].stage1.late_hits_per_signal, 0u);
 }
 
+TEST(PolicyParseTest, ProbableMatchesAreOffUnlessThePurposeSetsThem) {
+  auto off = MustParse(kGood);
+  for (const auto& purpose : off->purposes()) EXPECT_FALSE(purpose.stage1.probable_matches);
+  const std::string with_persons = Replace(kGood, "[person-bsn, address]", "[person-bsn, person-name-dob, address]");
+  auto on = MustParse(Replace(with_persons, "level: hit-only", "level: hit-only, probable_matches: true"));
+  EXPECT_TRUE(on->purposes()[0].stage1.probable_matches);
+  EXPECT_FALSE(on->purposes()[1].stage1.probable_matches);
+}
+
 TEST(PolicyParseTest, CollectsEveryProblem) {
   std::string text = Replace(kGood, "[gemeente-a, uwv]", "[gemeente-a, uvw]");
   text = Replace(text, "level: hit-only", "level: all");

@@ -64,6 +64,10 @@ struct Stage1Options {
   // Late hits (docs/two-stage.md): the most a signal of the purpose is
   // told of publications after its questions; 0: late hits are off.
   uint32_t late_hits_per_signal = 0;
+  // Probable matches (docs/pseudonyms.md §6): a person-name-dob subject
+  // asked with match keys also finds entries on the same person written
+  // differently, reported as MATCH_PROBABLE; off: exact matches only.
+  bool probable_matches = false;
 };
 
 // What unlocks a case of the purpose (DESIGN.md §6).
