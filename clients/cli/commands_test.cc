@@ -87,11 +87,11 @@ class FakeApi : public sdk::Api {
     k.set_key_id("0123456789abcdef");
     return k;
   }
-  absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(v1::SubjectKind,
-                                                                const std::vector<std::string>& canonical,
-                                                                const sdk::Progress&) override {
+  // The pseudonym of an input is PseudonymOf what follows its tag.
+  absl::StatusOr<std::vector<std::string>> PseudonymiseInputs(const std::vector<std::string>& inputs,
+                                                             const sdk::Progress&) override {
     std::vector<std::string> out;
-    for (const auto& c : canonical) out.push_back(PseudonymOf(c));
+    for (const auto& in : inputs) out.push_back(PseudonymOf(in.substr(in.find('\0') + 1)));
     return out;
   }
 

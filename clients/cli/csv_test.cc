@@ -67,6 +67,40 @@ TEST(RowsTest, NameColumnsInDutch) {
   EXPECT_EQ((*rows)[0].canonical, "de vries|j.p.|1985-03-12");
 }
 
+TEST(RowsTest, TussenvoegselInAColumnOfItsOwn) {
+  auto t = ParseCsv("geslachtsnaam;voorvoegsel;voornamen;geboortedatum\nVries;de;Jan Pieter;12-03-1985\n"
+                    "Bakker;;Anna;1990-04-11\n");
+  auto rows = RowsForKind(*t, v1::PERSON_NAME_DOB, kToday);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ((*rows)[0].canonical, "de vries|j.p.|1985-03-12");
+  EXPECT_EQ((*rows)[1].canonical, "bakker|a.|1990-04-11");
+}
+
+TEST(RowsTest, NameInOneColumnEitherWayRoundAndBadRowsNamed) {
+  auto t = ParseCsv(
+      "naam,geboortedatum\n"
+      "\"Vries, J.P. de\",12-03-1985\n"
+      "Jan Pieter de Vries,1985-03-12\n"
+      "\"Berg-Jansen, Maria van den\",1985-10-12\n"
+      "Jansen,1985-10-12\n"
+      "J. Jansen,1985-13-12\n");
+  auto rows = RowsForKind(*t, v1::PERSON_NAME_DOB, kToday);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 5u);
+  EXPECT_EQ((*rows)[0].canonical, "de vries|j.p.|1985-03-12");
+  EXPECT_EQ((*rows)[1].canonical, "de vries|j.p.|1985-03-12");
+  EXPECT_EQ((*rows)[2].canonical, "van den berg jansen|m.|1985-10-12");
+  EXPECT_EQ((*rows)[3].error, "name: no given names or initials; write 'Surname, Initials' or 'Initials Surname'");
+  EXPECT_EQ((*rows)[3].line, 5);
+  EXPECT_EQ((*rows)[4].error, "date of birth: not a calendar date");
+}
+
+TEST(RowsTest, PersonColumnsMissingAreExplained) {
+  auto t = ParseCsv("achternaam,geboortedatum\nx,y\n");
+  auto rows = RowsForKind(*t, v1::PERSON_NAME_DOB, kToday);
+  EXPECT_THAT(rows.status().message(), HasSubstr("or 'name' and 'date_of_birth'"));
+}
+
 TEST(SubjectArgTest, KindAndValue) {
   auto v = ParseSubjectArg("vehicle:12-ABC-3");
   ASSERT_TRUE(v.ok());

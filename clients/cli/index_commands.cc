@@ -95,17 +95,16 @@ int IndexPublish(sdk::Api& client, const PublishArgs& args, std::ostream& out) {
     canonical.reserve(good.size());
     for (const RowResult* r : good) canonical.push_back(r->canonical);
     ProgressBar pseudonymising("pseudonymising", StderrIsTerminal());
-    auto pseudonyms = client.PseudonymiseCanonical(
+    auto subjects = client.SubjectsFromCanonical(
         *kind, canonical, [&](size_t d, size_t t) { pseudonymising.Update(d, t); });
     pseudonymising.Finish();
-    if (!pseudonyms.ok()) return Fail(pseudonyms.status());
+    if (!subjects.ok()) return Fail(subjects.status());
 
     std::vector<v1::PublishRequest> batches;
     for (size_t i = 0; i < good.size(); ++i) {
       if (i % args.batch == 0) batches.emplace_back();
       v1::IndexEntry* e = batches.back().add_entries();
-      e->mutable_subject()->set_kind(*kind);
-      e->mutable_subject()->set_pseudonym((*pseudonyms)[i]);
+      *e->mutable_subject() = std::move((*subjects)[i]);
       e->set_category(good[i]->category.empty() ? args.category : good[i]->category);
       if (until[i]) *e->mutable_valid_until() = ToProtoTime(*until[i]);
       if (silent_reason != v1::SILENT_REASON_UNSPECIFIED) {

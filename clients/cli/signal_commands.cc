@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/output.h"
 #include "riec/common/hex.h"
+#include "riec/common/match_keys.h"
 #include "riec/common/subject_kind.h"
 #include "riec/common/time_util.h"
 #include "riec/policy/policy.h"
@@ -184,24 +185,46 @@ int Query(sdk::Api& client, const QueryArgs& args, std::ostream& out) {
   };
   out << "signal " << r->signal_id() << " · purpose " << r->purpose() << " · level "
       << LevelName(r->level()) << " · log record " << r->log_index() << "\n\n";
+  // "[probable: core-initial-dob, ...]" for the match keys in common.
+  auto probable = [](const google::protobuf::RepeatedField<int>& keys) {
+    std::vector<absl::string_view> names;
+    for (int k : keys) names.push_back(MatchKeyName(static_cast<v1::MatchKeyKind>(k)));
+    return absl::StrCat("[probable: ", absl::StrJoin(names, ", "), "]");
+  };
   std::vector<std::vector<std::string>> rows;
   int hits = 0;
+  bool any_probable = false;
   for (int i = 0; i < r->answers_size(); ++i) {
     const auto& a = r->answers(i);
     hits += a.hit();
+    const bool only_probable = a.hit() && a.match() == v1::MATCH_PROBABLE;
+    any_probable |= only_probable;
     std::vector<std::string> holders;
     for (const auto& h : a.holders()) {
-      holders.push_back(h.categories().empty()
-                            ? h.partner()
-                            : absl::StrCat(h.partner(), " (", absl::StrJoin(h.categories(), ", "), ")"));
+      std::string text = h.categories().empty()
+                             ? h.partner()
+                             : absl::StrCat(h.partner(), " (", absl::StrJoin(h.categories(), ", "), ")");
+      if (h.match() == v1::MATCH_PROBABLE) {
+        absl::StrAppend(&text, " ", probable(h.matched_keys()));
+        any_probable = true;
+      }
+      holders.push_back(std::move(text));
     }
     std::string holder_text = absl::StrJoin(holders, ", ");
-    if (a.hit() && holders.empty()) holder_text = "(not disclosed at this level)";
-    rows.push_back({shown(i), a.hit() ? "hit" : "no hit", a.held_by_requester() ? "yes" : "",
-                    holder_text});
+    if (a.hit() && holders.empty()) {
+      holder_text = "(not disclosed at this level)";
+      if (only_probable) absl::StrAppend(&holder_text, " ", probable(a.matched_keys()));
+    }
+    rows.push_back({shown(i), !a.hit() ? "no hit" : only_probable ? "probable hit" : "hit",
+                    a.held_by_requester() ? "yes" : "", holder_text});
   }
   PrintTable(out, {"SUBJECT", "ANSWER", "YOURS", "HOLDERS"}, rows);
   out << "\n" << hits << " of " << r->answers_size() << " subjects held by another partner\n";
+  if (any_probable) {
+    out << "A probable hit is an entry on the same person written differently, found through\n"
+           "match keys in common (docs/pseudonyms.md §6): check that it is the person before\n"
+           "acting on it.\n";
+  }
 
   // What arrived after earlier questions in this signal: marked as late
   // hits, with when they arrived.

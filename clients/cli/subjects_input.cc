@@ -65,13 +65,27 @@ absl::StatusOr<std::vector<RowResult>> RowsForKind(const CsvTable& table,
     }
     case v1::PERSON_NAME_DOB: {
       auto s = table.Column({"surname", "achternaam", "geslachtsnaam"});
+      auto tv = table.Column({"tussenvoegsel", "tussenvoegsels", "voorvoegsel", "voorvoegsels"});
       auto g = table.Column({"given_names", "initials", "voornamen", "voorletters"});
+      auto n = table.Column({"name", "full_name", "naam", "volledige_naam"});
       auto d = table.Column({"date_of_birth", "geboortedatum"});
-      wanted = "'surname', 'given_names' and 'date_of_birth'";
+      wanted = "'surname' (and 'tussenvoegsel'), 'given_names' and 'date_of_birth', "
+               "or 'name' and 'date_of_birth'";
       if (s && g && d) {
+        // Separate columns; the tussenvoegsel in a column of its own or not.
         read = [=](const CsvRow& r, std::string* disp) {
-          *disp = absl::StrCat(Field(r, s), "|", Field(r, g), "|", Field(r, d));
-          return sdk::NormaliseNameDob(Field(r, s), Field(r, g), Field(r, d), today);
+          const std::string surname = Field(r, tv).empty() ? Field(r, s)
+                                                           : absl::StrCat(Field(r, tv), " ", Field(r, s));
+          *disp = absl::StrCat(surname, "|", Field(r, g), "|", Field(r, d));
+          return sdk::NormaliseNameDob(surname, Field(r, g), Field(r, d), today);
+        };
+      } else if (n && d) {
+        // One column: "Vries, J.P. de" or "J.P. de Vries".
+        read = [=](const CsvRow& r, std::string* disp) -> absl::StatusOr<std::string> {
+          auto split = sdk::SplitCombinedName(Field(r, n));
+          if (!split.ok()) return split.status();
+          *disp = absl::StrCat(split->surname, "|", split->given, "|", Field(r, d));
+          return sdk::NormaliseNameDob(split->surname, split->given, Field(r, d), today);
         };
       }
       break;

@@ -314,21 +314,21 @@ absl::StatusOr<std::string> Client::PinPseudonymiserKey() {
   return pinned_key_;
 }
 
-absl::StatusOr<std::vector<std::string>> Client::PseudonymiseCanonical(
-    v1::SubjectKind kind, const std::vector<std::string>& canonical, const Progress& progress) {
-  if (canonical.empty()) return std::vector<std::string>();
+absl::StatusOr<std::vector<std::string>> Client::PseudonymiseInputs(
+    const std::vector<std::string>& all_inputs, const Progress& progress) {
+  if (all_inputs.empty()) return std::vector<std::string>();
   auto key = PinPseudonymiserKey();
   if (!key.ok()) return key.status();
   const size_t batch = kMaxBlindedPerCall;
-  std::vector<std::string> pseudonyms(canonical.size());
+  std::vector<std::string> pseudonyms(all_inputs.size());
   std::string key_id;
-  for (size_t start = 0; start < canonical.size(); start += batch) {
-    const size_t n = std::min(batch, canonical.size() - start);
+  for (size_t start = 0; start < all_inputs.size(); start += batch) {
+    const size_t n = std::min(batch, all_inputs.size() - start);
     std::vector<crypto::BlindedInput> blinded(n);
     std::vector<std::string> inputs(n);
     std::vector<absl::Status> errors(n);
     ParallelFor(n, [&](size_t i) {
-      inputs[i] = PseudonymInput(kind, canonical[start + i]);
+      inputs[i] = all_inputs[start + i];
       auto b = crypto::Blind(inputs[i]);
       if (b.ok()) {
         blinded[i] = *std::move(b);
@@ -360,7 +360,7 @@ absl::StatusOr<std::vector<std::string>> Client::PseudonymiseCanonical(
     for (const auto& e : errors) {
       if (!e.ok()) return e;
     }
-    if (progress) progress(start + n, canonical.size());
+    if (progress) progress(start + n, all_inputs.size());
   }
   return pseudonyms;
 }
@@ -379,11 +379,51 @@ absl::StatusOr<std::vector<v1::Subject>> Client::Subjects(const std::vector<Subj
   }
   std::vector<v1::Subject> out(values.size());
   for (const auto& [kind, indices] : by_kind) {
-    auto p = PseudonymiseCanonical(kind, canonical[kind]);
-    if (!p.ok()) return p.status();
-    for (size_t j = 0; j < indices.size(); ++j) {
-      out[indices[j]].set_kind(kind);
-      out[indices[j]].set_pseudonym((*p)[j]);
+    auto subjects = SubjectsFromCanonical(kind, canonical[kind]);
+    if (!subjects.ok()) return subjects.status();
+    for (size_t j = 0; j < indices.size(); ++j) out[indices[j]] = std::move((*subjects)[j]);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Api::PseudonymiseCanonical(
+    v1::SubjectKind kind, const std::vector<std::string>& canonical, const Progress& progress) {
+  std::vector<std::string> inputs;
+  inputs.reserve(canonical.size());
+  for (const auto& c : canonical) inputs.push_back(PseudonymInput(kind, c));
+  return PseudonymiseInputs(inputs, progress);
+}
+
+absl::StatusOr<std::vector<v1::Subject>> Api::SubjectsFromCanonical(
+    v1::SubjectKind kind, const std::vector<std::string>& canonical, const Progress& progress) {
+  // One run for the subjects' inputs and their match keys' (person-name-dob).
+  std::vector<std::string> inputs;
+  std::vector<std::vector<v1::MatchKeyKind>> keys(canonical.size());
+  inputs.reserve(canonical.size());
+  for (const auto& c : canonical) inputs.push_back(PseudonymInput(kind, c));
+  if (kind == v1::PERSON_NAME_DOB) {
+    for (size_t i = 0; i < canonical.size(); ++i) {
+      auto projections = PersonMatchProjections(canonical[i]);
+      if (!projections.ok()) return projections.status();
+      for (const auto& p : *projections) {
+        inputs.push_back(MatchKeyInput(p.kind, p.value));
+        keys[i].push_back(p.kind);
+      }
+    }
+  }
+  auto pseudonyms = PseudonymiseInputs(inputs, progress ? [&](size_t done, size_t) {
+    progress(done, inputs.size());
+  } : Progress());
+  if (!pseudonyms.ok()) return pseudonyms.status();
+  std::vector<v1::Subject> out(canonical.size());
+  size_t next = canonical.size();
+  for (size_t i = 0; i < canonical.size(); ++i) {
+    out[i].set_kind(kind);
+    out[i].set_pseudonym((*pseudonyms)[i]);
+    for (v1::MatchKeyKind k : keys[i]) {
+      v1::MatchKey* key = out[i].add_match_keys();
+      key->set_kind(k);
+      key->set_pseudonym((*pseudonyms)[next++]);
     }
   }
   return out;

@@ -1,17 +1,22 @@
 #include "riec/sdk/normalise.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <regex>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "riec/common/identifiers.h"
+#include "riec/common/match_keys.h"
 #include "riec/common/subject_kind.h"
 
 namespace riec::sdk {
@@ -161,6 +166,17 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view value, absl::Time tod
   return day;
 }
 
+// Voorvoegsels as the BRP knows them (Dutch, and the common foreign ones),
+// folded: 't and d' lose their apostrophe.
+bool IsTussenvoegsel(absl::string_view folded_word) {
+  static const absl::flat_hash_set<absl::string_view> kTussenvoegsels = {
+      "van", "de", "den", "der", "het", "t", "ter", "ten", "te", "in", "op", "aan", "onder",
+      "over", "bij", "uit", "voor", "vd", "von", "zu", "vom", "zum", "la", "le", "les", "du",
+      "da", "di", "des", "del", "della", "dos", "das", "do", "d", "l", "el", "al", "ben", "bin",
+      "mac", "mc", "o", "st", "y"};
+  return kTussenvoegsels.contains(folded_word);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> NormaliseBsn(absl::string_view value) {
@@ -187,6 +203,43 @@ absl::StatusOr<std::string> NormaliseNameDob(absl::string_view surname,
   auto d = ParseDate(date_of_birth, today);
   if (!d.ok()) return d.status();
   return absl::StrCat(*s, "|", *g, "|", absl::FormatCivilTime(*d));
+}
+
+absl::StatusOr<SplitName> SplitCombinedName(absl::string_view name) {
+  auto tussenvoegsel = [](absl::string_view w) {
+    return IsTussenvoegsel(absl::StrReplaceAll(absl::AsciiStrToLower(w), {{"'", ""}, {"\u2019", ""}}));
+  };
+  SplitName out;
+  const size_t comma = name.find(',');
+  if (comma != absl::string_view::npos) {
+    // "Surname, Given [tussenvoegsels]"
+    const absl::string_view surname = absl::StripAsciiWhitespace(name.substr(0, comma));
+    std::vector<absl::string_view> rest = absl::StrSplit(name.substr(comma + 1), ' ', absl::SkipEmpty());
+    size_t given_end = rest.size();
+    while (given_end > 1 && tussenvoegsel(rest[given_end - 1])) --given_end;
+    std::vector<absl::string_view> tv(rest.begin() + given_end, rest.end());
+    out.given = absl::StrJoin(rest.begin(), rest.begin() + given_end, " ");
+    out.surname = tv.empty() ? std::string(surname) : absl::StrCat(absl::StrJoin(tv, " "), " ", surname);
+  } else {
+    std::vector<absl::string_view> words = absl::StrSplit(name, ' ', absl::SkipEmpty());
+    size_t split = 0;
+    for (size_t i = 1; i < words.size() && split == 0; ++i) {
+      if (tussenvoegsel(words[i]) && i + 1 < words.size()) split = i;
+    }
+    if (split == 0) {
+      for (size_t i = 0; i + 1 < words.size(); ++i) {
+        if (absl::EndsWith(words[i], ".")) split = i + 1;
+      }
+    }
+    if (split == 0 && words.size() > 1) split = words.size() - 1;
+    out.given = absl::StrJoin(words.begin(), words.begin() + split, " ");
+    out.surname = absl::StrJoin(words.begin() + split, words.end(), " ");
+  }
+  if (out.surname.empty()) return Invalid("name", "no surname; write 'Surname, Initials' or 'Initials Surname'");
+  if (out.given.empty()) {
+    return Invalid("name", "no given names or initials; write 'Surname, Initials' or 'Initials Surname'");
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> NormaliseKvk(absl::string_view value) {
@@ -348,6 +401,86 @@ std::string PseudonymInput(v1::SubjectKind kind, absl::string_view canonical) {
   in.push_back('\0');
   in.append(canonical.data(), canonical.size());
   return in;
+}
+
+std::vector<std::string> SurnameCoreWords(absl::string_view folded_surname) {
+  std::vector<std::string> all, core;
+  for (absl::string_view w : absl::StrSplit(folded_surname, ' ', absl::SkipEmpty())) {
+    all.emplace_back(w);
+    if (!IsTussenvoegsel(w)) core.emplace_back(w);
+  }
+  return core.empty() ? all : core;
+}
+
+std::string DutchPhonetic(absl::string_view word) {
+  // Letter groups first, longest first, left to right.
+  static constexpr std::pair<absl::string_view, absl::string_view> kGroups[] = {
+      {"sch", "s"}, {"eij", "y"}, {"ij", "y"}, {"ei", "y"}, {"ey", "y"}, {"ch", "g"}, {"ph", "f"},
+      {"ck", "k"}, {"th", "t"}, {"dt", "t"}, {"qu", "kv"}, {"c", "k"}, {"q", "k"},
+      {"z", "s"}, {"w", "v"}, {"x", "ks"}};
+  std::string s;
+  for (size_t i = 0; i < word.size();) {
+    bool replaced = false;
+    for (const auto& [from, to] : kGroups) {
+      if (word.substr(i, from.size()) == from) {
+        s.append(to.data(), to.size());
+        i += from.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) s.push_back(word[i++]);
+  }
+  if (s.size() > 1 && s.back() == 'd') s.back() = 't';
+  auto vowel = [](char c) { return absl::string_view("aeiouy").find(c) != absl::string_view::npos; };
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 0) {
+      out.push_back(vowel(c) ? 'a' : c);
+    } else if (!vowel(c) && c != 'h' && c != s[i - 1]) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string MatchKeyInput(v1::MatchKeyKind kind, absl::string_view projection) {
+  const absl::string_view tag = MatchKeyTag(kind);
+  std::string in(tag.data(), tag.size());
+  in.push_back('\0');
+  in.append(projection.data(), projection.size());
+  return in;
+}
+
+absl::StatusOr<std::vector<MatchProjection>> PersonMatchProjections(absl::string_view canonical) {
+  std::vector<absl::string_view> f = absl::StrSplit(canonical, '|');
+  static const std::regex kDob(R"(^\d{4}-\d{2}-\d{2}$)");
+  if (f.size() != 3 || f[0].empty() || f[1].size() < 2 || f[1][1] != '.' ||
+      !std::regex_match(std::string(f[2]), kDob)) {
+    return Invalid("person-name-dob", "not a canonical value (surname|initials|YYYY-MM-DD)");
+  }
+  const std::vector<std::string> words = SurnameCoreWords(f[0]);
+  const std::string core = absl::StrJoin(words, "");
+  const std::string initial(1, f[1][0]);
+  const absl::string_view dob = f[2];
+  std::string digits = StripSeparators(dob, "-");
+  std::sort(digits.begin(), digits.end());
+
+  std::vector<std::string> surnames = {core};
+  // Each word of a core of 2 to 4 words (married and hyphenated names);
+  // at most 2 * 5 + 2 keys.
+  if (words.size() > 1 && words.size() <= 4) surnames.insert(surnames.end(), words.begin(), words.end());
+  std::vector<MatchProjection> out;
+  auto add = [&](v1::MatchKeyKind kind, absl::string_view name, absl::string_view date) {
+    MatchProjection p{kind, absl::StrCat(name, "|", initial, "|", date)};
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+  };
+  for (const auto& s : surnames) add(v1::MATCH_KEY_CORE_INITIAL_DOB, s, dob);
+  for (const auto& s : surnames) add(v1::MATCH_KEY_PHONETIC_INITIAL_DOB, DutchPhonetic(s), dob);
+  add(v1::MATCH_KEY_CORE_INITIAL_YEAR, core, dob.substr(0, 4));
+  add(v1::MATCH_KEY_CORE_INITIAL_DOB_DIGITS, core, digits);
+  return out;
 }
 
 }  // namespace riec::sdk

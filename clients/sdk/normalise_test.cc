@@ -3,6 +3,9 @@
 // All values are synthetic: they pass their checks but belong to nobody.
 #include "riec/sdk/normalise.h"
 
+#include <array>
+#include <set>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -159,6 +162,112 @@ TEST(NormaliseTest, SingleStringFormsOfCompositeKinds) {
 
 TEST(NormaliseTest, PseudonymInputIsTagZeroCanonical) {
   EXPECT_EQ(PseudonymInput(v1::PERSON_BSN, "111222333"), std::string("person-bsn\0" "111222333", 20));
+}
+
+// ---- Match keys (docs/pseudonyms.md §6) ----
+
+std::vector<MatchProjection> Projections(absl::string_view surname, absl::string_view given,
+                                         absl::string_view dob) {
+  auto canonical = NormaliseNameDob(surname, given, dob, kToday);
+  EXPECT_TRUE(canonical.ok()) << canonical.status();
+  auto p = PersonMatchProjections(canonical.value_or(""));
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.value_or(std::vector<MatchProjection>());
+}
+
+// The kinds of projection two persons have in common.
+std::set<v1::MatchKeyKind> InCommon(const std::vector<MatchProjection>& a,
+                                    const std::vector<MatchProjection>& b) {
+  std::set<v1::MatchKeyKind> out;
+  for (const auto& x : a) {
+    if (std::find(b.begin(), b.end(), x) != b.end()) out.insert(x.kind);
+  }
+  return out;
+}
+
+TEST(MatchKeysTest, ProjectionsOfAMarriedName) {
+  using P = MatchProjection;
+  EXPECT_EQ(Projections("van den Berg-Jansen", "Jan Pieter", "03-05-1980"),
+            (std::vector<P>{{v1::MATCH_KEY_CORE_INITIAL_DOB, "bergjansen|j|1980-05-03"},
+                            {v1::MATCH_KEY_CORE_INITIAL_DOB, "berg|j|1980-05-03"},
+                            {v1::MATCH_KEY_CORE_INITIAL_DOB, "jansen|j|1980-05-03"},
+                            {v1::MATCH_KEY_PHONETIC_INITIAL_DOB, "brgjnsn|j|1980-05-03"},
+                            {v1::MATCH_KEY_PHONETIC_INITIAL_DOB, "brg|j|1980-05-03"},
+                            {v1::MATCH_KEY_PHONETIC_INITIAL_DOB, "jnsn|j|1980-05-03"},
+                            {v1::MATCH_KEY_CORE_INITIAL_YEAR, "bergjansen|j|1980"},
+                            {v1::MATCH_KEY_CORE_INITIAL_DOB_DIGITS, "bergjansen|j|00013589"}}));
+  // One word: no per-word keys.
+  EXPECT_EQ(Projections("Bakker", "A.", "1990-12-31").size(), 4u);
+  EXPECT_EQ(MatchKeyInput(v1::MATCH_KEY_CORE_INITIAL_YEAR, "bakker|a|1990"),
+            std::string("person-name-dob/core-initial-year\0bakker|a|1990", 47));
+  EXPECT_FALSE(PersonMatchProjections("de vries|jan|1980-05-03").ok());
+  EXPECT_FALSE(PersonMatchProjections("de vries|j.").ok());
+}
+
+TEST(MatchKeysTest, WrittenDifferentlyStillShareAStrongKey) {
+  const auto registered = Projections("de Vries", "Jan Pieter", "1980-05-03");
+  for (const auto& [surname, given, dob] : std::vector<std::array<const char*, 3>>{
+           {"Vries, de", "J.", "03-05-1980"},          // tussenvoegsel after, initial only
+           {"Vries", "Jan", "1980-05-03"},             // tussenvoegsel left out
+           {"DE  VRIES", "J.P.", "3/5/1980"},          // capitals, spaces, notation
+           {"Vriess", "Jan", "1980-05-03"},            // spelling (doubled letter)
+       }) {
+    EXPECT_FALSE(InCommon(registered, Projections(surname, given, dob)).empty()) << surname;
+  }
+  auto strong = [](const std::set<v1::MatchKeyKind>& s) {
+    return s.count(v1::MATCH_KEY_CORE_INITIAL_DOB) || s.count(v1::MATCH_KEY_PHONETIC_INITIAL_DOB);
+  };
+  EXPECT_TRUE(strong(InCommon(Projections("Özdemir", "Ayşe", "1990-01-31"),
+                              Projections("Oezdemir", "A.", "1990-01-31"))));
+  EXPECT_TRUE(strong(InCommon(Projections("Meijer", "K.", "1970-07-07"),
+                              Projections("Meyer", "Karim", "1970-07-07"))));
+  EXPECT_TRUE(strong(InCommon(Projections("Jansen", "M.", "1985-10-12"),
+                              Projections("van den Berg-Jansen", "Maria", "1985-10-12"))));
+  EXPECT_TRUE(strong(InCommon(Projections("Smit", "P.", "1966-02-14"),
+                              Projections("Smidt", "P.", "1966-02-14"))));
+  // Day and month swapped: both weak keys, no strong one.
+  EXPECT_EQ(InCommon(Projections("Bakker", "A.", "1990-04-11"), Projections("Bakker", "A.", "1990-11-04")),
+            (std::set<v1::MatchKeyKind>{v1::MATCH_KEY_CORE_INITIAL_YEAR,
+                                        v1::MATCH_KEY_CORE_INITIAL_DOB_DIGITS}));
+  // Another person: another initial, or another date of birth.
+  EXPECT_TRUE(InCommon(registered, Projections("de Vries", "Karin", "1980-05-03")).empty());
+  EXPECT_TRUE(InCommon(registered, Projections("de Vries", "Jan", "1981-05-03")).empty());
+}
+
+TEST(MatchKeysTest, DutchPhonetic) {
+  EXPECT_EQ(DutchPhonetic("meijer"), "mr");
+  EXPECT_EQ(DutchPhonetic("maier"), "mr");
+  EXPECT_EQ(DutchPhonetic("dijkstra"), DutchPhonetic("dykstra"));
+  EXPECT_EQ(DutchPhonetic("claassen"), DutchPhonetic("klaasen"));
+  EXPECT_EQ(DutchPhonetic("hendrix"), DutchPhonetic("hendriks"));
+  EXPECT_EQ(DutchPhonetic("schouten"), "stn");
+  EXPECT_EQ(DutchPhonetic("ozdemir"), "asdmr");
+  EXPECT_NE(DutchPhonetic("visser"), DutchPhonetic("bakker"));
+}
+
+TEST(SplitNameTest, BothNotations) {
+  auto split = [](absl::string_view n) {
+    auto s = SplitCombinedName(n);
+    EXPECT_TRUE(s.ok()) << n << ": " << s.status();
+    return s.ok() ? absl::StrCat(s->surname, " / ", s->given) : std::string();
+  };
+  EXPECT_EQ(split("Vries, J.P. de"), "de Vries / J.P.");
+  EXPECT_EQ(split("Hart, Pieter 't"), "'t Hart / Pieter");
+  EXPECT_EQ(split("El Amrani, Fatima"), "El Amrani / Fatima");
+  EXPECT_EQ(split("Jan Pieter de Vries"), "de Vries / Jan Pieter");
+  EXPECT_EQ(split("Maria van den Berg-Jansen"), "van den Berg-Jansen / Maria");
+  EXPECT_EQ(split("J.P. Jansen"), "Jansen / J.P.");
+  EXPECT_EQ(split("Ayşe Özdemir"), "Özdemir / Ayşe");
+  EXPECT_EQ(split("Fatima El Amrani"), "El Amrani / Fatima");
+  EXPECT_FALSE(SplitCombinedName("Jansen").ok());
+  EXPECT_FALSE(SplitCombinedName(", Jan").ok());
+}
+
+TEST(MatchKeysTest, SurnameCore) {
+  EXPECT_EQ(SurnameCoreWords("van den berg jansen"), (std::vector<std::string>{"berg", "jansen"}));
+  EXPECT_EQ(SurnameCoreWords("vries de"), (std::vector<std::string>{"vries"}));
+  EXPECT_EQ(SurnameCoreWords("t hart"), (std::vector<std::string>{"hart"}));
+  EXPECT_EQ(SurnameCoreWords("van der"), (std::vector<std::string>{"van", "der"}));
 }
 
 }  // namespace

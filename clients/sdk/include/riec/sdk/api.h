@@ -51,12 +51,25 @@ class Api {
 
   virtual absl::StatusOr<v1::KeyInfo> GetKeyInfo() = 0;
 
-  // Pseudonyms (32 bytes each) for canonical values of one kind, in order.
-  // Evaluates in batches of the Pseudonymiser's maximum; blinding and
-  // finalising run on all cores.
-  virtual absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(
+  // Pseudonyms (32 bytes each) of OPRF inputs (PseudonymInput,
+  // MatchKeyInput in riec/sdk/normalise.h), in order. Evaluates in batches
+  // of the Pseudonymiser's maximum; blinding and finalising run on all
+  // cores.
+  virtual absl::StatusOr<std::vector<std::string>> PseudonymiseInputs(
+      const std::vector<std::string>& inputs, const Progress& progress = {}) = 0;
+
+  // Pseudonyms for canonical values of one kind, in order.
+  absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(
       v1::SubjectKind kind, const std::vector<std::string>& canonical,
-      const Progress& progress = {}) = 0;
+      const Progress& progress = {});
+
+  // Subjects for canonical values of one kind, in order; a person-name-dob
+  // subject carries its match keys (docs/pseudonyms.md §6), so that the
+  // broker can find the person written differently. One pseudonymisation
+  // run for all; `progress` counts inputs (a person has up to 13).
+  absl::StatusOr<std::vector<v1::Subject>> SubjectsFromCanonical(
+      v1::SubjectKind kind, const std::vector<std::string>& canonical,
+      const Progress& progress = {});
 
   // Normalises and pseudonymises. INVALID_ARGUMENT naming the first bad one
   // ("subjects[2]: BSN: fails the elfproef (11-test)").

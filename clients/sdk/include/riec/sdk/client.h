@@ -86,9 +86,8 @@ class Client : public Api {
   absl::StatusOr<bool> Healthy() override;
 
   absl::StatusOr<v1::KeyInfo> GetKeyInfo() override;
-  absl::StatusOr<std::vector<std::string>> PseudonymiseCanonical(
-      v1::SubjectKind kind, const std::vector<std::string>& canonical,
-      const Progress& progress = {}) override;
+  absl::StatusOr<std::vector<std::string>> PseudonymiseInputs(
+      const std::vector<std::string>& inputs, const Progress& progress = {}) override;
   absl::StatusOr<std::vector<v1::Subject>> Subjects(const std::vector<SubjectValue>& values) override;
 
   absl::StatusOr<v1::PublishResponse> Publish(const v1::PublishRequest& request);

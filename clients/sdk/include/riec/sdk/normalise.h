@@ -12,6 +12,7 @@
 #define RIEC_SDK_NORMALISE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +34,21 @@ absl::StatusOr<std::string> NormaliseNameDob(absl::string_view surname,
                                              absl::string_view given_names,
                                              absl::string_view date_of_birth,
                                              absl::Time today);
+
+// A person's name written in one field, as partner exports often do,
+// split into surname (with its tussenvoegsels) and given names or initials:
+//   "Vries, J.P. de"  "Vries, Jan Pieter de"  -> "de Vries", "J.P." / "Jan Pieter"
+//   "J.P. de Vries"   "Jan Pieter de Vries"   -> "de Vries", ...
+//   "Jan Jansen"      "J. Jansen"             -> "Jansen", "Jan" / "J."
+// Without a comma, the given names are the words before the first
+// tussenvoegsel, else up to the last word with a dot, else all but the last
+// word; so "Jan Pieter Berg Jansen" reads as given names "Jan Pieter Berg":
+// write such names as "Berg Jansen, Jan Pieter". INVALID_ARGUMENT ("name:
+// ...") if it has no surname or no given name.
+struct SplitName {
+  std::string surname, given;
+};
+absl::StatusOr<SplitName> SplitCombinedName(absl::string_view name);
 
 // KvK-nummer (8 digits) or vestigingsnummer (12 digits); spaces and dots
 // allowed.
@@ -69,6 +85,39 @@ absl::StatusOr<std::string> Normalise(v1::SubjectKind kind, absl::string_view va
 
 // The OPRF input for a canonical value: kind tag, one zero byte, canonical.
 std::string PseudonymInput(v1::SubjectKind kind, absl::string_view canonical);
+
+// ---- Match keys of persons (docs/pseudonyms.md §6) ----
+
+// One projection of a person's canonical form; its pseudonym is a match key.
+struct MatchProjection {
+  v1::MatchKeyKind kind = v1::MATCH_KEY_KIND_UNSPECIFIED;
+  std::string value;
+  bool operator==(const MatchProjection&) const = default;
+};
+
+// The projections of a canonical person-name-dob value (what
+// NormaliseNameDob returns), each once, in kind order:
+//   core-initial-dob         "<core>|<initial>|<YYYY-MM-DD>", for the whole
+//                            core and, if it has 2 to 4 words, each word
+//   phonetic-initial-dob     "<phonetic>|<initial>|<YYYY-MM-DD>", likewise
+//   core-initial-year        "<core>|<initial>|<YYYY>"
+//   core-initial-dob-digits  "<core>|<initial>|<the 8 digits, sorted>"
+// INVALID_ARGUMENT if `canonical` is not a canonical person-name-dob value.
+absl::StatusOr<std::vector<MatchProjection>> PersonMatchProjections(absl::string_view canonical);
+
+// The words of a folded surname without its tussenvoegsels ("van den berg
+// jansen" -> {"berg", "jansen"}); all words if every word is one.
+std::vector<std::string> SurnameCoreWords(absl::string_view folded_surname);
+
+// A Dutch phonetic key of one folded word: ij/ei/ey as y, ch as g, ph as f,
+// c/q as k, z as s, w as v, x as ks, th/dt and a final d as t; then the first
+// letter (any vowel as "a") and the consonants after it, h dropped, a
+// doubled letter once ("meijer", "meyer" and "maier" -> "mr").
+std::string DutchPhonetic(absl::string_view word);
+
+// The OPRF input of a match key: the key kind's tag
+// ("person-name-dob/core-initial-dob"), one zero byte, the projection.
+std::string MatchKeyInput(v1::MatchKeyKind kind, absl::string_view projection);
 
 }  // namespace riec::sdk
 
