@@ -83,8 +83,9 @@ absl::StatusOr<v1::PublishResponse> Index::Publish(RequestContext& ctx,
   for (size_t i = 0; i < entries.size(); ++i) {
     const v1::IndexEntry& e = *entries[i];
     const int64_t until = e.has_valid_until() ? absl::ToUnixMicros(FromProtoTime(e.valid_until())) : 0;
-    IndexTable::Put(&batch, e.subject(), holder, e.category(), IndexValue{until, published, e.silent()},
-                    previous[i], &counts);
+    IndexValue value{until, published, e.silent(), {}};
+    for (const auto& k : e.subject().match_keys()) value.match_keys.push_back(storage::keys::MatchKeyBytes(k));
+    IndexTable::Put(&batch, e.subject(), holder, e.category(), value, previous[i], &counts);
     v1::LoggedSubject* ls = record.add_subjects();
     ls->set_kind(e.subject().kind());
     ls->set_pseudonym(e.subject().pseudonym());
@@ -220,6 +221,28 @@ absl::Status Index::SweepExpired(absl::Time now, absl::Duration max_age, size_t 
   }));
   RETURN_IF_ERROR(flushed);
   return candidates.empty() ? absl::OkStatus() : flush();
+}
+
+absl::StatusOr<std::vector<Index::Candidate>> Index::ProbableMatches(
+    const v1::Subject& subject) const {
+  IndexTable table(env_.store);
+  const std::string self = storage::SubjectBytes(subject);
+  std::map<std::string, Candidate> found;  // by subject bytes: a stable order
+  for (const v1::MatchKey& key : subject.match_keys()) {
+    ASSIGN_OR_RETURN(auto subjects, table.ByMatchKey(key, kMaxCandidatesPerMatchKey));
+    for (auto& s : subjects) {
+      std::string bytes = storage::SubjectBytes(s);
+      if (bytes == self) continue;
+      Candidate& c = found[std::move(bytes)];
+      c.keys |= MatchKeyBit(key.kind());
+      if (c.subject.pseudonym().empty()) c.subject = std::move(s);
+    }
+  }
+  std::vector<Candidate> out;
+  for (auto& [bytes, c] : found) {
+    if (IsProbableMatch(c.keys)) out.push_back(std::move(c));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<Holding>> Index::Lookup(const v1::Subject& subject,

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/pipeline.h"
 #include "core/sweep_batch.h"
+#include "riec/common/match_keys.h"
 #include "riec/v1/index.pb.h"
 
 namespace riec::core {
@@ -44,6 +45,8 @@ class PublicationHook {
       RequestContext::Part publication) = 0;
 };
 
+inline constexpr size_t kMaxCandidatesPerMatchKey = 64;
+
 class Index {
  public:
   explicit Index(const Env& env) : env_(env) {}
@@ -60,6 +63,18 @@ class Index {
   // Every entry on `subject` whose validity has not ended at `now`, in key
   // order (by holder, then category). One prefix seek.
   absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject, absl::Time now) const;
+
+  // Probable matches (docs/pseudonyms.md §6): the other subjects that share
+  // enough of `subject`'s match keys (riec/common/match_keys.h:
+  // IsProbableMatch), each with the kinds of key in common. One prefix seek
+  // per key; at most kMaxCandidatesPerMatchKey subjects per key are looked
+  // at, so that no one can make a question expensive by publishing many
+  // entries under one key.
+  struct Candidate {
+    v1::Subject subject;
+    MatchKeySet keys = 0;
+  };
+  absl::StatusOr<std::vector<Candidate>> ProbableMatches(const v1::Subject& subject) const;
 
   // Retention: hands `commit` batches of at most `batch` erasures of the
   // entries whose valid_until has passed or that were not published again

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "core/late_hits.h"
@@ -26,27 +27,53 @@ absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
       out.push_back(std::move(f));
       continue;
     }
-    ASSIGN_OR_RETURN(auto holdings, index.Lookup(subject, now));
     std::set<std::string> silent;
-    for (Holding& h : holdings) {
-      if (!purpose.HasParticipant(h.holder)) continue;
-      if (h.holder == requester) {
-        f.held_by_requester = true;
-        continue;
+    // The entries that count: participating, not the requester's own.
+    // `keys` is 0 for the subject itself, else the match keys in common
+    // with `matched`, the subject the holdings are on.
+    auto take = [&](std::vector<Holding> holdings, MatchKeySet keys, const v1::Subject& matched) {
+      for (Holding& h : holdings) {
+        if (!purpose.HasParticipant(h.holder)) continue;
+        if (h.holder == requester) {
+          f.held_by_requester |= keys == 0;
+          continue;
+        }
+        if (h.silent) {
+          silent.insert(h.holder);
+          continue;
+        }
+        if (keys != 0 && f.holders.count(h.holder)) continue;
+        std::vector<std::string>* categories = nullptr;
+        if (keys == 0) {
+          categories = &f.holders[h.holder];
+        } else {
+          auto& p = f.probable[h.holder];
+          p.keys |= keys;
+          if (p.subject.pseudonym().empty()) p.subject = CleanSubject(matched);
+          categories = &p.categories;
+        }
+        if (!h.category.empty() && categories->size() < kMaxCategoriesPerHolder &&
+            std::find(categories->begin(), categories->end(), h.category) == categories->end()) {
+          categories->push_back(std::move(h.category));
+        }
       }
-      if (h.silent) {
-        silent.insert(h.holder);
-        continue;
+    };
+    ASSIGN_OR_RETURN(auto holdings, index.Lookup(subject, now));
+    take(std::move(holdings), 0, subject);
+    if (purpose.stage1.probable_matches && subject.kind() == v1::PERSON_NAME_DOB &&
+        !subject.match_keys().empty()) {
+      ASSIGN_OR_RETURN(auto candidates, index.ProbableMatches(subject));
+      for (const auto& c : candidates) {
+        ASSIGN_OR_RETURN(auto more, index.Lookup(c.subject, now));
+        take(std::move(more), c.keys, c.subject);
       }
-      auto& categories = f.holders[h.holder];
-      if (!h.category.empty() && categories.size() < kMaxCategoriesPerHolder) {
-        categories.push_back(std::move(h.category));
-      }
+      // A holder found exactly is exact, whatever else it holds.
+      for (const auto& [holder, categories] : f.holders) f.probable.erase(holder);
     }
     // A partner with a silent entry and an ordinary one is a holder; its
     // silence covers only what it keeps silent.
     for (const auto& s : silent) {
-      if (!f.holders.count(s)) f.silent.push_back(s);
+      if (!f.holders.count(s) && !f.probable.count(s)) f.silent.push_back(s);
     }
     out.push_back(std::move(f));
   }
@@ -72,14 +99,20 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
   policy::Decision d = scoped.second;
 
   // An empty list asks about the signal's own subjects; otherwise each must
-  // be one of them (kind byte + pseudonym identifies a subject).
+  // be one of them (kind byte + pseudonym identifies a subject). Either way
+  // the signal's copy is looked up: its match keys are the ones registered.
   const bool all = request.subjects().empty();
-  const auto& asked = all ? signal.subjects() : request.subjects();
-  absl::flat_hash_set<std::string> in_signal;
+  absl::flat_hash_map<std::string, const v1::Subject*> in_signal;
+  google::protobuf::RepeatedPtrField<v1::Subject> listed;
   if (!all) {
     in_signal.reserve(signal.subjects_size());
-    for (const auto& s : signal.subjects()) in_signal.insert(SubjectKey(s));
+    for (const auto& s : signal.subjects()) in_signal.emplace(SubjectKey(s), &s);
+    for (const auto& s : request.subjects()) {
+      auto it = in_signal.find(SubjectKey(s));
+      *listed.Add() = it != in_signal.end() ? *it->second : s;
+    }
   }
+  const auto& asked = all ? signal.subjects() : listed;
   policy::Request q = ctx.Question();
   q.purpose = signal.purpose();
   q.signal_id = signal.id();
@@ -152,10 +185,12 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
       logged->set_excluded(true);
       continue;
     }
-    answer->set_hit(!f.holders.empty());
+    const bool hit = !f.holders.empty() || !f.probable.empty();
+    answer->set_hit(hit);
     answer->set_held_by_requester(f.held_by_requester);
-    logged->set_hit(!f.holders.empty());
+    logged->set_hit(hit);
     logged->set_held_by_requester(f.held_by_requester);
+    if (hit) answer->set_match(f.holders.empty() ? v1::MATCH_PROBABLE : v1::MATCH_EXACT);
     for (const auto& [holder, categories] : f.holders) {
       v1::LoggedHolder* lh = logged->add_holders();
       lh->set_partner(holder);
@@ -169,10 +204,39 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
       if (level == v1::HIT_ONLY) continue;
       v1::Holder* out = answer->add_holders();
       out->set_partner(holder);
+      out->set_match(v1::MATCH_EXACT);
       if (level == v1::HOLDERS_AND_CATEGORY) {
         for (const auto& c : categories) out->add_categories(c);
       }
     }
+    // Probable holders: the same rules, marked as probable with the keys in
+    // common (at every level: the asker must know a hit is only probable).
+    MatchKeySet all_keys = 0;
+    for (const auto& [holder, p] : f.probable) {
+      all_keys |= p.keys;
+      v1::LoggedHolder* lh = logged->add_holders();
+      lh->set_partner(holder);
+      for (const auto& c : p.categories) lh->add_categories(c);
+      lh->set_match(v1::MATCH_PROBABLE);
+      AddMatchKeyKinds(p.keys, lh->mutable_matched_keys());
+      if (purpose->stage1.notify_holders) {
+        // About the holder's own entry, whose pseudonym it knows.
+        event(v1::MATCH, holder, std::string(kRolePartnerSystem), p.subject, requester,
+              absl::StrCat("your entry on a person probably matched (match keys ",
+                           MatchKeyNames(p.keys), ") a question of partner '", requester,
+                           "' in signal ", signal.id(), " for purpose '", signal.purpose(), "'"));
+        events.back().event.set_signal_id(signal.id());
+      }
+      if (level == v1::HIT_ONLY) continue;
+      v1::Holder* out = answer->add_holders();
+      out->set_partner(holder);
+      out->set_match(v1::MATCH_PROBABLE);
+      AddMatchKeyKinds(p.keys, out->mutable_matched_keys());
+      if (level == v1::HOLDERS_AND_CATEGORY) {
+        for (const auto& c : p.categories) out->add_categories(c);
+      }
+    }
+    if (f.holders.empty() && all_keys != 0) AddMatchKeyKinds(all_keys, answer->mutable_matched_keys());
     // A silent entry is never disclosed. Where the purpose lets its holder
     // keep entries silent, the holder learns who asked for which purpose
     // (not in which signal), and so do the RIEC's privacy officers.

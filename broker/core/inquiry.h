@@ -43,12 +43,26 @@ struct SubjectFindings {
   // Participating holders other than the requester whose entry is not
   // silent, in partner order, with their categories.
   std::map<std::string, std::vector<std::string>> holders;
-  // Participating holders other than the requester with a silent entry.
+  // Participating holders other than the requester with a silent entry
+  // (exact or probable).
   std::vector<std::string> silent;
+  // Probable matches (the purpose allows them, the subject has match keys):
+  // participating holders other than the requester, not in `holders`, whose
+  // entries on another subject share enough match keys, with their
+  // categories and the kinds of key in common.
+  // `subject` is the first of the holder's subjects that matched (its
+  // match keys cleared): the holder is told about its own entry.
+  struct Probable {
+    std::vector<std::string> categories;
+    MatchKeySet keys = 0;
+    v1::Subject subject;
+  };
+  std::map<std::string, Probable> probable;
 };
 
 // The findings for `subjects` under `purpose`, asked by `requester`, at
-// `now`: one index lookup per subject.
+// `now`: one index lookup per subject, and where the purpose allows probable
+// matches, one per match key and per probable subject.
 absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
     const Index& index, const policy::Purpose& purpose, const std::string& requester,
     const google::protobuf::RepeatedPtrField<v1::Subject>& subjects, absl::Time now);

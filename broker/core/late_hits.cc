@@ -147,7 +147,7 @@ absl::Status LateHits::Check(RequestContext& ctx, const v1::Signal& signal,
 
   // What a question now would answer, before this publication.
   google::protobuf::RepeatedPtrField<v1::Subject> one;
-  *one.Add() = subject;
+  *one.Add() = CleanSubject(subject);  // late hits are exact matches only
   ASSIGN_OR_RETURN(auto findings, Stage1Findings(*index_, *purpose, owner, one, ctx.now()));
   const SubjectFindings& before = findings.front();
   if (before.excluded) return absl::OkStatus();

@@ -143,7 +143,7 @@ absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
   signal.set_id(NewId('S'));
   signal.set_purpose(request.purpose());
   signal.set_theme(request.theme());
-  for (const auto& s : request.subjects()) *signal.add_subjects() = CleanSubject(s);
+  for (const auto& s : request.subjects()) *signal.add_subjects() = SubjectWithMatchKeys(s);
   signal.set_owner(owner);
   signal.set_registered_by_role(ctx.who().role);
   *signal.mutable_created() = ToProtoTime(ctx.now());

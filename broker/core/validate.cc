@@ -8,6 +8,8 @@
 #include "riec/common/subject_kind.h"
 #include "riec/crypto/sodium.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "riec/common/match_keys.h"
 #include "riec/common/request_limits.h"
 #include "riec/v1/options.pb.h"
 #include "storage/keys.h"
@@ -23,6 +25,32 @@ absl::Status ValidateSubject(const v1::Subject& s, absl::string_view field) {
   if (s.pseudonym().size() != kPseudonymSize) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ".pseudonym: ", s.pseudonym().size(), " bytes, want 32"));
+  }
+  if (s.match_keys().empty()) return absl::OkStatus();
+  if (s.kind() != v1::PERSON_NAME_DOB) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".match_keys: only a person-name-dob subject has match keys"));
+  }
+  if (s.match_keys_size() > kMaxMatchKeys) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".match_keys: ", s.match_keys_size(),
+                                                   " keys; at most ", kMaxMatchKeys));
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < s.match_keys_size(); ++i) {
+    const v1::MatchKey& k = s.match_keys(i);
+    const std::string f = absl::StrCat(field, ".match_keys[", i, "]");
+    if (MatchKeyTag(k.kind()).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          f, ".kind: ", k.kind() == v1::MATCH_KEY_KIND_UNSPECIFIED ? "missing" : "unknown value",
+          "; want one of ", MatchKeyNames(~MatchKeySet{0})));
+    }
+    if (k.pseudonym().size() != kPseudonymSize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f, ".pseudonym: ", k.pseudonym().size(), " bytes, want 32"));
+    }
+    if (!seen.insert(absl::StrCat(static_cast<int>(k.kind()), ":", k.pseudonym())).second) {
+      return absl::InvalidArgumentError(absl::StrCat(f, ": the same key as an earlier one; name each once"));
+    }
   }
   return absl::OkStatus();
 }
@@ -116,6 +144,16 @@ v1::Subject CleanSubject(const v1::Subject& s) {
   v1::Subject out;
   out.set_kind(s.kind());
   out.set_pseudonym(s.pseudonym());
+  return out;
+}
+
+v1::Subject SubjectWithMatchKeys(const v1::Subject& s) {
+  v1::Subject out = CleanSubject(s);
+  for (const auto& k : s.match_keys()) {
+    v1::MatchKey* key = out.add_match_keys();
+    key->set_kind(k.kind());
+    key->set_pseudonym(k.pseudonym());
+  }
   return out;
 }
 

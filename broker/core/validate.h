@@ -50,8 +50,12 @@ absl::Status ValidateRequiredText(absl::string_view text, absl::string_view fiel
 absl::Status ValidateSubjects(const google::protobuf::RepeatedPtrField<v1::Subject>& subjects,
                               absl::string_view field);
 
-// A copy of a subject with only the fields the broker knows.
+// A copy of a subject with only its kind and pseudonym: what answers,
+// events and log records carry.
 v1::Subject CleanSubject(const v1::Subject& s);
+
+// CleanSubject and its match keys: what a signal keeps of its subjects.
+v1::Subject SubjectWithMatchKeys(const v1::Subject& s);
 
 }  // namespace riec::core
 

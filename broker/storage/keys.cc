@@ -166,6 +166,22 @@ std::string LateHitWatch(const v1::Subject& s, absl::string_view signal_id) {
   return absl::StrCat(SubjectBytes(s), signal_id);
 }
 
+std::string MatchKeyBytes(const v1::MatchKey& k) {
+  std::string b = k.pseudonym();
+  b.push_back(static_cast<char>(k.kind()));
+  return b;
+}
+
+std::string MatchKeyEntry(absl::string_view match_key_bytes, const v1::Subject& s,
+                          absl::string_view holder, absl::string_view category) {
+  return absl::StrCat(match_key_bytes, SubjectBytes(s), IdPrefix(holder), category);
+}
+
+std::optional<v1::Subject> MatchKeySubject(absl::string_view key) {
+  if (key.size() < 2 * kSubjectBytes + 1) return std::nullopt;
+  return SubjectOf(key.substr(kSubjectBytes, kSubjectBytes));
+}
+
 std::string LateHit(absl::string_view signal_id, uint64_t log_index) {
   return absl::StrCat(IdPrefix(signal_id), EncodeBE64(log_index));
 }

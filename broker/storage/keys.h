@@ -122,6 +122,14 @@ std::optional<AskedMark> ParseAskedValue(absl::string_view value);
 // late_hit_watches: subject (33) | signal id  -> until µs (8)
 std::string LateHitWatch(const v1::Subject& s, absl::string_view signal_id);
 
+// match_keys: match key (33) | subject (33) | holder | \0 | category  -> ""
+// A match key is its 32-byte pseudonym and its kind as one byte.
+std::string MatchKeyBytes(const v1::MatchKey& k);
+std::string MatchKeyEntry(absl::string_view match_key_bytes, const v1::Subject& s,
+                          absl::string_view holder, absl::string_view category);
+// The subject of a match_keys key; nullopt if malformed.
+std::optional<v1::Subject> MatchKeySubject(absl::string_view key);
+
 // late_hits: signal id | \0 | log index (8)  -> LateHit (protobuf)
 std::string LateHit(absl::string_view signal_id, uint64_t log_index);
 

@@ -64,9 +64,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Table t, const std::shared_ptr<rocksd
   bt.block_cache = cache;
   bt.cache_index_and_filter_blocks = true;
   bt.pin_l0_filter_and_index_blocks_in_cache = true;
-  if (t == Table::kIndex || t == Table::kLateHitWatches) {
-    // "Who holds S?" and "which open signals asked about S?" are one prefix
-    // seek each; the prefix Bloom filter makes a miss cheap.
+  if (t == Table::kIndex || t == Table::kLateHitWatches || t == Table::kMatchKeys) {
+    // "Who holds S?", "which open signals asked about S?" and "which
+    // subjects have match key K?" are one prefix seek each; the prefix Bloom
+    // filter makes a miss cheap.
     bt.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
     bt.whole_key_filtering = false;
     o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSubjectBytes));

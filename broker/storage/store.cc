@@ -35,6 +35,7 @@ const char* TableName(Table t) {
     case Table::kFetchChallenges: return "fetch_challenges";
     case Table::kLateHitWatches: return "late_hit_watches";
     case Table::kLateHits: return "late_hits";
+    case Table::kMatchKeys: return "match_keys";
   }
   return "?";
 }

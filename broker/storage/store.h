@@ -60,8 +60,9 @@ enum class Table {
   kFetchChallenges,    // the broker's secret of each request's fetch challenge
   kLateHitWatches,     // subjects asked about in open signals, for late hits
   kLateHits,           // the late hits of each signal
+  kMatchKeys,          // index entries by the match keys of their subject
 };
-inline constexpr int kTableCount = 29;
+inline constexpr int kTableCount = 30;
 
 // The table's name in the store ("index", "log", ...), as docs/storage.md
 // lists it.

@@ -1,5 +1,7 @@
 #include "storage/tables.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "riec/common/status_macros.h"
 
@@ -55,15 +57,22 @@ std::string IndexValue::Encode() const {
   v.push_back(silent ? kSilentFlag : 0);
   v += EncodeBE64(static_cast<uint64_t>(valid_until_micros));
   v += EncodeBE64(static_cast<uint64_t>(published_micros));
+  for (const auto& k : match_keys) v += k;
   return v;
 }
 
 std::optional<IndexValue> IndexValue::Decode(absl::string_view b) {
-  if (b.size() != kIndexValueSize || b[0] != kIndexValueVersion) return std::nullopt;
+  if (b.size() < kIndexValueSize || (b.size() - kIndexValueSize) % kSubjectBytes != 0 ||
+      b[0] != kIndexValueVersion) {
+    return std::nullopt;
+  }
   IndexValue v;
   v.silent = (b[1] & kSilentFlag) != 0;
   v.valid_until_micros = static_cast<int64_t>(DecodeBE64(b.substr(2, 8)));
   v.published_micros = static_cast<int64_t>(DecodeBE64(b.substr(10, 8)));
+  for (size_t at = kIndexValueSize; at < b.size(); at += kSubjectBytes) {
+    v.match_keys.emplace_back(b.substr(at, kSubjectBytes));
+  }
   return v;
 }
 
@@ -79,6 +88,24 @@ absl::StatusOr<std::vector<IndexTable::Holding>> IndexTable::Lookup(
                                   out.push_back({std::move(hc->holder), std::move(hc->category), *value});
                                 }
                                 return true;
+                              });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Subject>> IndexTable::ByMatchKey(const v1::MatchKey& key,
+                                                                size_t limit) const {
+  std::vector<v1::Subject> out;
+  std::string last;
+  absl::Status s = ScanPrefix(*store_, Table::kMatchKeys, keys::MatchKeyBytes(key),
+                              [&](absl::string_view k, absl::string_view) {
+                                auto subject = keys::MatchKeySubject(k);
+                                if (!subject) return true;
+                                const std::string bytes = SubjectBytes(*subject);
+                                if (bytes == last) return true;
+                                last = bytes;
+                                out.push_back(*std::move(subject));
+                                return out.size() < limit;
                               });
   if (!s.ok()) return s;
   return out;
@@ -135,6 +162,16 @@ void IndexTable::Put(Batch* b, const v1::Subject& s, absl::string_view holder,
   if (v.valid_until_micros != 0) {
     storage::Put(b, Table::kIndexExpiry, keys::Expiry(holder, v.valid_until_micros, s, category), "");
   }
+  if (previous) {
+    for (const auto& k : previous->match_keys) {
+      if (std::find(v.match_keys.begin(), v.match_keys.end(), k) == v.match_keys.end()) {
+        Delete(b, Table::kMatchKeys, keys::MatchKeyEntry(k, s, holder, category));
+      }
+    }
+  }
+  for (const auto& k : v.match_keys) {
+    storage::Put(b, Table::kMatchKeys, keys::MatchKeyEntry(k, s, holder, category), "");
+  }
   if (!previous) {
     ++delta->by_kind[s.kind()];
     ++delta->by_category[std::string(category)];
@@ -147,6 +184,9 @@ void IndexTable::Remove(Batch* b, const v1::Subject& s, absl::string_view holder
   Delete(b, Table::kIndexByHolder, keys::ByHolder(holder, s, category));
   if (previous.valid_until_micros != 0) {
     Delete(b, Table::kIndexExpiry, keys::Expiry(holder, previous.valid_until_micros, s, category));
+  }
+  for (const auto& k : previous.match_keys) {
+    Delete(b, Table::kMatchKeys, keys::MatchKeyEntry(k, s, holder, category));
   }
   --delta->by_kind[s.kind()];
   --delta->by_category[std::string(category)];

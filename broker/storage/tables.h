@@ -52,6 +52,9 @@ struct IndexValue {
   int64_t valid_until_micros = 0;  // 0: no end
   int64_t published_micros = 0;
   bool silent = false;
+  // The match keys of the entry's subject (keys::MatchKeyBytes each), so
+  // that their match_keys rows go with the entry.
+  std::vector<std::string> match_keys;
 
   std::string Encode() const;
   static std::optional<IndexValue> Decode(absl::string_view bytes);
@@ -74,6 +77,9 @@ class IndexTable {
   // Every entry on `subject`, in key order (holder, then category): one
   // prefix scan.
   absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject) const;
+  // The distinct subjects of entries whose subject has the match key, at
+  // most `limit` of them (in key order); one prefix scan.
+  absl::StatusOr<std::vector<v1::Subject>> ByMatchKey(const v1::MatchKey& key, size_t limit) const;
   // The holder's entries on `subject` (each category).
   absl::StatusOr<std::vector<Holding>> OfHolder(const v1::Subject& subject,
                                                 absl::string_view holder) const;
