@@ -46,8 +46,10 @@ absl::StatusOr<v1::RequestAssessmentsResponse> Assessments::Request(
   RETURN_IF_ERROR(ConsumeQuestion(ctx, quota_, &batch));
 
   const policy::Purpose* purpose = ctx.policy().FindPurpose(signal.purpose());
-  ASSIGN_OR_RETURN(auto findings, Stage1Findings(*index_, *purpose, ctx.partner(), signal.subjects(),
-                                                 ctx.now()));
+  // Assessments are of exact matches only: the subjects without their keys.
+  google::protobuf::RepeatedPtrField<v1::Subject> subjects;
+  for (const auto& s : signal.subjects()) *subjects.Add() = CleanSubject(s);
+  ASSIGN_OR_RETURN(auto findings, Stage1Findings(*index_, *purpose, ctx.partner(), subjects, ctx.now()));
   v1::LogRecord record = ctx.Record(v1::ASSESSMENTS_REQUESTED, d);
   record.set_stage1_level(purpose->stage1.level);
   std::vector<Outgoing> events;

@@ -158,6 +158,8 @@ absl::Status ValidateDecision(const v1::CaseDecision& d, const v1::Signal& signa
 v1::CaseDecision CleanDecision(const v1::CaseDecision& d) {
   v1::CaseDecision out = d;
   out.DiscardUnknownFields();
+  // A case is about subjects, never their match keys (docs/pseudonyms.md §6).
+  for (auto& s : *out.mutable_subjects()) s.clear_match_keys();
   return out;
 }
 

@@ -224,23 +224,38 @@ absl::Status Index::SweepExpired(absl::Time now, absl::Duration max_age, size_t 
 }
 
 absl::StatusOr<std::vector<Index::Candidate>> Index::ProbableMatches(
-    const v1::Subject& subject) const {
+    const v1::Subject& subject, const std::vector<std::string>& holders) const {
   IndexTable table(env_.store);
   const std::string self = storage::SubjectBytes(subject);
-  std::map<std::string, Candidate> found;  // by subject bytes: a stable order
+  const v1::MatchKey* year = nullptr;
   for (const v1::MatchKey& key : subject.match_keys()) {
-    ASSIGN_OR_RETURN(auto subjects, table.ByMatchKey(key, kMaxCandidatesPerMatchKey));
-    for (auto& s : subjects) {
-      std::string bytes = storage::SubjectBytes(s);
-      if (bytes == self) continue;
-      Candidate& c = found[std::move(bytes)];
-      c.keys |= MatchKeyBit(key.kind());
-      if (c.subject.pseudonym().empty()) c.subject = std::move(s);
-    }
+    if (key.kind() == v1::MATCH_KEY_CORE_INITIAL_YEAR) year = &key;
   }
   std::vector<Candidate> out;
-  for (auto& [bytes, c] : found) {
-    if (IsProbableMatch(c.keys)) out.push_back(std::move(c));
+  for (const std::string& holder : holders) {
+    std::map<std::string, Candidate> found;  // by subject bytes: a stable order
+    for (const v1::MatchKey& key : subject.match_keys()) {
+      if (key.kind() == v1::MATCH_KEY_CORE_INITIAL_YEAR) continue;  // confirmed below
+      ASSIGN_OR_RETURN(auto rows, table.ByMatchKey(key, holder, kMaxCandidatesPerMatchKey));
+      for (auto& row : rows) {
+        std::string bytes = storage::SubjectBytes(row.subject);
+        if (bytes == self) continue;
+        Candidate& c = found[std::move(bytes)];
+        if (c.subject.pseudonym().empty()) {
+          c.subject = std::move(row.subject);
+          c.holder = holder;
+        }
+        c.keys |= MatchKeyBit(key.kind());
+        c.categories.insert(std::move(row.category));
+      }
+    }
+    for (auto& [bytes, c] : found) {
+      if (year != nullptr && c.keys == MatchKeyBit(v1::MATCH_KEY_CORE_INITIAL_DOB_DIGITS)) {
+        ASSIGN_OR_RETURN(const bool has_year, table.HasMatchKey(*year, holder, c.subject));
+        if (has_year) c.keys |= MatchKeyBit(v1::MATCH_KEY_CORE_INITIAL_YEAR);
+      }
+      if (IsProbableMatch(c.keys)) out.push_back(std::move(c));
+    }
   }
   return out;
 }

@@ -64,17 +64,25 @@ class Index {
   // order (by holder, then category). One prefix seek.
   absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject, absl::Time now) const;
 
-  // Probable matches (docs/pseudonyms.md §6): the other subjects that share
-  // enough of `subject`'s match keys (riec/common/match_keys.h:
-  // IsProbableMatch), each with the kinds of key in common. One prefix seek
-  // per key; at most kMaxCandidatesPerMatchKey subjects per key are looked
-  // at, so that no one can make a question expensive by publishing many
-  // entries under one key.
+  // Probable matches (docs/pseudonyms.md §6): the entries of each of
+  // `holders` on another subject whose own match keys share enough with
+  // `subject`'s (riec/common/match_keys.h: IsProbableMatch), by holder and
+  // subject, with the categories whose entries carry the keys and the
+  // kinds of key in common. Entries published without match keys are never
+  // found. One prefix seek per strong key and holder, and one for the
+  // date-digits key with a point check of the year key for what it finds
+  // (the year key alone is too common to scan). At most
+  // kMaxCandidatesPerMatchKey subjects per key and holder are looked at, so
+  // that no one can make a question expensive by publishing many entries
+  // under one key — nor hide another holder's entries that way.
   struct Candidate {
     v1::Subject subject;
+    std::string holder;
+    std::set<std::string> categories;
     MatchKeySet keys = 0;
   };
-  absl::StatusOr<std::vector<Candidate>> ProbableMatches(const v1::Subject& subject) const;
+  absl::StatusOr<std::vector<Candidate>> ProbableMatches(const v1::Subject& subject,
+                                                         const std::vector<std::string>& holders) const;
 
   // Retention: hands `commit` batches of at most `batch` erasures of the
   // entries whose valid_until has passed or that were not published again

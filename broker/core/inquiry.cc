@@ -13,6 +13,17 @@
 
 namespace riec::core {
 
+namespace {
+
+void AddCategory(std::vector<std::string>* categories, std::string category) {
+  if (!category.empty() && categories->size() < kMaxCategoriesPerHolder &&
+      std::find(categories->begin(), categories->end(), category) == categories->end()) {
+    categories->push_back(std::move(category));
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
     const Index& index, const policy::Purpose& purpose, const std::string& requester,
     const google::protobuf::RepeatedPtrField<v1::Subject>& subjects, absl::Time now) {
@@ -28,52 +39,46 @@ absl::StatusOr<std::vector<SubjectFindings>> Stage1Findings(
       continue;
     }
     std::set<std::string> silent;
-    // The entries that count: participating, not the requester's own.
-    // `keys` is 0 for the subject itself, else the match keys in common
-    // with `matched`, the subject the holdings are on.
-    auto take = [&](std::vector<Holding> holdings, MatchKeySet keys, const v1::Subject& matched) {
-      for (Holding& h : holdings) {
-        if (!purpose.HasParticipant(h.holder)) continue;
-        if (h.holder == requester) {
-          f.held_by_requester |= keys == 0;
-          continue;
-        }
-        if (h.silent) {
-          silent.insert(h.holder);
-          continue;
-        }
-        if (keys != 0 && f.holders.count(h.holder)) continue;
-        std::vector<std::string>* categories = nullptr;
-        if (keys == 0) {
-          categories = &f.holders[h.holder];
-        } else {
-          auto& p = f.probable[h.holder];
-          p.keys |= keys;
-          if (p.subject.pseudonym().empty()) p.subject = CleanSubject(matched);
-          categories = &p.categories;
-        }
-        if (!h.category.empty() && categories->size() < kMaxCategoriesPerHolder &&
-            std::find(categories->begin(), categories->end(), h.category) == categories->end()) {
-          categories->push_back(std::move(h.category));
-        }
-      }
-    };
+    // The entries on the subject itself that count: participating, not the
+    // requester's own.
     ASSIGN_OR_RETURN(auto holdings, index.Lookup(subject, now));
-    take(std::move(holdings), 0, subject);
+    for (Holding& h : holdings) {
+      if (!purpose.HasParticipant(h.holder)) continue;
+      if (h.holder == requester) {
+        f.held_by_requester = true;
+        continue;
+      }
+      if (h.silent) {
+        silent.insert(h.holder);
+        continue;
+      }
+      AddCategory(&f.holders[h.holder], std::move(h.category));
+    }
     if (purpose.stage1.probable_matches && subject.kind() == v1::PERSON_NAME_DOB &&
         !subject.match_keys().empty()) {
-      ASSIGN_OR_RETURN(auto candidates, index.ProbableMatches(subject));
+      // The other participants' entries that carry enough of the keys; a
+      // holder found exactly (or silently exactly) is not also probable.
+      std::vector<std::string> others;
+      for (const auto& p : purpose.participants) {
+        if (p != requester && !f.holders.count(p) && !silent.count(p)) others.push_back(p);
+      }
+      ASSIGN_OR_RETURN(auto candidates, index.ProbableMatches(subject, others));
       for (const auto& c : candidates) {
         ASSIGN_OR_RETURN(auto more, index.Lookup(c.subject, now));
-        take(std::move(more), c.keys, c.subject);
+        for (Holding& h : more) {
+          if (h.holder != c.holder || !c.categories.count(h.category)) continue;
+          auto& p = (h.silent ? f.silent_probable : f.probable)[h.holder];
+          p.keys |= c.keys;
+          if (p.subject.pseudonym().empty()) p.subject = CleanSubject(c.subject);
+          if (!h.silent) AddCategory(&p.categories, std::move(h.category));
+        }
       }
-      // A holder found exactly is exact, whatever else it holds.
-      for (const auto& [holder, categories] : f.holders) f.probable.erase(holder);
+      for (const auto& [holder, p] : f.probable) f.silent_probable.erase(holder);
     }
     // A partner with a silent entry and an ordinary one is a holder; its
     // silence covers only what it keeps silent.
     for (const auto& s : silent) {
-      if (!f.holders.count(s) && !f.probable.count(s)) f.silent.push_back(s);
+      if (!f.holders.count(s)) f.silent.push_back(s);
     }
     out.push_back(std::move(f));
   }
@@ -190,7 +195,10 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
     answer->set_held_by_requester(f.held_by_requester);
     logged->set_hit(hit);
     logged->set_held_by_requester(f.held_by_requester);
-    if (hit) answer->set_match(f.holders.empty() ? v1::MATCH_PROBABLE : v1::MATCH_EXACT);
+    if (hit) {
+      answer->set_match(f.holders.empty() ? v1::MATCH_PROBABLE : v1::MATCH_EXACT);
+      logged->set_match(answer->match());
+    }
     for (const auto& [holder, categories] : f.holders) {
       v1::LoggedHolder* lh = logged->add_holders();
       lh->set_partner(holder);
@@ -219,6 +227,7 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
       for (const auto& c : p.categories) lh->add_categories(c);
       lh->set_match(v1::MATCH_PROBABLE);
       AddMatchKeyKinds(p.keys, lh->mutable_matched_keys());
+      lh->set_matched_pseudonym(p.subject.pseudonym());
       if (purpose->stage1.notify_holders) {
         // About the holder's own entry, whose pseudonym it knows.
         event(v1::MATCH, holder, std::string(kRolePartnerSystem), p.subject, requester,
@@ -250,6 +259,25 @@ absl::StatusOr<v1::CheckSubjectsResponse> Inquiry::CheckSubjects(
       if (!secretariat.empty()) {
         event(v1::SILENT_MATCH, secretariat, std::string(kRolePrivacyOfficer), f.subject, requester,
               text);
+      }
+    }
+    // A silent entry that only probably matched: likewise, about the
+    // holder's own subject.
+    for (const auto& [holder, p] : f.silent_probable) {
+      logged->add_silent_holders(holder);
+      v1::LoggedHolder* lh = logged->add_silent_probable_holders();
+      lh->set_partner(holder);
+      lh->set_match(v1::MATCH_PROBABLE);
+      AddMatchKeyKinds(p.keys, lh->mutable_matched_keys());
+      lh->set_matched_pseudonym(p.subject.pseudonym());
+      if (!purpose->AllowsSilent(holder)) continue;
+      const std::string text = absl::StrCat(
+          "a silent entry of partner '", holder, "' would probably have matched (match keys ",
+          MatchKeyNames(p.keys), ") a question of partner '", requester, "' for purpose '",
+          signal.purpose(), "'; it was not disclosed");
+      event(v1::SILENT_MATCH, holder, std::string(kRolePartnerSystem), p.subject, requester, text);
+      if (!secretariat.empty()) {
+        event(v1::SILENT_MATCH, secretariat, std::string(kRolePrivacyOfficer), p.subject, requester, text);
       }
     }
     if (purpose->stage1.deconfliction) {

@@ -58,6 +58,10 @@ struct SubjectFindings {
     v1::Subject subject;
   };
   std::map<std::string, Probable> probable;
+  // Participating holders other than the requester, in none of the above,
+  // whose only probable matches are silent entries (never disclosed; told
+  // about their own subject).
+  std::map<std::string, Probable> silent_probable;
 };
 
 // The findings for `subjects` under `purpose`, asked by `requester`, at

@@ -58,7 +58,13 @@ struct Filter {
     if (!partner.empty() && !log::PartnersOf(r).count(partner)) return false;
     if (!pseudonym.empty()) {
       bool found = false;
-      for (const auto& s : r.subjects()) found |= s.pseudonym() == pseudonym;
+      for (const auto& s : r.subjects()) {
+        found |= s.pseudonym() == pseudonym;
+        // A probable holder's own subject (in the views that show it).
+        for (const auto* holders : {&s.holders(), &s.silent_probable_holders()}) {
+          for (const auto& h : *holders) found |= h.matched_pseudonym() == pseudonym;
+        }
+      }
       if (!found || r.kind() == v1::INDEX_PUBLISHED || r.kind() == v1::INDEX_WITHDRAWN) return false;
     }
     return true;

@@ -18,7 +18,10 @@ void AsRequesterSaw(v1::LogRecord* r) {
   if (level == v1::HIT_ONLY && r->kind() == v1::ASSESSMENTS_REQUESTED) r->clear_count();
   for (auto& s : *r->mutable_subjects()) {
     s.clear_silent_holders();
+    s.clear_silent_probable_holders();
     s.clear_excluded();
+    // What the holders know the person by is theirs.
+    for (auto& h : *s.mutable_holders()) h.clear_matched_pseudonym();
     if (level == v1::HIT_ONLY) {
       s.clear_holders();
     } else if (level == v1::HOLDERS) {
@@ -45,7 +48,16 @@ bool OnlyHeldBy(v1::LogRecord* r, const std::string& partner) {
       out.add_silent_holders(partner);
       held = true;
     }
+    for (const auto& h : s.silent_probable_holders()) {
+      if (h.partner() == partner) *out.add_silent_probable_holders() = h;
+    }
     if (!held) continue;
+    // A probable match is shown on the holder's own subject: the asker's
+    // pseudonym is the asker's.
+    for (const auto* h : {out.holders_size() ? &out.holders(0) : nullptr,
+                          out.silent_probable_holders_size() ? &out.silent_probable_holders(0) : nullptr}) {
+      if (h != nullptr && h->match() == v1::MATCH_PROBABLE) out.set_pseudonym(h->matched_pseudonym());
+    }
     out.set_hit(s.hit());
     *kept.Add() = std::move(out);
   }

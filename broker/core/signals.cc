@@ -21,6 +21,13 @@ std::string NotSeen(absl::string_view id) {
   return absl::StrCat("signal_id: no signal '", id, "' that you may see");
 }
 
+// A signal as it leaves the broker: its subjects without their match keys,
+// which stay inside (answers use them; nobody reads them back).
+v1::Signal Outward(v1::Signal s) {
+  for (auto& subject : *s.mutable_subjects()) subject.clear_match_keys();
+  return s;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<v1::Signal>> Signals::Load(absl::string_view id,
@@ -162,14 +169,14 @@ absl::StatusOr<v1::RegisterSignalResponse> Signals::Register(
   storage::SignalTable::Put(&batch, signal, /*created=*/true);
   ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch)));
   v1::RegisterSignalResponse response;
-  *response.mutable_signal() = std::move(signal);
+  *response.mutable_signal() = Outward(std::move(signal));
   response.set_log_index(index);
   return response;
 }
 
 absl::StatusOr<v1::Signal> Signals::Get(RequestContext& ctx, const v1::GetSignalRequest& request) {
   ASSIGN_OR_RETURN(auto scoped, Scope(ctx, request.signal_id(), "signal_id"));
-  return std::move(scoped.first);
+  return Outward(std::move(scoped.first));
 }
 
 absl::StatusOr<v1::ListSignalsResponse> Signals::List(RequestContext& ctx,
@@ -235,7 +242,7 @@ absl::StatusOr<v1::ListSignalsResponse> Signals::List(RequestContext& ctx,
       break;
     }
     bytes += s.ByteSizeLong();
-    *response.add_signals() = std::move(s);
+    *response.add_signals() = Outward(std::move(s));
   }
   return response;
 }
@@ -256,7 +263,7 @@ absl::StatusOr<v1::CloseSignalResponse> Signals::Close(RequestContext& ctx,
   storage::SignalTable::Put(&batch, signal, /*created=*/false);
   ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(ctx.Record(v1::SIGNAL_CLOSED, d), std::move(batch)));
   v1::CloseSignalResponse response;
-  *response.mutable_signal() = std::move(signal);
+  *response.mutable_signal() = Outward(std::move(signal));
   response.set_log_index(index);
   return response;
 }

@@ -1,5 +1,7 @@
 #include "core/validate.h"
 
+#include <map>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +38,7 @@ absl::Status ValidateSubject(const v1::Subject& s, absl::string_view field) {
                                                    " keys; at most ", kMaxMatchKeys));
   }
   absl::flat_hash_set<std::string> seen;
+  std::map<v1::MatchKeyKind, int> per_kind;
   for (int i = 0; i < s.match_keys_size(); ++i) {
     const v1::MatchKey& k = s.match_keys(i);
     const std::string f = absl::StrCat(field, ".match_keys[", i, "]");
@@ -50,6 +53,14 @@ absl::Status ValidateSubject(const v1::Subject& s, absl::string_view field) {
     }
     if (!seen.insert(absl::StrCat(static_cast<int>(k.kind()), ":", k.pseudonym())).second) {
       return absl::InvalidArgumentError(absl::StrCat(f, ": the same key as an earlier one; name each once"));
+    }
+    // The shape the projections give (docs/pseudonyms.md §6.1): a strong
+    // kind for the surname core and each of its at most 4 words, a weak
+    // kind once.
+    const int most = IsStrongMatchKey(k.kind()) ? kMaxStrongKeysPerKind : 1;
+    if (++per_kind[k.kind()] > most) {
+      return absl::InvalidArgumentError(absl::StrCat(f, ".kind: more than ", most, " key",
+                                                     most == 1 ? "" : "s", " of kind ", MatchKeyName(k.kind())));
     }
   }
   return absl::OkStatus();

@@ -38,6 +38,14 @@ IndexPrefixes AuditIndexPrefixes(const v1::LogRecord& r) {
       if (s.pseudonym().size() == 32 && seen.insert(s.pseudonym()).second) {
         out.emplace_back(Table::kLogByPseudonym, s.pseudonym());
       }
+      // A probable holder finds the record under its own subject too.
+      for (const auto* holders : {&s.holders(), &s.silent_probable_holders()}) {
+        for (const auto& h : *holders) {
+          if (h.matched_pseudonym().size() == 32 && seen.insert(h.matched_pseudonym()).second) {
+            out.emplace_back(Table::kLogByPseudonym, h.matched_pseudonym());
+          }
+        }
+      }
     }
   }
   return out;

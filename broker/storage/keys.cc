@@ -172,14 +172,22 @@ std::string MatchKeyBytes(const v1::MatchKey& k) {
   return b;
 }
 
-std::string MatchKeyEntry(absl::string_view match_key_bytes, const v1::Subject& s,
-                          absl::string_view holder, absl::string_view category) {
-  return absl::StrCat(match_key_bytes, SubjectBytes(s), IdPrefix(holder), category);
+std::string MatchKeyEntry(absl::string_view match_key_bytes, absl::string_view holder,
+                          const v1::Subject& s, absl::string_view category) {
+  return absl::StrCat(match_key_bytes, IdPrefix(holder), SubjectBytes(s), category);
 }
 
-std::optional<v1::Subject> MatchKeySubject(absl::string_view key) {
-  if (key.size() < 2 * kSubjectBytes + 1) return std::nullopt;
-  return SubjectOf(key.substr(kSubjectBytes, kSubjectBytes));
+std::string MatchKeyOfHolder(absl::string_view match_key_bytes, absl::string_view holder) {
+  return absl::StrCat(match_key_bytes, IdPrefix(holder));
+}
+
+std::optional<MatchKeyRow> ParseMatchKeyEntry(absl::string_view key, absl::string_view holder) {
+  const size_t head = kSubjectBytes + holder.size() + 1;
+  if (key.size() < head + kSubjectBytes || key.substr(kSubjectBytes, holder.size()) != holder ||
+      key[kSubjectBytes + holder.size()] != '\0') {
+    return std::nullopt;
+  }
+  return MatchKeyRow{SubjectOf(key.substr(head, kSubjectBytes)), std::string(key.substr(head + kSubjectBytes))};
 }
 
 std::string LateHit(absl::string_view signal_id, uint64_t log_index) {

@@ -122,13 +122,22 @@ std::optional<AskedMark> ParseAskedValue(absl::string_view value);
 // late_hit_watches: subject (33) | signal id  -> until µs (8)
 std::string LateHitWatch(const v1::Subject& s, absl::string_view signal_id);
 
-// match_keys: match key (33) | subject (33) | holder | \0 | category  -> ""
-// A match key is its 32-byte pseudonym and its kind as one byte.
+// match_keys: match key (33) | holder | \0 | subject (33) | category  -> ""
+// A match key is its 32-byte pseudonym and its kind as one byte. By holder
+// before subject: a question reads each participating holder's rows apart,
+// so no holder's entries crowd out another's.
 std::string MatchKeyBytes(const v1::MatchKey& k);
-std::string MatchKeyEntry(absl::string_view match_key_bytes, const v1::Subject& s,
-                          absl::string_view holder, absl::string_view category);
-// The subject of a match_keys key; nullopt if malformed.
-std::optional<v1::Subject> MatchKeySubject(absl::string_view key);
+std::string MatchKeyEntry(absl::string_view match_key_bytes, absl::string_view holder,
+                          const v1::Subject& s, absl::string_view category);
+// The prefix of one holder's rows under a match key.
+std::string MatchKeyOfHolder(absl::string_view match_key_bytes, absl::string_view holder);
+// The subject and category of one of `holder`'s match_keys keys; nullopt
+// if malformed.
+struct MatchKeyRow {
+  v1::Subject subject;
+  std::string category;
+};
+std::optional<MatchKeyRow> ParseMatchKeyEntry(absl::string_view key, absl::string_view holder);
 
 // late_hits: signal id | \0 | log index (8)  -> LateHit (protobuf)
 std::string LateHit(absl::string_view signal_id, uint64_t log_index);

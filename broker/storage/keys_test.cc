@@ -106,17 +106,26 @@ TEST(KeysTest, Asked) {
 
 TEST(KeysTest, LateHits) {
   EXPECT_EQ(Hex(keys::LateHitWatch(S(), "S-0123456789")), kSubjectHex + Hex("S-0123456789"));
+  EXPECT_EQ(Hex(keys::LateHit("S-0123456789", 0x0102)),
+            Hex("S-0123456789") + "00" + "0000000000000102");
+}
+
+TEST(KeysTest, MatchKeys) {
   v1::MatchKey k;
   k.set_kind(v1::MATCH_KEY_PHONETIC_INITIAL_DOB);
   k.set_pseudonym(std::string(32, '\x11'));
   const std::string key_bytes = keys::MatchKeyBytes(k);
   EXPECT_EQ(Hex(key_bytes), std::string(64, '1') + "02");
-  const std::string entry = keys::MatchKeyEntry(key_bytes, S(), "politie", "zorg");
-  EXPECT_EQ(Hex(entry), std::string(64, '1') + "02" + kSubjectHex + Hex("politie") + "00" + Hex("zorg"));
-  EXPECT_EQ(keys::MatchKeySubject(entry)->pseudonym(), S().pseudonym());
-  EXPECT_FALSE(keys::MatchKeySubject(key_bytes).has_value());
-  EXPECT_EQ(Hex(keys::LateHit("S-0123456789", 0x0102)),
-            Hex("S-0123456789") + "00" + "0000000000000102");
+  const std::string entry = keys::MatchKeyEntry(key_bytes, "politie", S(), "zorg");
+  EXPECT_EQ(Hex(entry), std::string(64, '1') + "02" + Hex("politie") + "00" + kSubjectHex + Hex("zorg"));
+  EXPECT_EQ(Hex(keys::MatchKeyOfHolder(key_bytes, "politie")), std::string(64, '1') + "02" + Hex("politie") + "00");
+  auto row = keys::ParseMatchKeyEntry(entry, "politie");
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->subject.pseudonym(), S().pseudonym());
+  EXPECT_EQ(row->subject.kind(), S().kind());
+  EXPECT_EQ(row->category, "zorg");
+  EXPECT_FALSE(keys::ParseMatchKeyEntry(entry, "polit").has_value());
+  EXPECT_FALSE(keys::ParseMatchKeyEntry(key_bytes, "politie").has_value());
 }
 
 TEST(KeysTest, AssessmentsAndAsks) {

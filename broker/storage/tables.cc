@@ -93,22 +93,39 @@ absl::StatusOr<std::vector<IndexTable::Holding>> IndexTable::Lookup(
   return out;
 }
 
-absl::StatusOr<std::vector<v1::Subject>> IndexTable::ByMatchKey(const v1::MatchKey& key,
-                                                                size_t limit) const {
-  std::vector<v1::Subject> out;
+absl::StatusOr<std::vector<keys::MatchKeyRow>> IndexTable::ByMatchKey(const v1::MatchKey& key,
+                                                                     absl::string_view holder,
+                                                                     size_t limit) const {
+  std::vector<keys::MatchKeyRow> out;
   std::string last;
-  absl::Status s = ScanPrefix(*store_, Table::kMatchKeys, keys::MatchKeyBytes(key),
+  size_t subjects = 0;
+  absl::Status s = ScanPrefix(*store_, Table::kMatchKeys, keys::MatchKeyOfHolder(keys::MatchKeyBytes(key), holder),
                               [&](absl::string_view k, absl::string_view) {
-                                auto subject = keys::MatchKeySubject(k);
-                                if (!subject) return true;
-                                const std::string bytes = SubjectBytes(*subject);
-                                if (bytes == last) return true;
-                                last = bytes;
-                                out.push_back(*std::move(subject));
-                                return out.size() < limit;
+                                auto row = keys::ParseMatchKeyEntry(k, holder);
+                                if (!row) return true;
+                                std::string bytes = SubjectBytes(row->subject);
+                                if (bytes != last) {
+                                  if (subjects == limit) return false;
+                                  ++subjects;
+                                  last = std::move(bytes);
+                                }
+                                out.push_back(*std::move(row));
+                                return true;
                               });
   if (!s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<bool> IndexTable::HasMatchKey(const v1::MatchKey& key, absl::string_view holder,
+                                             const v1::Subject& subject) const {
+  bool found = false;
+  const std::string prefix = absl::StrCat(keys::MatchKeyOfHolder(keys::MatchKeyBytes(key), holder),
+                                          SubjectBytes(subject));
+  RETURN_IF_ERROR(ScanPrefix(*store_, Table::kMatchKeys, prefix, [&](absl::string_view, absl::string_view) {
+    found = true;
+    return false;
+  }));
+  return found;
 }
 
 absl::StatusOr<std::vector<IndexTable::Holding>> IndexTable::OfHolder(
@@ -152,9 +169,12 @@ void IndexTable::CountDelta::WriteTo(Batch* b, absl::string_view holder) const {
 void IndexTable::Put(Batch* b, const v1::Subject& s, absl::string_view holder,
                      absl::string_view category, const IndexValue& v,
                      const std::optional<IndexValue>& previous, CountDelta* delta) {
-  const std::string value = v.Encode();
-  storage::Put(b, Table::kIndex, keys::Index(s, holder, category), value);
-  storage::Put(b, Table::kIndexByHolder, keys::ByHolder(holder, s, category), value);
+  storage::Put(b, Table::kIndex, keys::Index(s, holder, category), v.Encode());
+  // index_by_holder keeps the value without the match keys: removals read
+  // the index's.
+  IndexValue plain = v;
+  plain.match_keys.clear();
+  storage::Put(b, Table::kIndexByHolder, keys::ByHolder(holder, s, category), plain.Encode());
   if (previous && previous->valid_until_micros != 0 &&
       previous->valid_until_micros != v.valid_until_micros) {
     Delete(b, Table::kIndexExpiry, keys::Expiry(holder, previous->valid_until_micros, s, category));
@@ -165,12 +185,12 @@ void IndexTable::Put(Batch* b, const v1::Subject& s, absl::string_view holder,
   if (previous) {
     for (const auto& k : previous->match_keys) {
       if (std::find(v.match_keys.begin(), v.match_keys.end(), k) == v.match_keys.end()) {
-        Delete(b, Table::kMatchKeys, keys::MatchKeyEntry(k, s, holder, category));
+        Delete(b, Table::kMatchKeys, keys::MatchKeyEntry(k, holder, s, category));
       }
     }
   }
   for (const auto& k : v.match_keys) {
-    storage::Put(b, Table::kMatchKeys, keys::MatchKeyEntry(k, s, holder, category), "");
+    storage::Put(b, Table::kMatchKeys, keys::MatchKeyEntry(k, holder, s, category), "");
   }
   if (!previous) {
     ++delta->by_kind[s.kind()];
@@ -186,7 +206,7 @@ void IndexTable::Remove(Batch* b, const v1::Subject& s, absl::string_view holder
     Delete(b, Table::kIndexExpiry, keys::Expiry(holder, previous.valid_until_micros, s, category));
   }
   for (const auto& k : previous.match_keys) {
-    Delete(b, Table::kMatchKeys, keys::MatchKeyEntry(k, s, holder, category));
+    Delete(b, Table::kMatchKeys, keys::MatchKeyEntry(k, holder, s, category));
   }
   --delta->by_kind[s.kind()];
   --delta->by_category[std::string(category)];

@@ -77,9 +77,13 @@ class IndexTable {
   // Every entry on `subject`, in key order (holder, then category): one
   // prefix scan.
   absl::StatusOr<std::vector<Holding>> Lookup(const v1::Subject& subject) const;
-  // The distinct subjects of entries whose subject has the match key, at
-  // most `limit` of them (in key order); one prefix scan.
-  absl::StatusOr<std::vector<v1::Subject>> ByMatchKey(const v1::MatchKey& key, size_t limit) const;
+  // `holder`'s entries (subject and category) that carry the match key, on
+  // at most `limit` distinct subjects (in key order); one prefix scan.
+  absl::StatusOr<std::vector<keys::MatchKeyRow>> ByMatchKey(const v1::MatchKey& key, absl::string_view holder,
+                                                            size_t limit) const;
+  // Whether one of `holder`'s entries on `subject` carries the match key.
+  absl::StatusOr<bool> HasMatchKey(const v1::MatchKey& key, absl::string_view holder,
+                                   const v1::Subject& subject) const;
   // The holder's entries on `subject` (each category).
   absl::StatusOr<std::vector<Holding>> OfHolder(const v1::Subject& subject,
                                                 absl::string_view holder) const;

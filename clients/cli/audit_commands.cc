@@ -206,7 +206,7 @@ absl::StatusOr<v1::RecordFilter> BuildFilter(sdk::Api& client, const AuditFilter
   if (!a.subject.empty()) {
     auto v = ParseSubjectArg(a.subject);
     if (!v.ok()) return v.status();
-    auto s = client.Subjects({*v});
+    auto s = client.SubjectsWithoutMatchKeys({*v});
     if (!s.ok()) return s.status();
     f.set_pseudonym((*s)[0].pseudonym());
   }
@@ -345,7 +345,7 @@ int AuditSubject(sdk::Api& client, const std::string& kind_tag, const std::strin
                  const std::string& format, std::ostream& out) {
   auto kind = ParseKind(kind_tag);
   if (!kind.ok()) return Fail(kind.status());
-  auto subjects = client.Subjects({{*kind, value}});
+  auto subjects = client.SubjectsWithoutMatchKeys({{*kind, value}});
   if (!subjects.ok()) return Fail(subjects.status());
   const std::string pseudonym = (*subjects)[0].pseudonym();
   v1::RecordFilter f;

@@ -35,7 +35,7 @@ void AddSubjectInput(CLI::App* cmd, SubjectsInput& in, const char* what) {
   cmd->add_option("--kind", in.kind, "subject kind of the CSV file");
 }
 
-absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Api& client, const SubjectsInput& in) {
+absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Api& client, const SubjectsInput& in, bool match_keys) {
   std::vector<sdk::SubjectValue> values;
   ResolvedSubjects out;
   for (const auto& arg : in.subjects) {
@@ -61,7 +61,7 @@ absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Api& client, const Subject
     }
   }
   if (values.empty()) return out;
-  auto subjects = client.Subjects(values);
+  auto subjects = match_keys ? client.Subjects(values) : client.SubjectsWithoutMatchKeys(values);
   if (!subjects.ok()) return subjects.status();
   out.subjects = *std::move(subjects);
   return out;

@@ -52,7 +52,10 @@ struct ResolvedSubjects {
   std::vector<v1::Subject> subjects;
   std::vector<std::string> display;
 };
-absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Api& client, const SubjectsInput& in);
+// `match_keys`: with the match keys of person-name-dob subjects (only
+// what registers a signal needs them).
+absl::StatusOr<ResolvedSubjects> ResolveSubjects(sdk::Api& client, const SubjectsInput& in,
+                                                 bool match_keys = false);
 
 }  // namespace riec::cli
 

@@ -56,7 +56,7 @@ struct QueryArgs {
 };
 
 int SignalRegister(sdk::Api& client, const RegisterArgs& args, std::ostream& out) {
-  auto resolved = ResolveSubjects(client, args.input);
+  auto resolved = ResolveSubjects(client, args.input, /*match_keys=*/true);
   if (!resolved.ok()) return Fail(resolved.status());
   v1::RegisterSignalRequest req;
   req.set_purpose(args.purpose);

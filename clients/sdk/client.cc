@@ -366,6 +366,16 @@ absl::StatusOr<std::vector<std::string>> Client::PseudonymiseInputs(
 }
 
 absl::StatusOr<std::vector<v1::Subject>> Client::Subjects(const std::vector<SubjectValue>& values) {
+  return SubjectsOf(values, /*match_keys=*/true);
+}
+
+absl::StatusOr<std::vector<v1::Subject>> Client::SubjectsWithoutMatchKeys(
+    const std::vector<SubjectValue>& values) {
+  return SubjectsOf(values, /*match_keys=*/false);
+}
+
+absl::StatusOr<std::vector<v1::Subject>> Client::SubjectsOf(const std::vector<SubjectValue>& values,
+                                                           bool match_keys) {
   std::map<v1::SubjectKind, std::vector<size_t>> by_kind;
   std::map<v1::SubjectKind, std::vector<std::string>> canonical;
   const absl::Time now = absl::Now();
@@ -379,6 +389,15 @@ absl::StatusOr<std::vector<v1::Subject>> Client::Subjects(const std::vector<Subj
   }
   std::vector<v1::Subject> out(values.size());
   for (const auto& [kind, indices] : by_kind) {
+    if (!match_keys) {
+      auto pseudonyms = PseudonymiseCanonical(kind, canonical[kind]);
+      if (!pseudonyms.ok()) return pseudonyms.status();
+      for (size_t j = 0; j < indices.size(); ++j) {
+        out[indices[j]].set_kind(kind);
+        out[indices[j]].set_pseudonym(std::move((*pseudonyms)[j]));
+      }
+      continue;
+    }
     auto subjects = SubjectsFromCanonical(kind, canonical[kind]);
     if (!subjects.ok()) return subjects.status();
     for (size_t j = 0; j < indices.size(); ++j) out[indices[j]] = std::move((*subjects)[j]);

@@ -216,7 +216,7 @@ absl::StatusOr<SplitName> SplitCombinedName(absl::string_view name) {
     const absl::string_view surname = absl::StripAsciiWhitespace(name.substr(0, comma));
     std::vector<absl::string_view> rest = absl::StrSplit(name.substr(comma + 1), ' ', absl::SkipEmpty());
     size_t given_end = rest.size();
-    while (given_end > 1 && tussenvoegsel(rest[given_end - 1])) --given_end;
+    while (given_end > 0 && tussenvoegsel(rest[given_end - 1])) --given_end;
     std::vector<absl::string_view> tv(rest.begin() + given_end, rest.end());
     out.given = absl::StrJoin(rest.begin(), rest.begin() + given_end, " ");
     out.surname = tv.empty() ? std::string(surname) : absl::StrCat(absl::StrJoin(tv, " "), " ", surname);
@@ -232,6 +232,8 @@ absl::StatusOr<SplitName> SplitCombinedName(absl::string_view name) {
       }
     }
     if (split == 0 && words.size() > 1) split = words.size() - 1;
+    // "de Vries", "van den Berg": a surname alone, not given name "de".
+    if (std::all_of(words.begin(), words.begin() + split, tussenvoegsel)) split = 0;
     out.given = absl::StrJoin(words.begin(), words.begin() + split, " ");
     out.surname = absl::StrJoin(words.begin() + split, words.end(), " ");
   }

@@ -206,17 +206,17 @@ TEST(MatchKeysTest, ProjectionsOfAMarriedName) {
 
 TEST(MatchKeysTest, WrittenDifferentlyStillShareAStrongKey) {
   const auto registered = Projections("de Vries", "Jan Pieter", "1980-05-03");
+  auto strong = [](const std::set<v1::MatchKeyKind>& s) {
+    return s.count(v1::MATCH_KEY_CORE_INITIAL_DOB) || s.count(v1::MATCH_KEY_PHONETIC_INITIAL_DOB);
+  };
   for (const auto& [surname, given, dob] : std::vector<std::array<const char*, 3>>{
            {"Vries, de", "J.", "03-05-1980"},          // tussenvoegsel after, initial only
            {"Vries", "Jan", "1980-05-03"},             // tussenvoegsel left out
            {"DE  VRIES", "J.P.", "3/5/1980"},          // capitals, spaces, notation
            {"Vriess", "Jan", "1980-05-03"},            // spelling (doubled letter)
        }) {
-    EXPECT_FALSE(InCommon(registered, Projections(surname, given, dob)).empty()) << surname;
+    EXPECT_TRUE(strong(InCommon(registered, Projections(surname, given, dob)))) << surname;
   }
-  auto strong = [](const std::set<v1::MatchKeyKind>& s) {
-    return s.count(v1::MATCH_KEY_CORE_INITIAL_DOB) || s.count(v1::MATCH_KEY_PHONETIC_INITIAL_DOB);
-  };
   EXPECT_TRUE(strong(InCommon(Projections("Özdemir", "Ayşe", "1990-01-31"),
                               Projections("Oezdemir", "A.", "1990-01-31"))));
   EXPECT_TRUE(strong(InCommon(Projections("Meijer", "K.", "1970-07-07"),
@@ -260,6 +260,12 @@ TEST(SplitNameTest, BothNotations) {
   EXPECT_EQ(split("Ayşe Özdemir"), "Özdemir / Ayşe");
   EXPECT_EQ(split("Fatima El Amrani"), "El Amrani / Fatima");
   EXPECT_FALSE(SplitCombinedName("Jansen").ok());
+  // A surname with its tussenvoegsels alone has no given name "de".
+  for (const char* surname_only : {"de Vries", "van den Berg", "Vries, de", "Berg, van den"}) {
+    auto s = SplitCombinedName(surname_only);
+    EXPECT_FALSE(s.ok()) << surname_only << " split as " << (s.ok() ? s->given : "");
+    if (!s.ok()) EXPECT_THAT(std::string(s.status().message()), ::testing::HasSubstr("no given names"));
+  }
   EXPECT_FALSE(SplitCombinedName(", Jan").ok());
 }
 

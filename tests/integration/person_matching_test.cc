@@ -174,6 +174,112 @@ TEST_F(PersonMatchingTest, TheSamePersonWrittenDifferentlyIsAProbableHit) {
   EXPECT_FALSE(exact_only.answers(3).hit());
 }
 
+// Probable matches under every stage-1 rule: a silent entry is never
+// disclosed (its holder is told, about its own entry), an entry published
+// without match keys is found exactly only, the requester's own entries are
+// no hit; match keys never leave the broker in a signal; the holder's
+// privacy officer finds the record under its own pseudonym, the requester's
+// does not see it.
+TEST_F(PersonMatchingTest, ProbableMatchesKeepEveryStage1Rule) {
+  auto fiod = As("fiod"), belastingdienst = As("belastingdienst");
+  auto publish = [](sdk::Client& c, v1::Subject s, bool silent) {
+    v1::PublishRequest req;
+    auto* e = req.add_entries();
+    *e->mutable_subject() = std::move(s);
+    if (silent) {
+      e->set_silent(true);
+      e->set_silent_reason(v1::SILENT_RUNNING_INVESTIGATION);
+    }
+    auto r = c.Publish(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+  };
+  // "Grooth" shares the phonetic key with "de Groot"; so does each entry.
+  const v1::Subject at_fiod = Person(*fiod, "Grooth|H.|20-06-1975");
+  publish(*fiod, at_fiod, /*silent=*/true);
+  v1::Subject without_keys = Person(*belastingdienst, "Grooth|Hendrik|1975-06-20");
+  without_keys.clear_match_keys();  // this partner does not take part in probable matching
+  publish(*belastingdienst, without_keys, false);
+  publish(*gemeente_, Person(*gemeente_, "Grooth|H.|1975-06-20"), false);  // the requester's own
+
+  v1::RegisterSignalRequest reg;
+  reg.set_purpose("ondermijning");
+  reg.set_theme("drugs");
+  *reg.add_subjects() = Person(*gemeente_, "de Groot|Hendrik|1975-06-20");
+  auto registered = gemeente_->RegisterSignal(reg);
+  ASSERT_TRUE(registered.ok()) << registered.status();
+  const std::string signal = registered->signal().id();
+  EXPECT_EQ(registered->signal().subjects(0).match_keys_size(), 0) << "keys stay in the broker";
+
+  const auto answer = Ask(signal);
+  ASSERT_EQ(answer.answers_size(), 1);
+  EXPECT_FALSE(answer.answers(0).hit());
+  EXPECT_FALSE(answer.answers(0).held_by_requester()) << "its own entry only probably matches";
+  EXPECT_EQ(answer.answers(0).holders_size(), 0);
+  EXPECT_EQ(answer.answers(0).match(), v1::MATCH_QUALITY_UNSPECIFIED);
+
+  // fiod is told that its silent entry would probably have matched, about
+  // its own subject; belastingdienst is told nothing.
+  auto fiod_events = fiod->ListEvents(0, 100);
+  ASSERT_TRUE(fiod_events.ok());
+  int silent_notices = 0;
+  for (const auto& e : fiod_events->events()) {
+    if (e.kind() != v1::SILENT_MATCH) continue;
+    ++silent_notices;
+    EXPECT_EQ(e.subject().pseudonym(), at_fiod.pseudonym());
+    EXPECT_THAT(e.text(), HasSubstr("would probably have matched"));
+  }
+  EXPECT_EQ(silent_notices, 1);
+  auto bd_events = belastingdienst->ListEvents(0, 100);
+  ASSERT_TRUE(bd_events.ok());
+  for (const auto& e : bd_events->events()) EXPECT_NE(e.kind(), v1::MATCH) << e.text();
+
+  // Signals leave the broker without match keys, to the owner and to a
+  // coordinator.
+  auto got = gemeente_->GetSignal(signal);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->subjects(0).match_keys_size(), 0);
+  auto listed = As("riec", "coordinator")->ListSignals(v1::ListSignalsRequest());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_GE(listed->signals_size(), 1);
+  for (const auto& sig : listed->signals()) {
+    for (const auto& sub : sig.subjects()) EXPECT_EQ(sub.match_keys_size(), 0);
+  }
+
+  // fiod's privacy officer finds the answer under fiod's own pseudonym,
+  // shown on it, without the signal (as for any silent entry).
+  v1::ListRecordsRequest by_own;
+  by_own.mutable_filter()->set_pseudonym(at_fiod.pseudonym());
+  auto fiod_view = As("fiod", "privacy-officer")->ListRecords(by_own);
+  ASSERT_TRUE(fiod_view.ok()) << fiod_view.status();
+  const v1::LogRecord* seen = nullptr;
+  for (const auto& r : fiod_view->records()) {
+    if (r.record().kind() == v1::STAGE1_ANSWERED) seen = &r.record();
+  }
+  ASSERT_NE(seen, nullptr);
+  ASSERT_EQ(seen->subjects_size(), 1);
+  EXPECT_EQ(seen->subjects(0).pseudonym(), at_fiod.pseudonym());
+  EXPECT_TRUE(seen->signal_id().empty());
+  ASSERT_EQ(seen->subjects(0).silent_probable_holders_size(), 1);
+  EXPECT_THAT(seen->subjects(0).silent_probable_holders(0).matched_keys(),
+              ::testing::Contains(v1::MATCH_KEY_PHONETIC_INITIAL_DOB));
+  // The requester's privacy officer sees the answer it got: nothing of fiod.
+  v1::ListRecordsRequest of_signal;
+  of_signal.mutable_filter()->set_signal_id(signal);
+  auto own_view = As("gemeente-eindhoven", "privacy-officer")->ListRecords(of_signal);
+  ASSERT_TRUE(own_view.ok()) << own_view.status();
+  for (const auto& r : own_view->records()) {
+    for (const auto& sub : r.record().subjects()) {
+      EXPECT_EQ(sub.silent_probable_holders_size(), 0);
+      EXPECT_EQ(sub.silent_holders_size(), 0);
+      EXPECT_NE(sub.pseudonym(), at_fiod.pseudonym());
+    }
+  }
+  // And under fiod's pseudonym it finds nothing.
+  auto probe = As("gemeente-eindhoven", "privacy-officer")->ListRecords(by_own);
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  for (const auto& r : probe->records()) EXPECT_NE(r.record().kind(), v1::STAGE1_ANSWERED);
+}
+
 TEST_F(PersonMatchingTest, BadMatchKeysAreRefusedWithTheFieldAndTheRule) {
   v1::Subject person = Person(*uwv_, "Smit|Pieter|14-02-1966");
   auto publish = [&](const v1::Subject& s) {
@@ -206,6 +312,18 @@ TEST_F(PersonMatchingTest, BadMatchKeysAreRefusedWithTheFieldAndTheRule) {
   s = publish(unknown);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("match_keys[0].kind: unknown value"));
+
+  // More keys of one kind than the projections give: asking about other
+  // persons under one subject.
+  v1::Subject too_many = person;
+  for (int i = 0; i < 6; ++i) {
+    v1::MatchKey* k = too_many.add_match_keys();
+    k->set_kind(v1::MATCH_KEY_CORE_INITIAL_DOB);
+    k->set_pseudonym(std::string(31, static_cast<char>('a' + i)) + "x");
+  }
+  s = publish(too_many);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr(".kind: more than 5 keys of kind core-initial-dob"));
 
   // The broker keeps serving, and the good entry goes in.
   EXPECT_TRUE(publish(person).ok());

@@ -60,7 +60,8 @@ struct MatchFigures {
 struct MatchEvaluation {
   MatchFigures exact;      // the full canonical form only
   MatchFigures match_keys; // exact, or probable by the broker's rule
-  // Per variant of partner B's record: {true pairs, found exactly, found with match keys}.
+  // Per variant of the pair (the record that carries one; "two variants"
+  // when both do): {true pairs, found exactly, found with match keys}.
   struct PerVariant {
     std::string variant;
     int true_pairs = 0, exact = 0, match_keys = 0;

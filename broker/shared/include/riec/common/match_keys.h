@@ -44,8 +44,11 @@ std::string MatchKeyNames(MatchKeySet matched);
 // MatchKeyKind field.
 void AddMatchKeyKinds(MatchKeySet matched, google::protobuf::RepeatedField<int>* out);
 
-// A subject carries at most this many match keys.
+// A subject carries at most this many match keys (the wire limit), and at
+// most this many of one strong kind (the surname core and each of its 2 to
+// 4 words) and one of each weak kind: 12 in all, as the SDK derives them.
 inline constexpr int kMaxMatchKeys = 16;
+inline constexpr int kMaxStrongKeysPerKind = 5;
 
 }  // namespace riec
 

@@ -71,10 +71,25 @@ class Api {
       v1::SubjectKind kind, const std::vector<std::string>& canonical,
       const Progress& progress = {});
 
-  // Normalises and pseudonymises. INVALID_ARGUMENT naming the first bad one
-  // ("subjects[2]: BSN: fails the elfproef (11-test)").
+  // Normalises and pseudonymises, with the match keys of person-name-dob
+  // subjects (for Publish and RegisterSignal). INVALID_ARGUMENT naming the
+  // first bad one ("subjects[2]: BSN: fails the elfproef (11-test)").
   virtual absl::StatusOr<std::vector<v1::Subject>> Subjects(
       const std::vector<SubjectValue>& values) = 0;
+
+  // The same without match keys: for every other call (a question names
+  // the signal's subjects, whose keys the broker keeps; withdrawals, cases
+  // and audits need none), so that no OPRF evaluation is spent on keys
+  // (a person's up to 12 count against the partner's
+  // oprf_evaluations_per_day).
+  virtual absl::StatusOr<std::vector<v1::Subject>> SubjectsWithoutMatchKeys(
+      const std::vector<SubjectValue>& values) {
+    auto subjects = Subjects(values);
+    if (subjects.ok()) {
+      for (auto& s : *subjects) s.clear_match_keys();
+    }
+    return subjects;
+  }
 
   // Sends the batches over one PublishStream call.
   virtual absl::StatusOr<v1::PublishResponse> PublishStream(

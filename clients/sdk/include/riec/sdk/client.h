@@ -89,6 +89,8 @@ class Client : public Api {
   absl::StatusOr<std::vector<std::string>> PseudonymiseInputs(
       const std::vector<std::string>& inputs, const Progress& progress = {}) override;
   absl::StatusOr<std::vector<v1::Subject>> Subjects(const std::vector<SubjectValue>& values) override;
+  absl::StatusOr<std::vector<v1::Subject>> SubjectsWithoutMatchKeys(
+      const std::vector<SubjectValue>& values) override;
 
   absl::StatusOr<v1::PublishResponse> Publish(const v1::PublishRequest& request);
   absl::StatusOr<v1::PublishResponse> PublishStream(
@@ -158,6 +160,7 @@ class Client : public Api {
   absl::StatusOr<v1::EvaluateResponse> Evaluate(const v1::EvaluateRequest& request);
 
  private:
+  absl::StatusOr<std::vector<v1::Subject>> SubjectsOf(const std::vector<SubjectValue>& values, bool match_keys);
   Client() = default;
   void Prepare(grpc::ClientContext* ctx, bool deadline = true) const;
   absl::Status Convert(const grpc::Status& s, const std::string& target) const;
