@@ -11,6 +11,7 @@
 #include "server/broker.h"
 #include "server/config.h"
 #include "server/key_ceremony.h"
+#include "server/local_operations.h"
 #include "riec/policy/policy.h"
 
 int main(int argc, char** argv) {
@@ -64,6 +65,34 @@ int main(int argc, char** argv) {
   keygen->add_option("--from-key-dir", from_key_dir,
                      "split the key of this key directory (its oprf.key), keeping the index's pseudonyms; "
                      "default: a fresh key");
+  std::string admin_socket;
+  app.add_option("--admin-socket", admin_socket,
+                 "Unix socket for riec-broker backup (mode 600; default <data-dir>.sock; off: none)");
+  // riec-broker backup / restore (docs/operations.md, "Backup and restore").
+  auto* backup = app.add_subcommand(
+      "backup",
+      "take a consistent backup of the store into a backup directory: from the running broker "
+      "(over its admin socket) while it serves, or directly when it is stopped.\n"
+      "The broker's own --config (for its data_dir and admin_socket), --data-dir and\n"
+      "--admin-socket apply, e.g.\n"
+      "  riec-broker backup --config /etc/riec/broker.yaml --to /var/backups/riec\n"
+      "The keys of key_dir are not in it: keep them apart (docs/operations.md).");
+  backup->fallthrough();
+  std::string backup_to;
+  backup->add_option("--to", backup_to, "backup directory (created if missing; backups accumulate)")->required();
+  auto* restore = app.add_subcommand(
+      "restore",
+      "restore a backup into a new or empty data directory and check its disclosure log.\n"
+      "The data directory is --data-dir, or the data_dir of --config, e.g.\n"
+      "  riec-broker restore --from /var/backups/riec --data-dir /var/lib/riec/data.new\n"
+      "Then start the broker on it with the key_dir it had.");
+  restore->fallthrough();
+  std::string restore_from;
+  uint32_t restore_id = 0;
+  bool restore_list = false;
+  restore->add_option("--from", restore_from, "backup directory")->required();
+  restore->add_option("--backup", restore_id, "backup id (default: the newest)");
+  restore->add_flag("--list", restore_list, "list the backups and restore nothing");
   CLI11_PARSE(app, argc, argv);
   if (*keygen) return riec::server::SplitOprfKey(threshold, shares, share_out, from_key_dir, std::cout);
 
@@ -89,6 +118,20 @@ int main(int argc, char** argv) {
   set(config.key_dir, key_dir);
   set(config.ready_file, ready_file);
   set(config.test_clock_file, test_clock);
+  set(config.admin_socket, admin_socket);
+  if (*backup) {
+    return riec::server::BackupCommand(riec::server::AdminSocketPath(config), config.data_dir, backup_to,
+                                       std::cout, std::cerr);
+  }
+  if (*restore) {
+    if (!restore_list && data_dir.empty() && config_file.empty()) {
+      std::cerr << "riec-broker restore: say where to restore: --data-dir DIR (a new or empty "
+                   "directory), or --config F for its data_dir\n";
+      return 2;
+    }
+    return riec::server::RestoreCommand(restore_from, restore_id, config.data_dir, restore_list, std::cout,
+                                        std::cerr);
+  }
   if (store_memory_mib != 0) config.store_memory_bytes = store_memory_mib << 20;
   if (store_reserve_mib >= 0) config.store_reserve_bytes = static_cast<uint64_t>(store_reserve_mib) << 20;
   if (!config.test_clock_file.empty()) {

@@ -1,5 +1,7 @@
 #include "server/broker.h"
 
+#include <filesystem>
+
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
@@ -10,6 +12,7 @@
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/sodium.h"
+#include "server/local_operations.h"
 #include "storage/rocksdb_store.h"
 
 namespace riec::server {
@@ -92,6 +95,13 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen, " (address in use or not local?)"));
   }
+  if (const std::string socket = AdminSocketPath(config); !socket.empty()) {
+    b->local_operations_ = std::make_unique<LocalOperationsService>(b->store_.get(), b->log_.get(), config.data_dir);
+    auto admin = ServeAdminSocket(socket, b->local_operations_.get());
+    if (!admin.ok()) return admin.status();
+    b->admin_server_ = *std::move(admin);
+    b->admin_socket_ = socket;
+  }
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
   b->maintenance_ = std::thread([self = b.get()] { self->Maintain(); });
@@ -116,6 +126,7 @@ std::string Broker::Summary() const {
                                services, "; log: ", log_->Size(), " records");
   if (key_) absl::StrAppend(&s, "; OPRF key ", key_->key.KeyId(), key_->created ? " (created now)" : "");
   absl::StrAppend(&s, "; log key ", ToHex(signer_->public_key()));
+  if (admin_server_) absl::StrAppend(&s, "; admin socket ", admin_socket_);
   return s;
 }
 
@@ -237,6 +248,13 @@ void Broker::Shutdown() {
     maintenance_.join();
   }
   if (witnessing_.joinable()) witnessing_.join();
+  if (admin_server_) {
+    // A backup in progress finishes first (it reads a consistent snapshot).
+    admin_server_->Shutdown();
+    admin_server_->Wait();
+    std::error_code ec;
+    std::filesystem::remove(admin_socket_, ec);
+  }
   if (!server_) return;
   // Drain first: health says NOT_SERVING, new calls are refused, calls in
   // flight finish (and write their log records), event streams end. gRPC's

@@ -77,6 +77,10 @@ class Broker {
   std::unique_ptr<GrpcTransport> transport_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  // The admin socket (proto/riec/v1/local.proto), unless it is off.
+  std::unique_ptr<grpc::Service> local_operations_;
+  std::unique_ptr<grpc::Server> admin_server_;
+  std::string admin_socket_;
 
   std::thread maintenance_;
   std::thread witnessing_;

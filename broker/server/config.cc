@@ -123,13 +123,14 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
                               : key == "policy"     ? &c.policy
                               : key == "key_dir"    ? &c.key_dir
                               : key == "ready_file" ? &c.ready_file
+                              : key == "admin_socket" ? &c.admin_socket
                                                     : nullptr;
         if (target == nullptr) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file, sweep_interval, tree_head_interval, crl_reload_interval, "
-              "store_memory_mib, store_reserve_mib)");
+              "ready_file, admin_socket, sweep_interval, tree_head_interval, "
+              "crl_reload_interval, store_memory_mib, store_reserve_mib)");
         }
         *target = v.as<std::string>();
       }
@@ -139,6 +140,14 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
                                                    e.mark.column + 1, ": ", e.msg));
   }
   return c;
+}
+
+std::string AdminSocketPath(const BrokerConfig& c) {
+  if (c.admin_socket == "off") return "";
+  if (!c.admin_socket.empty()) return c.admin_socket;
+  std::string dir = c.data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir + ".sock";
 }
 
 absl::Status ValidateBrokerConfig(const BrokerConfig& c) {

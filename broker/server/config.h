@@ -43,6 +43,9 @@ struct BrokerConfig {
   // refused and the broker does not start (docs/operations.md, "A full
   // disk").
   uint64_t store_reserve_bytes = uint64_t{256} << 20;
+  // The admin socket (proto/riec/v1/local.proto): a Unix socket of mode
+  // 600 for `riec-broker backup`. Empty: "<data_dir>.sock"; "off": none.
+  std::string admin_socket;
   // Tests only (with RIEC_TESTING=1): the file whose offset moves the
   // broker's clock (riec/common/clock.h OffsetFileClock).
   std::string test_clock_file;
@@ -51,6 +54,9 @@ struct BrokerConfig {
 // Reads a config file over the defaults. INVALID_ARGUMENT naming the file,
 // line and key for unknown keys or bad values.
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path);
+
+// The admin socket's path ("" when it is off).
+std::string AdminSocketPath(const BrokerConfig& config);
 
 // Parses "pseudonymiser,index" (or "all") into the config.
 absl::Status SetServices(const std::string& list, BrokerConfig* config);

@@ -38,6 +38,17 @@ sweep_interval: off
   EXPECT_TRUE(ValidateBrokerConfig(*c).ok());
 }
 
+TEST(ConfigTest, TheAdminSocketIsBesideTheDataUnlessSetOrOff) {
+  BrokerConfig c;
+  c.data_dir = "/var/lib/riec/data/";
+  EXPECT_EQ(AdminSocketPath(c), "/var/lib/riec/data.sock");
+  auto set = LoadBrokerConfig(Write("data_dir: /d\nadmin_socket: /run/riec/admin.sock\n"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(AdminSocketPath(*set), "/run/riec/admin.sock");
+  c.admin_socket = "off";
+  EXPECT_EQ(AdminSocketPath(c), "");
+}
+
 TEST(ConfigTest, UnknownKeyIsNamedWithItsLine) {
   auto c = LoadBrokerConfig(Write("listen: x:1\ndatadir: /d\n"));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);

@@ -19,6 +19,7 @@
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "storage/keys.h"
@@ -114,6 +115,36 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(msg);
 }
 
+rocksdb::BackupEngineOptions BackupOptions(const std::string& dir) {
+  rocksdb::BackupEngineOptions o(dir);
+  o.sync = true;
+  o.share_table_files = true;
+  o.share_files_with_checksum = true;
+  o.info_log = nullptr;
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> OpenBackupEngine(const std::string& dir) {
+  rocksdb::BackupEngine* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::BackupEngine::Open(BackupOptions(dir), rocksdb::Env::Default(), &raw),
+                            absl::StrCat("cannot open backup directory ", dir)));
+  return std::unique_ptr<rocksdb::BackupEngine>(raw);
+}
+
+absl::StatusOr<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenBackupReader(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    return absl::NotFoundError(absl::StrCat("backup directory ", dir, " does not exist"));
+  }
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::BackupEngineReadOnly::Open(BackupOptions(dir), rocksdb::Env::Default(), &raw),
+                            absl::StrCat("cannot open backup directory ", dir)));
+  return std::unique_ptr<rocksdb::BackupEngineReadOnly>(raw);
+}
+
+BackupInfo ToBackupInfo(const rocksdb::BackupInfo& i) {
+  return BackupInfo{i.backup_id, i.timestamp, i.size, i.number_files, i.app_metadata};
+}
+
 class RocksDbStore final : public Store {
  public:
   RocksDbStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
@@ -160,7 +191,7 @@ class RocksDbStore final : public Store {
     rocksdb::ReadOptions ro;
     // Index lookups use the prefix Bloom filter; every other scan orders
     // the whole table.
-    if (t == Table::kIndex && prefix.size() >= kSubjectBytes) {
+    if ((t == Table::kIndex || t == Table::kMatchKeys) && prefix.size() >= kSubjectBytes) {
       ro.prefix_same_as_start = true;
     } else {
       ro.total_order_seek = true;
@@ -187,6 +218,23 @@ class RocksDbStore final : public Store {
     }
     return std::optional<std::pair<std::string, std::string>>(
         std::make_pair(it->key().ToString(), it->value().ToString()));
+  }
+
+  absl::StatusOr<BackupInfo> Backup(const std::string& dir, const std::string& metadata) override {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create backup directory ", dir, ": ", ec.message()));
+    ASSIGN_OR_RETURN(auto engine, OpenBackupEngine(dir));
+    // The write-ahead logs are copied too (no flush first): a point in time
+    // across every table, with everything applied before this call.
+    rocksdb::CreateBackupOptions o;
+    o.flush_before_backup = false;
+    rocksdb::BackupID id = 0;
+    RETURN_IF_ERROR(FromRocks(engine->CreateNewBackupWithMetadata(o, db_.get(), metadata, &id),
+                              absl::StrCat("backup into ", dir)));
+    rocksdb::BackupInfo info;
+    RETURN_IF_ERROR(FromRocks(engine->GetBackupInfo(id, &info), "backup info"));
+    return ToBackupInfo(info);
   }
 
   absl::Status Apply(const Batch& batch, bool sync) override {
@@ -340,6 +388,47 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir,
         kStoreFormat, "'"));
   }
   return std::unique_ptr<Store>(std::move(store));
+}
+
+absl::StatusOr<std::vector<BackupInfo>> ListRocksDbBackups(const std::string& dir) {
+  ASSIGN_OR_RETURN(auto reader, OpenBackupReader(dir));
+  std::vector<rocksdb::BackupInfo> infos;
+  reader->GetBackupInfo(&infos);
+  if (infos.empty()) return absl::NotFoundError(absl::StrCat("backup directory ", dir, " holds no backup"));
+  std::vector<BackupInfo> out;
+  for (const auto& i : infos) out.push_back(ToBackupInfo(i));
+  return out;
+}
+
+absl::StatusOr<BackupInfo> RestoreRocksDbBackup(const std::string& backup_dir, uint32_t id,
+                                                const std::string& data_dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir, ec) && !std::filesystem::is_empty(data_dir, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", data_dir, " is not empty: restore only into a new or empty directory "
+        "(move the old one aside first)"));
+  }
+  ASSIGN_OR_RETURN(auto all, ListRocksDbBackups(backup_dir));
+  const BackupInfo* chosen = id == 0 ? &all.back() : nullptr;
+  for (const auto& b : all) {
+    if (b.id == id) chosen = &b;
+  }
+  if (chosen == nullptr) {
+    std::string ids;
+    for (const auto& b : all) absl::StrAppend(&ids, ids.empty() ? "" : ", ", b.id);
+    return absl::NotFoundError(absl::StrCat("backup directory ", backup_dir, " has no backup ", id,
+                                            " (it has ", ids, ")"));
+  }
+  ASSIGN_OR_RETURN(auto reader, OpenBackupReader(backup_dir));
+  RETURN_IF_ERROR(FromRocks(reader->VerifyBackup(chosen->id, /*verify_with_checksum=*/true),
+                            absl::StrCat("backup ", chosen->id, " does not verify")));
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create ", data_dir, ": ", ec.message()));
+  std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+  RETURN_IF_ERROR(FromRocks(
+      reader->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->id, data_dir, data_dir),
+      absl::StrCat("restore of backup ", chosen->id, " into ", data_dir)));
+  return *chosen;
 }
 
 }  // namespace riec::storage

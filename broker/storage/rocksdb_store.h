@@ -45,6 +45,17 @@ struct RocksDbOptions {
 absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir,
                                                         const RocksDbOptions& options = {});
 
+// The backups in a backup directory that RocksDbStore::Backup wrote,
+// oldest first. NOT_FOUND if `dir` holds none.
+absl::StatusOr<std::vector<BackupInfo>> ListRocksDbBackups(const std::string& dir);
+
+// Restores backup `id` (0: the newest) of `backup_dir` into `data_dir`,
+// which must not exist or be empty, after verifying the backup's files
+// against their checksums. Returns the backup restored. The restored store
+// opens with OpenRocksDbStore like any other.
+absl::StatusOr<BackupInfo> RestoreRocksDbBackup(const std::string& backup_dir, uint32_t id,
+                                                const std::string& data_dir);
+
 }  // namespace riec::storage
 
 #endif  // RIEC_BROKER_STORAGE_ROCKSDB_STORE_H_

@@ -91,6 +91,15 @@ void Add(Batch* b, Table t, std::string key, int64_t delta);
 // stop. The views are valid during the call only.
 using ScanVisitor = std::function<bool(absl::string_view key, absl::string_view value)>;
 
+// One backup of a store (docs/operations.md, "Backup and restore").
+struct BackupInfo {
+  uint32_t id = 0;
+  int64_t unix_seconds = 0;  // when it was taken
+  uint64_t bytes = 0;        // its files' size (files shared with older backups counted)
+  uint32_t files = 0;
+  std::string metadata;      // what the taker wrote with it
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -134,6 +143,15 @@ class Store {
   // OK while the store accepts writes; otherwise why not (e.g. the disk is
   // full: RESOURCE_EXHAUSTED). Tries to resume a stopped store first.
   virtual absl::Status Writable() const { return absl::OkStatus(); }
+
+  // A consistent backup of the whole store, taken while it serves, added
+  // to the backup directory `dir` (created if missing; files unchanged
+  // since an earlier backup there are shared), with `metadata` kept beside
+  // it. Everything applied before the call is in it. UNIMPLEMENTED where
+  // the backend has no backup of its own.
+  virtual absl::StatusOr<BackupInfo> Backup(const std::string& dir, const std::string& metadata) {
+    return absl::UnimplementedError("this store has no backup");
+  }
 };
 
 // Scans the whole prefix (from its start).

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/keys.h"
@@ -178,6 +180,86 @@ TEST_P(StoreContractTest, IndexCountersFollowNewOverwrittenAndRemovedEntries) {
   EXPECT_EQ((*held)[0].holder, "politie");
 }
 
+// An entry's match keys are rows of their own that follow the entry: found
+// per holder, replaced with the entry, gone with it; the value round-trips.
+TEST_P(StoreContractTest, MatchKeyRowsFollowTheirEntry) {
+  IndexTable index(store_.get());
+  v1::Subject s;
+  s.set_kind(v1::PERSON_NAME_DOB);
+  s.set_pseudonym(std::string(32, 's'));
+  auto key = [](char c, v1::MatchKeyKind kind) {
+    v1::MatchKey k;
+    k.set_kind(kind);
+    k.set_pseudonym(std::string(32, c));
+    return k;
+  };
+  const v1::MatchKey a = key('a', v1::MATCH_KEY_CORE_INITIAL_DOB), b = key('b', v1::MATCH_KEY_CORE_INITIAL_YEAR),
+                     c = key('c', v1::MATCH_KEY_CORE_INITIAL_DOB);
+  IndexValue v{0, 1, false, {keys::MatchKeyBytes(a), keys::MatchKeyBytes(b)}};
+  auto decoded = IndexValue::Decode(v.Encode());
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->match_keys, v.match_keys);
+  EXPECT_FALSE(IndexValue::Decode(v.Encode() + "x").has_value());
+
+  Batch put;
+  IndexTable::CountDelta d;
+  IndexTable::Put(&put, s, "politie", "strafrecht", v, std::nullopt, &d);
+  ASSERT_TRUE(store_->Apply(put, false).ok());
+  auto rows = index.ByMatchKey(a, "politie", 64);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].subject.pseudonym(), s.pseudonym());
+  EXPECT_EQ((*rows)[0].category, "strafrecht");
+  EXPECT_TRUE(index.ByMatchKey(a, "uwv", 64)->empty()) << "another holder's rows are apart";
+  EXPECT_TRUE(*index.HasMatchKey(b, "politie", s));
+
+  // Published again with other keys: the dropped key's row goes.
+  IndexValue w{0, 2, false, {keys::MatchKeyBytes(c), keys::MatchKeyBytes(b)}};
+  Batch again;
+  IndexTable::Put(&again, s, "politie", "strafrecht", w, v, &d);
+  ASSERT_TRUE(store_->Apply(again, false).ok());
+  EXPECT_TRUE(index.ByMatchKey(a, "politie", 64)->empty());
+  EXPECT_EQ(index.ByMatchKey(c, "politie", 64)->size(), 1u);
+
+  // Removed: no row is left.
+  Batch gone;
+  IndexTable::Remove(&gone, s, "politie", "strafrecht", w, &d);
+  ASSERT_TRUE(store_->Apply(gone, false).ok());
+  size_t left = 0;
+  ASSERT_TRUE(ScanPrefix(*store_, Table::kMatchKeys, "", [&](absl::string_view, absl::string_view) {
+                ++left;
+                return true;
+              }).ok());
+  EXPECT_EQ(left, 0u);
+}
+
+// At most `limit` subjects per key and holder: one holder's many entries
+// under a key cannot crowd out another holder's.
+TEST_P(StoreContractTest, MatchKeyScansAreCappedPerHolder) {
+  IndexTable index(store_.get());
+  v1::MatchKey k;
+  k.set_kind(v1::MATCH_KEY_PHONETIC_INITIAL_DOB);
+  k.set_pseudonym(std::string(32, 'k'));
+  Batch b;
+  IndexTable::CountDelta d;
+  for (int i = 0; i < 10; ++i) {
+    v1::Subject s;
+    s.set_kind(v1::PERSON_NAME_DOB);
+    s.set_pseudonym(std::string(31, 'a') + static_cast<char>('0' + i));
+    IndexTable::Put(&b, s, "aaa-flooder", "x", IndexValue{0, 1, false, {keys::MatchKeyBytes(k)}}, std::nullopt, &d);
+  }
+  v1::Subject real;
+  real.set_kind(v1::PERSON_NAME_DOB);
+  real.set_pseudonym(std::string(32, 'r'));
+  IndexTable::Put(&b, real, "politie", "y", IndexValue{0, 1, false, {keys::MatchKeyBytes(k)}}, std::nullopt, &d);
+  ASSERT_TRUE(store_->Apply(b, false).ok());
+  EXPECT_EQ(index.ByMatchKey(k, "aaa-flooder", 4)->size(), 4u);
+  auto politie = index.ByMatchKey(k, "politie", 4);
+  ASSERT_TRUE(politie.ok());
+  ASSERT_EQ(politie->size(), 1u);
+  EXPECT_EQ((*politie)[0].subject.pseudonym(), real.pseudonym());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContractTest,
     ::testing::Values(Backend{"rocksdb",
@@ -207,6 +289,51 @@ TEST(RocksDbStoreTest, BatchesSurviveReopen) {
   EXPECT_EQ(**(*store)->Get(Table::kSignals, "S-1"), "a");
   EXPECT_EQ(**(*store)->Get(Table::kSignalsByOwner, std::string("p\0x", 3)), "b");
   std::filesystem::remove_all(dir);
+}
+
+// A backup taken while the store is open holds everything applied before
+// it, restores into an empty directory only, and opens as a store.
+TEST(RocksDbStoreTest, BackupWhileOpenRestoresEverythingAppliedBefore) {
+  const std::string dir = TempDir("backup-src"), backups = TempDir("backup-dir"),
+                    restored = TempDir("backup-dst");
+  auto store = OpenRocksDbStore(dir);
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (int i = 0; i < 100; ++i) {
+    Batch b;
+    Put(&b, Table::kSignals, absl::StrCat("S-", i), std::string(100, 'v'));
+    ASSERT_TRUE((*store)->Apply(b, true).ok());
+  }
+  auto first = (*store)->Backup(backups, "one");
+  ASSERT_TRUE(first.ok()) << first.status();
+  Batch later;
+  Put(&later, Table::kSignals, "S-later", "w");
+  ASSERT_TRUE((*store)->Apply(later, true).ok());
+  auto second = (*store)->Backup(backups, "two");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_GT(second->id, first->id);
+  auto listed = ListRocksDbBackups(backups);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].metadata, "one");
+
+  // Into a directory that holds something: refused, nothing touched.
+  {
+    std::filesystem::create_directories(restored);
+    std::ofstream(restored + "/keep") << "x";
+    auto refused = RestoreRocksDbBackup(backups, first->id, restored);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_TRUE(std::filesystem::exists(restored + "/keep"));
+    std::filesystem::remove(restored + "/keep");
+  }
+  EXPECT_EQ(RestoreRocksDbBackup(backups, 99, restored).status().code(), absl::StatusCode::kNotFound);
+  auto done = RestoreRocksDbBackup(backups, first->id, restored);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->metadata, "one");
+  auto back = OpenRocksDbStore(restored);
+  ASSERT_TRUE(back.ok()) << back.status();
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE((*back)->Get(Table::kSignals, absl::StrCat("S-", i))->has_value());
+  EXPECT_FALSE((*back)->Get(Table::kSignals, "S-later")->has_value()) << "backup 1 is from before";
+  for (const auto& d : {dir, backups, restored}) std::filesystem::remove_all(d);
 }
 
 TEST(RocksDbStoreTest, SecondOpenOfTheSameDirectoryIsRefused) {

@@ -6,8 +6,11 @@
 #    storage/, log/, server/): they build without the broker;
 #  * broker/core/ keeps no process-wide mutable state (no static mutex or
 #    static container a route could share by accident);
-#  * every gRPC method is served by the one transport (no service class
-#    outside broker/server/grpc_transport.*).
+#  * every gRPC method on the network port is served by the one transport
+#    (no service class outside broker/server/grpc_transport.*); the one
+#    exception is LocalOperations (broker/server/local_operations.*), served
+#    only on the admin socket (a Unix socket of mode 600, never the network
+#    port: proto/riec/v1/local.proto).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 status=0
@@ -25,7 +28,7 @@ statics=$( (grep -rnE '^\s*static\s+(absl::Mutex|std::mutex)\b' --include='*.cc'
 [ -z "$statics" ] || fail "process-wide mutable state in broker/core: $statics"
 
 services=$(grep -rlE 'public\s+v1::[A-Za-z]+::(Service|CallbackService|AsyncService)\b|::WithCallbackMethod_' \
-  --include='*.cc' --include='*.h' broker || true)
+  --include='*.cc' --include='*.h' broker | grep -v '^broker/server/local_operations\.h$' || true)
 [ -z "$services" ] || fail "a gRPC service class besides the generic transport: $services"
 
 [ $status -eq 0 ] && echo "layout: ok"

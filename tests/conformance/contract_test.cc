@@ -11,6 +11,7 @@
 #include "riec/v1/events.grpc.pb.h"
 #include "riec/v1/index.grpc.pb.h"
 #include "riec/v1/inquiry.grpc.pb.h"
+#include "riec/v1/local.grpc.pb.h"
 #include "riec/v1/operations.grpc.pb.h"
 #include "riec/v1/pseudonymiser.grpc.pb.h"
 #include "riec/v1/signals.grpc.pb.h"
@@ -28,7 +29,8 @@ TEST(ContractTest, EveryRequestFieldDeclaresItsLimits) {
         v1::RegisterSignalRequest::descriptor()->file(), v1::CheckSubjectsRequest::descriptor()->file(),
         v1::ListEventsRequest::descriptor()->file(), v1::GetPolicyRequest::descriptor()->file(),
         v1::GetRecordsRequest::descriptor()->file(), v1::ListRecordsRequest::descriptor()->file(),
-        v1::ProposeCaseRequest::descriptor()->file(), v1::FetchContentRequest::descriptor()->file()}) {
+        v1::ProposeCaseRequest::descriptor()->file(), v1::FetchContentRequest::descriptor()->file(),
+        v1::BackupRequest::descriptor()->file()}) {
     ASSERT_EQ(file->service_count(), 1) << file->name();
     const auto* service = file->service(0);
     for (int i = 0; i < service->method_count(); ++i) {
