@@ -1,5 +1,7 @@
 #include "server/broker.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include <grpcpp/health_check_service_interface.h>
@@ -98,9 +100,17 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   if (const std::string socket = AdminSocketPath(config); !socket.empty()) {
     b->local_operations_ = std::make_unique<LocalOperationsService>(b->store_.get(), b->log_.get(), config.data_dir);
     auto admin = ServeAdminSocket(socket, b->local_operations_.get());
-    if (!admin.ok()) return admin.status();
-    b->admin_server_ = *std::move(admin);
-    b->admin_socket_ = socket;
+    if (admin.ok()) {
+      b->admin_server_ = *std::move(admin);
+      b->admin_socket_ = socket;
+      struct stat st;
+      if (stat(socket.c_str(), &st) == 0) b->admin_socket_inode_ = st.st_ino;
+    } else if (!config.admin_socket.empty()) {
+      return admin.status();  // configured: it must work
+    } else {
+      std::cerr << "riec-broker: no admin socket (" << admin.status().message()
+                << "); riec-broker backup works only with the broker stopped; set admin_socket" << std::endl;
+    }
   }
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
@@ -249,11 +259,17 @@ void Broker::Shutdown() {
   }
   if (witnessing_.joinable()) witnessing_.join();
   if (admin_server_) {
-    // A backup in progress finishes first (it reads a consistent snapshot).
-    admin_server_->Shutdown();
+    // A backup in progress is stopped (it fails, and says so): a stop does
+    // not wait for it.
+    store_->StopBackups();
+    admin_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     admin_server_->Wait();
-    std::error_code ec;
-    std::filesystem::remove(admin_socket_, ec);
+    // Removed only if it is still ours.
+    struct stat st;
+    if (stat(admin_socket_.c_str(), &st) == 0 && st.st_ino == admin_socket_inode_) {
+      std::error_code ec;
+      std::filesystem::remove(admin_socket_, ec);
+    }
   }
   if (!server_) return;
   // Drain first: health says NOT_SERVING, new calls are refused, calls in

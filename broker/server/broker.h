@@ -9,6 +9,8 @@
 
 #include <grpcpp/server.h>
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -81,6 +83,7 @@ class Broker {
   std::unique_ptr<grpc::Service> local_operations_;
   std::unique_ptr<grpc::Server> admin_server_;
   std::string admin_socket_;
+  ino_t admin_socket_inode_ = 0;
 
   std::thread maintenance_;
   std::thread witnessing_;

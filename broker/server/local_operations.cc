@@ -1,7 +1,11 @@
 #include "server/local_operations.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -56,12 +60,26 @@ std::string Describe(const v1::BackupResponse& r) {
 
 }  // namespace
 
+bool SocketAnswers(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool answers = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return answers;
+}
+
 absl::StatusOr<v1::BackupResponse> TakeBackup(storage::Store* store, const log::DisclosureLog& log,
                                               const std::string& data_dir, const std::string& dir) {
   if (dir.empty() || dir[0] != '/') {
     return absl::InvalidArgumentError(absl::StrCat("dir: '", dir, "' is not an absolute path"));
   }
-  const fs::path target = fs::weakly_canonical(dir), data = fs::weakly_canonical(data_dir);
+  std::error_code ec;
+  const fs::path target = fs::weakly_canonical(dir, ec), data = fs::weakly_canonical(data_dir, ec);
+  if (ec) return absl::FailedPreconditionError(absl::StrCat("dir: ", dir, ": ", ec.message()));
   const auto [d, t] = std::mismatch(data.begin(), data.end(), target.begin(), target.end());
   if (d == data.end()) {
     return absl::InvalidArgumentError(
@@ -99,14 +117,18 @@ grpc::Status LocalOperationsService::Backup(grpc::ServerContext*, const v1::Back
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> ServeAdminSocket(const std::string& path,
                                                               grpc::Service* service) {
-  if (path.size() > 100) {
+  if (path.size() > 107) {
     return absl::InvalidArgumentError(
-        absl::StrCat("admin_socket: ", path, " is longer than a Unix socket path may be (100 bytes)"));
+        absl::StrCat("admin_socket: ", path, " is longer than a Unix socket path may be (107 bytes)"));
   }
   std::error_code ec;
   if (fs::exists(fs::symlink_status(path, ec)) && !fs::is_socket(fs::symlink_status(path, ec))) {
     return absl::FailedPreconditionError(
         absl::StrCat("admin_socket: ", path, " exists and is not a socket"));
+  }
+  if (SocketAnswers(path)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("admin_socket: ", path, " is in use by another process (another broker?)"));
   }
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat("unix:", path), grpc::InsecureServerCredentials());
@@ -131,41 +153,60 @@ int BackupCommand(const std::string& socket, const std::string& data_dir, const 
     err << "riec-broker backup: " << why << "\n";
     return 1;
   };
-  if (!socket.empty() && fs::is_socket(fs::symlink_status(socket, ec))) {
+  const char* const kKeys =
+      "Not in it: the keys of key_dir (oprf.key, log-signing.key). Keep a copy of them apart from the "
+      "backups (docs/operations.md).\n";
+  if (!socket.empty() && fs::is_socket(fs::status(socket, ec))) {
     auto channel = grpc::CreateChannel(absl::StrCat("unix:", socket), grpc::InsecureChannelCredentials());
-    auto stub = v1::LocalOperations::NewStub(channel);
-    v1::BackupRequest req;
-    req.set_dir(target);
-    v1::BackupResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(6));
-    const grpc::Status s = stub->Backup(&ctx, req, &resp);
-    if (s.ok()) {
+    if (channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
+      // A broker answers: the backup is its, whatever happens.
+      auto stub = v1::LocalOperations::NewStub(channel);
+      v1::BackupRequest req;
+      req.set_dir(target);
+      v1::BackupResponse resp;
+      grpc::ClientContext ctx;
+      const grpc::Status s = stub->Backup(&ctx, req, &resp);
+      if (!s.ok()) return fail(absl::StrCat("the broker could not: ", s.error_message()));
+      // The broker wrote it in its own view of the filesystem; it must be
+      // here too (not in a private /tmp, not on a path it could not keep).
+      auto here = storage::ListRocksDbBackups(target);
+      bool seen = false;
+      if (here.ok()) {
+        for (const auto& b : *here) seen |= b.id == resp.backup_id() && ParseMetadata(b.metadata) &&
+                                            ParseMetadata(b.metadata)->size == resp.log_size();
+      }
+      if (!seen) {
+        return fail(absl::StrCat("the broker reports backup ", resp.backup_id(), " in ", target,
+                                 ", but it is not there as this command sees the filesystem (a private /tmp or "
+                                 "a path the service may not write, see the systemd unit's ReadWritePaths); "
+                                 "back up to a directory both see"));
+      }
       out << Describe(resp) << "\ninto " << target << " from the running broker (admin socket " << socket
-          << "); " << resp.backups_in_dir() << " backup(s) there now.\n";
-    } else if (s.error_code() != grpc::StatusCode::UNAVAILABLE) {
-      return fail(absl::StrCat("the broker refused: ", s.error_message()));
-    } else {
-      err << "riec-broker backup: no broker answers on " << socket << " (" << s.error_message()
-          << "); backing up the store directly\n";
-    }
-    if (s.ok()) {
-      out << "Not in it: the keys of key_dir (oprf.key, log-signing.key). Keep a copy of them apart "
-             "from the backups (docs/operations.md).\n";
+          << "); " << resp.backups_in_dir() << " backup(s) there now.\n"
+          << kKeys;
       return 0;
     }
+    err << "riec-broker backup: no broker answers on " << socket << "; backing up the store directly\n";
   }
   // No broker serving: open the store ourselves (refused while a broker
-  // holds it).
+  // holds it), as its owner, so that nothing it writes on opening becomes
+  // unreadable to the broker.
+  struct stat st;
+  if (data_dir.empty() || stat(data_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return fail(absl::StrCat("no store in '", data_dir, "' and no broker on the admin socket '", socket, "'"));
+  }
+  if (st.st_uid != geteuid()) {
+    return fail(absl::StrCat(data_dir, " belongs to another user (uid ", st.st_uid,
+                             "): run as the broker's user (sudo -u riec riec-broker backup …)"));
+  }
   storage::RocksDbOptions options;
   options.create_if_missing = false;
-  if (!fs::is_directory(data_dir, ec)) return fail(absl::StrCat("no store in ", data_dir));
   auto store = storage::OpenRocksDbStore(data_dir, options);
   if (!store.ok()) {
     return fail(absl::StrCat(store.status().message(),
                              store.status().code() == absl::StatusCode::kUnavailable
-                                 ? absl::StrCat("; the broker holds the store but its admin socket ", socket,
-                                                " does not answer (admin_socket: off?)")
+                                 ? absl::StrCat("; a broker holds the store but does not answer on its admin "
+                                                "socket '", socket, "' (admin_socket: off?)")
                                  : ""));
   }
   auto log = log::DisclosureLog::Open(store->get());
@@ -174,8 +215,7 @@ int BackupCommand(const std::string& socket, const std::string& data_dir, const 
   if (!r.ok()) return fail(r.status().message());
   out << Describe(*r) << "\ninto " << target << " from the stopped store in " << data_dir << "; "
       << r->backups_in_dir() << " backup(s) there now.\n"
-      << "Not in it: the keys of key_dir (oprf.key, log-signing.key). Keep a copy of them apart "
-         "from the backups (docs/operations.md).\n";
+      << kKeys;
   return 0;
 }
 
@@ -200,31 +240,64 @@ int RestoreCommand(const std::string& from, uint32_t id, const std::string& data
     }
     return 0;
   }
-  auto restored = storage::RestoreRocksDbBackup(from, id, data_dir);
-  if (!restored.ok()) return fail(restored.status().message());
-  out << "restored backup " << restored->id << " (taken " << when(restored->unix_seconds) << ") of " << from
-      << " into " << data_dir << "\n";
-  // It must open as a store, and its log must hold what the backup recorded.
-  storage::RocksDbOptions options;
-  options.create_if_missing = false;
-  auto store = storage::OpenRocksDbStore(data_dir, options);
-  if (!store.ok()) return fail(absl::StrCat("the restored store does not open: ", store.status().message()));
-  auto log = log::DisclosureLog::Open(store->get());
-  if (!log.ok()) return fail(absl::StrCat("the restored log does not open: ", log.status().message()));
-  const auto recorded = ParseMetadata(restored->metadata);
-  if (!recorded) return fail("the backup has no riec-backup-1 metadata: not made by riec-broker backup");
-  if ((*log)->Size() < recorded->size) {
-    return fail(absl::StrCat("the restored log has ", (*log)->Size(), " records, the backup recorded ",
-                             recorded->size));
+  const storage::BackupInfo* chosen = id == 0 ? &all->back() : nullptr;
+  for (const auto& b : *all) {
+    if (b.id == id) chosen = &b;
   }
-  auto root = (*log)->RootAt(recorded->size);
-  if (!root.ok() || ToHex(*root) != recorded->root_hex) {
-    return fail(absl::StrCat("the restored log's root at ", recorded->size,
-                             " records is not the one the backup recorded"));
+  if (chosen == nullptr) return fail(absl::StrCat("backup directory ", from, " has no backup ", id));
+  const auto recorded = ParseMetadata(chosen->metadata);
+  if (!recorded) return fail(absl::StrCat("backup ", chosen->id, " has no riec-backup-1 metadata: not made by riec-broker backup"));
+  if (data_dir.empty()) return fail("no data directory to restore into (--data-dir, or data_dir in --config)");
+  std::error_code ec;
+  const fs::path target = fs::absolute(data_dir, ec).lexically_normal();
+  if (fs::exists(target, ec) && !fs::is_empty(target, ec)) {
+    return fail(absl::StrCat("data directory ", data_dir,
+                             " is not empty: restore only into a new or empty directory (move the old one aside first)"));
   }
-  out << "disclosure log: " << (*log)->Size() << " records; the " << recorded->size
-      << " records of the log when the backup began are there (root " << recorded->root_hex.substr(0, 16)
-      << "… matches).\nStart the broker with data_dir: " << data_dir
+  // The broker's user must own what is restored: run as that user.
+  struct stat parent;
+  if (stat(target.parent_path().c_str(), &parent) != 0) {
+    return fail(absl::StrCat(target.parent_path().string(), " does not exist"));
+  }
+  if (parent.st_uid != geteuid()) {
+    return fail(absl::StrCat(target.parent_path().string(), " belongs to another user (uid ", parent.st_uid,
+                             "): run as the broker's user (sudo -u riec riec-broker restore …), so that it "
+                             "can read what is restored"));
+  }
+  // Restored and checked beside the target, then moved into place: a
+  // failure leaves nothing behind.
+  const std::string staging = absl::StrCat(target.string(), ".restore-", getpid());
+  fs::remove_all(staging, ec);
+  auto abandon = [&](absl::string_view why) {
+    fs::remove_all(staging, ec);
+    return fail(why);
+  };
+  auto restored = storage::RestoreRocksDbBackup(from, chosen->id, staging);
+  if (!restored.ok()) return abandon(restored.status().message());
+  {
+    storage::RocksDbOptions options;
+    options.create_if_missing = false;
+    auto store = storage::OpenRocksDbStore(staging, options);
+    if (!store.ok()) return abandon(absl::StrCat("the restored store does not open: ", store.status().message()));
+    auto log = log::DisclosureLog::Open(store->get());
+    if (!log.ok()) return abandon(absl::StrCat("the restored log does not open: ", log.status().message()));
+    if ((*log)->Size() < recorded->size) {
+      return abandon(absl::StrCat("the restored log has ", (*log)->Size(), " records, the backup recorded ",
+                                  recorded->size));
+    }
+    auto root = (*log)->RootAt(recorded->size);
+    if (!root.ok() || ToHex(*root) != recorded->root_hex) {
+      return abandon(absl::StrCat("the restored log's root at ", recorded->size,
+                                  " records is not the one the backup recorded"));
+    }
+    out << "restored backup " << restored->id << " (taken " << when(restored->unix_seconds) << ") of " << from
+        << " into " << target.string() << "\ndisclosure log: " << (*log)->Size() << " records; the "
+        << recorded->size << " records of the log when the backup began are there (root "
+        << recorded->root_hex.substr(0, 16) << "… matches).\n";
+  }
+  fs::rename(staging, target, ec);  // replaces an empty directory
+  if (ec) return abandon(absl::StrCat("cannot move ", staging, " to ", target.string(), ": ", ec.message()));
+  out << "Start the broker with data_dir: " << target.string()
       << " and the key_dir of the same broker (its oprf.key and log-signing.key).\n";
   return 0;
 }

@@ -41,8 +41,11 @@ class LocalOperationsService final : public v1::LocalOperations::Service {
   absl::Mutex backup_mu_;  // one backup at a time
 };
 
-// Serves `service` on the Unix socket `path` (mode 600). nullptr with the
-// reason if it cannot listen.
+// Whether a process accepts connections on the Unix socket `path`.
+bool SocketAnswers(const std::string& path);
+
+// Serves `service` on the Unix socket `path` (mode 600); refused while
+// another process serves there. The reason if it cannot listen.
 absl::StatusOr<std::unique_ptr<grpc::Server>> ServeAdminSocket(const std::string& path,
                                                               grpc::Service* service);
 

@@ -58,7 +58,7 @@ TEST(KeysTest, IndexExpiry) {
 }
 
 TEST(KeysTest, IndexValue) {
-  IndexValue v{0x10, 0x20, true};
+  IndexValue v{0x10, 0x20, true, {}};
   EXPECT_EQ(Hex(v.Encode()), "0101" "0000000000000010" "0000000000000020");
   auto back = IndexValue::Decode(v.Encode());
   ASSERT_TRUE(back.has_value());

@@ -132,7 +132,8 @@ absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> OpenBackupEngine(const st
 }
 
 absl::StatusOr<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenBackupReader(const std::string& dir) {
-  if (!std::filesystem::is_directory(dir)) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
     return absl::NotFoundError(absl::StrCat("backup directory ", dir, " does not exist"));
   }
   rocksdb::BackupEngineReadOnly* raw = nullptr;
@@ -221,20 +222,42 @@ class RocksDbStore final : public Store {
   }
 
   absl::StatusOr<BackupInfo> Backup(const std::string& dir, const std::string& metadata) override {
+    // A failure here is the backup's, not the store's: never UNAVAILABLE
+    // (which would read as "the broker is down").
+    auto failed = [&](const absl::Status& s) {
+      return s.code() == absl::StatusCode::kUnavailable ? absl::FailedPreconditionError(s.message()) : s;
+    };
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create backup directory ", dir, ": ", ec.message()));
-    ASSIGN_OR_RETURN(auto engine, OpenBackupEngine(dir));
+    auto engine = OpenBackupEngine(dir);
+    if (!engine.ok()) return failed(engine.status());
+    {
+      absl::MutexLock l(&backup_mu_);
+      if (backup_stopped_) return absl::CancelledError("the store is closing: no backup");
+      running_backup_ = engine->get();
+    }
     // The write-ahead logs are copied too (no flush first): a point in time
     // across every table, with everything applied before this call.
     rocksdb::CreateBackupOptions o;
     o.flush_before_backup = false;
     rocksdb::BackupID id = 0;
-    RETURN_IF_ERROR(FromRocks(engine->CreateNewBackupWithMetadata(o, db_.get(), metadata, &id),
-                              absl::StrCat("backup into ", dir)));
+    const rocksdb::IOStatus made = (*engine)->CreateNewBackupWithMetadata(o, db_.get(), metadata, &id);
+    {
+      absl::MutexLock l(&backup_mu_);
+      running_backup_ = nullptr;
+      if (backup_stopped_ && !made.ok()) return absl::CancelledError("backup stopped: the broker is shutting down");
+    }
+    if (absl::Status s = FromRocks(made, absl::StrCat("backup into ", dir)); !s.ok()) return failed(s);
     rocksdb::BackupInfo info;
-    RETURN_IF_ERROR(FromRocks(engine->GetBackupInfo(id, &info), "backup info"));
+    if (absl::Status s = FromRocks((*engine)->GetBackupInfo(id, &info), "backup info"); !s.ok()) return failed(s);
     return ToBackupInfo(info);
+  }
+
+  void StopBackups() override {
+    absl::MutexLock l(&backup_mu_);
+    backup_stopped_ = true;
+    if (running_backup_ != nullptr) running_backup_->StopBackup();
   }
 
   absl::Status Apply(const Batch& batch, bool sync) override {
@@ -322,6 +345,10 @@ class RocksDbStore final : public Store {
   mutable std::atomic<bool> stopped_{false};
   mutable absl::Mutex error_mu_;
   mutable absl::Status last_error_ ABSL_GUARDED_BY(error_mu_);
+  // The backup in progress, so that closing can stop it.
+  absl::Mutex backup_mu_;
+  rocksdb::BackupEngine* running_backup_ ABSL_GUARDED_BY(backup_mu_) = nullptr;
+  bool backup_stopped_ ABSL_GUARDED_BY(backup_mu_) = false;
 };
 
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(

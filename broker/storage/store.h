@@ -152,6 +152,10 @@ class Store {
   virtual absl::StatusOr<BackupInfo> Backup(const std::string& dir, const std::string& metadata) {
     return absl::UnimplementedError("this store has no backup");
   }
+
+  // Stops a backup in progress (it fails with CANCELLED) and refuses new
+  // ones: for closing. No-op where there is no backup.
+  virtual void StopBackups() {}
 };
 
 // Scans the whole prefix (from its start).

@@ -147,8 +147,8 @@ TEST_P(StoreContractTest, IndexCountersFollowNewOverwrittenAndRemovedEntries) {
   v1::Subject s;
   s.set_kind(v1::PERSON_BSN);
   s.set_pseudonym(std::string(32, 's'));
-  IndexValue v{0, 1, false};
-  IndexValue until{5'000'000, 1, false};
+  IndexValue v{0, 1, false, {}};
+  IndexValue until{5'000'000, 1, false, {}};
   Batch b;
   IndexTable::CountDelta politie, uwv;
   IndexTable::Put(&b, s, "politie", "strafrecht", v, std::nullopt, &politie);

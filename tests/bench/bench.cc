@@ -143,7 +143,7 @@ void AddEntry(storage::Batch* b, const std::string& pseudonym, const std::string
   v1::Subject s;
   s.set_kind(v1::PERSON_BSN);
   s.set_pseudonym(pseudonym);
-  storage::IndexTable::Put(b, s, holder, "", storage::IndexValue{0, 1, false}, std::nullopt, counts);
+  storage::IndexTable::Put(b, s, holder, "", storage::IndexValue{0, 1, false, {}}, std::nullopt, counts);
 }
 
 std::unique_ptr<storage::Store> RawStore(const std::string& dir) {
@@ -672,8 +672,10 @@ int Run(const Args& a) {
     const uint64_t raw_n = a.oprf;
     const absl::Duration raw = Parallel(std::thread::hardware_concurrency(), raw_n, [&](int, uint64_t) {
       unsigned char out[32];
-      crypto_scalarmult_ristretto255(out, scalar.data(),
-                                     reinterpret_cast<const unsigned char*>(point.data()));
+      if (crypto_scalarmult_ristretto255(out, scalar.data(),
+                                         reinterpret_cast<const unsigned char*>(point.data())) != 0) {
+        std::abort();  // a valid point and scalar: cannot fail
+      }
     });
     v1::EvaluateRequest req;
     for (int i = 0; i < 1024; ++i) req.add_blinded_elements(crypto::Blind(absl::StrCat("x", i))->blinded_element);

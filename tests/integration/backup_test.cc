@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sys/stat.h>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -55,20 +56,30 @@ TEST_F(BackupTest, ABackupUnderLoadRestoresEveryAcknowledgedRecordAndTheLogVerif
       grew.notify_all();
     }
   });
-  std::vector<uint64_t> before_backup;
-  {
+  // Waits (at most a minute: a dead broker fails the test, not hangs it)
+  // until at least `n` publications were answered.
+  auto wait_for = [&](size_t n) {
     std::unique_lock lock(mu);
-    grew.wait(lock, [&] { return acknowledged.size() >= 50; });
+    return grew.wait_for(lock, std::chrono::minutes(1), [&] { return acknowledged.size() >= n; });
+  };
+  std::vector<uint64_t> before_backup;
+  ASSERT_TRUE(wait_for(50)) << broker_->Output();
+  {
+    std::lock_guard lock(mu);
     before_backup = acknowledged;
   }
-  CommandResult backup = Broker({"backup", "--data-dir", *dir_ / "data", "--to", *dir_ / "backups"});
-  {
-    // The load goes on while the backup runs.
-    std::unique_lock lock(mu);
-    grew.wait(lock, [&] { return acknowledged.size() >= before_backup.size() + 20; });
-  }
+  // The admin socket is the service user's alone.
+  struct stat socket_stat;
+  ASSERT_EQ(stat((*dir_ / "data.sock").c_str(), &socket_stat), 0);
+  EXPECT_EQ(socket_stat.st_mode & 0777, 0600u);
+  // As an operator runs it: with the broker's configuration file.
+  const std::string config = *dir_ / "backup-config.yaml";
+  { std::ofstream(config) << "data_dir: " << *dir_ / "data" << "\n"; }
+  CommandResult backup = Broker({"backup", "--config", config, "--to", *dir_ / "backups"});
+  const bool more = wait_for(before_backup.size() + 20);  // the load went on
   stop = true;
   load.join();
+  ASSERT_TRUE(more) << broker_->Output();
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
   EXPECT_THAT(backup.out, HasSubstr("from the running broker"));
   EXPECT_THAT(backup.out, HasSubstr("Not in it: the keys of key_dir"));

@@ -59,7 +59,9 @@ class LateHitTest : public BrokerTest {
   }
 
   void Restart() {
-    if (broker_ && broker_->Alive()) ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
+    if (broker_ && broker_->Alive()) {
+      ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
+    }
     StartBroker(policy_file_);
     gemeente_ = As("gemeente-eindhoven");
     politie_ = As("politie");

@@ -40,7 +40,9 @@ class PersonMatchingTest : public BrokerTest {
   }
 
   void Restart() {
-    if (broker_ && broker_->Alive()) ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
+    if (broker_ && broker_->Alive()) {
+      ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
+    }
     StartBroker(policy_file_);
     gemeente_ = As("gemeente-eindhoven");
     uwv_ = As("uwv");
