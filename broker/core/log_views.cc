@@ -54,10 +54,10 @@ bool OnlyHeldBy(v1::LogRecord* r, const std::string& partner) {
     if (!held) continue;
     // A probable match is shown on the holder's own subject: the asker's
     // pseudonym is the asker's.
-    for (const auto* h : {out.holders_size() ? &out.holders(0) : nullptr,
-                          out.silent_probable_holders_size() ? &out.silent_probable_holders(0) : nullptr}) {
-      if (h != nullptr && h->match() == v1::MATCH_PROBABLE) out.set_pseudonym(h->matched_pseudonym());
-    }
+    const v1::LoggedHolder* own = out.holders_size()                 ? &out.holders(0)
+                                  : out.silent_probable_holders_size() ? &out.silent_probable_holders(0)
+                                                                       : nullptr;
+    if (own != nullptr && own->match() == v1::MATCH_PROBABLE) out.set_pseudonym(own->matched_pseudonym());
     out.set_hit(s.hit());
     *kept.Add() = std::move(out);
   }

@@ -172,8 +172,10 @@ int BackupCommand(const std::string& socket, const std::string& data_dir, const 
       auto here = storage::ListRocksDbBackups(target);
       bool seen = false;
       if (here.ok()) {
-        for (const auto& b : *here) seen |= b.id == resp.backup_id() && ParseMetadata(b.metadata) &&
-                                            ParseMetadata(b.metadata)->size == resp.log_size();
+        for (const auto& b : *here) {
+          const auto recorded = ParseMetadata(b.metadata);
+          seen |= b.id == resp.backup_id() && recorded && recorded->size == resp.log_size();
+        }
       }
       if (!seen) {
         return fail(absl::StrCat("the broker reports backup ", resp.backup_id(), " in ", target,

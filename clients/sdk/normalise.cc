@@ -397,12 +397,17 @@ absl::StatusOr<std::string> Normalise(v1::SubjectKind kind, absl::string_view va
   }
 }
 
+namespace {
+
+// The OPRF input of a value under a tag: tag | \0 | value (docs/pseudonyms.md).
+std::string TaggedInput(absl::string_view tag, absl::string_view value) {
+  return absl::StrCat(tag, absl::string_view("\0", 1), value);
+}
+
+}  // namespace
+
 std::string PseudonymInput(v1::SubjectKind kind, absl::string_view canonical) {
-  const absl::string_view tag = KindTag(kind);
-  std::string in(tag.data(), tag.size());
-  in.push_back('\0');
-  in.append(canonical.data(), canonical.size());
-  return in;
+  return TaggedInput(KindTag(kind), canonical);
 }
 
 std::vector<std::string> SurnameCoreWords(absl::string_view folded_surname) {
@@ -448,11 +453,7 @@ std::string DutchPhonetic(absl::string_view word) {
 }
 
 std::string MatchKeyInput(v1::MatchKeyKind kind, absl::string_view projection) {
-  const absl::string_view tag = MatchKeyTag(kind);
-  std::string in(tag.data(), tag.size());
-  in.push_back('\0');
-  in.append(projection.data(), projection.size());
-  return in;
+  return TaggedInput(MatchKeyTag(kind), projection);
 }
 
 absl::StatusOr<std::vector<MatchProjection>> PersonMatchProjections(absl::string_view canonical) {

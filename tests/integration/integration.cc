@@ -47,6 +47,13 @@ void BrokerTest::StartBroker(const std::string& policy, const std::string& crl_d
   broker_ = *std::move(b);
 }
 
+void BrokerTest::RestartBroker(const std::string& policy) {
+  if (broker_ && broker_->Alive()) {
+    ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
+  }
+  StartBroker(policy);
+}
+
 void BrokerTest::AdvanceClock(absl::Duration d) {
   clock_offset_ += d;
   const std::string tmp = *dir_ / "clock.tmp";

@@ -25,6 +25,8 @@ class BrokerTest : public ::testing::Test {
 
   // (Re)starts the broker on this test's data and key directories.
   void StartBroker(const std::string& policy = ExamplePolicy(), const std::string& crl_dir = "");
+  // Stops it cleanly if it runs, then starts it again under `policy`.
+  void RestartBroker(const std::string& policy);
   // Stops it (SIGTERM) and returns the log it wrote.
   std::vector<v1::LogRecord> StopAndReadLog();
   // Moves the broker's clock forward (the test clock file it runs with).

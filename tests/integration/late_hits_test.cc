@@ -52,17 +52,13 @@ class LateHitTest : public BrokerTest {
   void SetUp() override {
     BrokerTest::SetUp();
     ASSERT_TRUE(crypto::InitCrypto().ok());
-    ASSERT_EQ(broker_->Stop(), 0);
     policy_file_ = *dir_ / "convenant.yaml";
     std::ofstream(policy_file_) << LateHitPolicy();
     Restart();
   }
 
   void Restart() {
-    if (broker_ && broker_->Alive()) {
-      ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
-    }
-    StartBroker(policy_file_);
+    RestartBroker(policy_file_);
     gemeente_ = As("gemeente-eindhoven");
     politie_ = As("politie");
     uwv_ = As("uwv");

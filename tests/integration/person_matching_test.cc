@@ -40,10 +40,7 @@ class PersonMatchingTest : public BrokerTest {
   }
 
   void Restart() {
-    if (broker_ && broker_->Alive()) {
-      ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
-    }
-    StartBroker(policy_file_);
+    RestartBroker(policy_file_);
     gemeente_ = As("gemeente-eindhoven");
     uwv_ = As("uwv");
     ASSERT_TRUE(gemeente_ && uwv_);
