@@ -3,7 +3,7 @@
 # the sources (a ctest test):
 #  * only broker/storage/ sees RocksDB;
 #  * clients/, policy/ and broker/shared/ include no server header (core/,
-#    storage/, log/, server/): they build without the broker;
+#    storage/, log/, server/, metrics/): they build without the broker;
 #  * broker/core/ keeps no process-wide mutable state (no static mutex or
 #    static container a route could share by accident);
 #  * every gRPC method on the network port is served by the one transport
@@ -19,7 +19,7 @@ fail() { echo "layout: $*" >&2; status=1; }
 rocks=$(grep -rlE '#include [<"]rocksdb/' --include='*.cc' --include='*.h' broker clients policy tests | grep -v '^broker/storage/' || true)
 [ -z "$rocks" ] || fail "RocksDB outside broker/storage/: $rocks"
 
-server=$(grep -rlE '#include "(core|storage|log|server)/' --include='*.cc' --include='*.h' clients policy broker/shared || true)
+server=$(grep -rlE '#include "(core|storage|log|server|metrics)/' --include='*.cc' --include='*.h' clients policy broker/shared || true)
 [ -z "$server" ] || fail "a server header included outside the server: $server"
 
 statics=$( (grep -rnE '^\s*static\s+(absl::Mutex|std::mutex)\b' --include='*.cc' --include='*.h' broker/core;
