@@ -12,6 +12,9 @@
 #include "server/config.h"
 #include "server/key_ceremony.h"
 #include "server/local_operations.h"
+#include "server/operator_log.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "riec/policy/policy.h"
 
 int main(int argc, char** argv) {
@@ -65,6 +68,14 @@ int main(int argc, char** argv) {
   keygen->add_option("--from-key-dir", from_key_dir,
                      "split the key of this key directory (its oprf.key), keeping the index's pseudonyms; "
                      "default: a fresh key");
+  std::string log_format, metrics_listen;
+  app.add_option("--log-format", log_format, "the operator's log on stderr: json (default) or logfmt");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "serve Prometheus metrics on host:port (plain HTTP on loopback only; default off)");
+  bool metrics_tls = false;
+  app.add_flag("--metrics-tls", metrics_tls,
+               "serve metrics over HTTPS: the scraper presents a certificate of metrics.client_ca "
+               "(default: the convenant CA)");
   std::string admin_socket;
   app.add_option("--admin-socket", admin_socket,
                  "Unix socket for riec-broker backup (mode 600; default <data-dir>.sock; off: none)");
@@ -132,11 +143,22 @@ int main(int argc, char** argv) {
     return riec::server::RestoreCommand(restore_from, restore_id, config.data_dir, restore_list, std::cout,
                                         std::cerr);
   }
+  if (!log_format.empty()) config.log_format = log_format;
+  if (!metrics_listen.empty()) config.metrics.listen = metrics_listen;
+  if (metrics_tls) config.metrics.tls = true;
+  if (absl::Status s = riec::server::SetLogFormat(config.log_format); !s.ok()) {
+    std::cerr << "riec-broker: --log-format: " << s.message() << "\n";
+    return 2;
+  }
+  if (absl::Status s = riec::server::ValidateMetricsConfig(config.metrics); !s.ok()) {
+    std::cerr << "riec-broker: " << s.message() << "\n";
+    return 2;
+  }
   if (store_memory_mib != 0) config.store_memory_bytes = store_memory_mib << 20;
   if (store_reserve_mib >= 0) config.store_reserve_bytes = static_cast<uint64_t>(store_reserve_mib) << 20;
   if (!config.test_clock_file.empty()) {
-    std::cerr << "riec-broker: TEST CLOCK in use (" << config.test_clock_file
-              << "): for tests only, never in service" << std::endl;
+    riec::server::LogWarning(absl::StrCat("TEST CLOCK in use (", config.test_clock_file,
+                                          "): for tests only, never in service"));
   }
   if (!sweep_interval.empty()) {
     if (absl::Status s = riec::server::SetSweepInterval(sweep_interval, &config); !s.ok()) {
@@ -170,7 +192,7 @@ int main(int argc, char** argv) {
   google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
                                      const std::string& message) {
     if (level == google::protobuf::LOGLEVEL_FATAL) {
-      std::cerr << "riec-broker: protobuf: " << file << ":" << line << ": " << message << std::endl;
+      riec::server::LogError(absl::StrCat("protobuf: ", file, ":", line, ": ", message));
     }
   });
 
@@ -185,23 +207,24 @@ int main(int argc, char** argv) {
 
   auto broker = riec::server::Broker::Start(config);
   if (!broker.ok()) {
-    std::cerr << "riec-broker: cannot start: " << broker.status().message() << "\n";
+    riec::server::LogError(absl::StrCat("cannot start: ", broker.status().message()));
     return 1;
   }
-  std::cout << (*broker)->Summary() << std::endl;
+  riec::server::LogInfo((*broker)->Summary());
 
   std::thread waiter([&] {
     int sig = 0;
     while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      std::cout << "riec-broker: SIGHUP: " << (*broker)->ReloadFromSignal() << std::endl;
+      for (absl::string_view line : absl::StrSplit((*broker)->ReloadFromSignal(), '\n')) {
+        riec::server::LogInfo(absl::StrCat("SIGHUP: ", line));
+      }
     }
-    std::cout << "riec-broker: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
-              << ", shutting down" << std::endl;
+    riec::server::LogInfo(absl::StrCat(sig == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down"));
     (*broker)->Shutdown();
   });
   (*broker)->Wait();
   waiter.join();
   broker->reset();
-  std::cout << "riec-broker: stopped" << std::endl;
+  riec::server::LogInfo("stopped");
   return 0;
 }

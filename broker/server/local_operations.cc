@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "riec/common/hex.h"
+#include "server/operator_log.h"
 #include "riec/common/status_macros.h"
 #include "riec/common/time_util.h"
 #include "server/grpc_transport.h"
@@ -107,10 +108,10 @@ grpc::Status LocalOperationsService::Backup(grpc::ServerContext*, const v1::Back
   absl::MutexLock lock(&backup_mu_);
   auto r = TakeBackup(store_, *log_, data_dir_, request->dir());
   if (!r.ok()) {
-    std::cerr << "riec-broker: backup into " << request->dir() << " failed: " << r.status().message() << std::endl;
+    LogError("backup failed", {{"dir", request->dir()}, {"error", std::string(r.status().message())}});
     return ToGrpcStatus(r.status());
   }
-  std::cout << "riec-broker: " << Describe(*r) << ", into " << request->dir() << std::endl;
+  LogInfo(absl::StrCat(Describe(*r), ", into ", request->dir()));
   *response = *std::move(r);
   return grpc::Status::OK;
 }

@@ -83,7 +83,7 @@ TEST_F(BackupTest, ABackupUnderLoadRestoresEveryAcknowledgedRecordAndTheLogVerif
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
   EXPECT_THAT(backup.out, HasSubstr("from the running broker"));
   EXPECT_THAT(backup.out, HasSubstr("Not in it: the keys of key_dir"));
-  EXPECT_THAT(broker_->Output(), HasSubstr("riec-broker: backup 1, taken"));
+  EXPECT_THAT(broker_->Output(), HasSubstr("\"msg\":\"backup 1, taken"));
 
   // The machine is lost; the data directory with it.
   ASSERT_EQ(broker_->Stop(), 0) << broker_->Output();
