@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "log/disclosure_log.h"
+#include "metrics/metrics.h"
 #include "riec/common/clock.h"
 #include "riec/common/identity.h"
 #include "riec/policy/policy.h"
@@ -57,6 +58,8 @@ struct Env {
   const Clock* clock = nullptr;
   const PolicySource* policy = nullptr;
   TrafficLimits* limits = nullptr;
+  // The operator's metrics (metrics/metrics.h); none when null (unit tests).
+  metrics::Registry* metrics = nullptr;
 };
 
 // One incoming call: who makes it, which RPC it is (the full gRPC method

@@ -10,6 +10,9 @@
 namespace riec::core {
 namespace {
 
+constexpr char kQuotaRefusals[] = "riec_quota_refusals_total";
+constexpr char kQuotaRefusalsHelp[] = "Requests refused for an exceeded quota, per quota.";
+
 v1::LogRecord BaseRecord(v1::RecordKind kind, const Call& call, const policy::Policy& policy,
                          absl::Time now, const policy::Decision& decision) {
   v1::LogRecord r;
@@ -136,6 +139,9 @@ absl::Status RequestContext::RefuseOverQuota(absl::string_view quota, absl::stri
   e.set_signal_id(signal_id_);
   e.set_purpose(purpose_);
   e.set_text(std::string(message));
+  if (env_.metrics != nullptr) {
+    env_.metrics->GetCounter(kQuotaRefusals, kQuotaRefusalsHelp, {{"quota", std::string(quota)}}).Add();
+  }
   return Refuse(over, ForPrivacyOfficers(*policy_, partner(), e));
 }
 
@@ -171,6 +177,12 @@ absl::StatusOr<uint64_t> RequestContext::CommitAll(std::vector<Part> parts) {
     entries.push_back({std::move(p.record), std::move(p.batch), std::move(indexed)});
   }
   return env_.log->AppendAll(std::move(entries));
+}
+
+Pipeline::Pipeline(const Env& env) : env_(env) {
+  if (env_.metrics != nullptr) {
+    env_.metrics->Declare(kQuotaRefusals, kQuotaRefusalsHelp, metrics::Registry::Type::kCounter);
+  }
 }
 
 absl::Status Pipeline::Admit(RequestContext& ctx) {

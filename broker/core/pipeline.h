@@ -126,7 +126,7 @@ class RequestContext {
 
 class Pipeline {
  public:
-  explicit Pipeline(const Env& env) : env_(env) {}
+  explicit Pipeline(const Env& env);
 
   // Runs `op` for `call` as `action` through steps 2 and 3 of the pipeline;
   // `validate` (step 4) runs after admission, so that a caller who may not

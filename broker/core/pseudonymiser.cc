@@ -7,6 +7,18 @@
 #include "riec/common/time_util.h"
 
 namespace riec::core {
+namespace {
+constexpr char kEvaluations[] = "riec_oprf_evaluations_total";
+constexpr char kEvaluationsHelp[] = "Blinded elements evaluated, per partner.";
+}  // namespace
+
+Pseudonymiser::Pseudonymiser(const Env& env, const crypto::OprfKey* key, const OprfShare* share,
+                             QuotaCounter* quota)
+    : env_(env), key_(key), share_(share), quota_(quota) {
+  if (env_.metrics != nullptr) {
+    env_.metrics->Declare(kEvaluations, kEvaluationsHelp, metrics::Registry::Type::kCounter);
+  }
+}
 
 absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(RequestContext& ctx,
                                                              const v1::EvaluateRequest& request) {
@@ -33,6 +45,9 @@ absl::StatusOr<v1::EvaluateResponse> Pseudonymiser::Evaluate(RequestContext& ctx
     return ctx.RefuseOverQuota(kOprfQuota, usage.status().message());
   }
   RETURN_IF_ERROR(env_.store->Apply(count, /*sync=*/false));
+  if (env_.metrics != nullptr) {
+    env_.metrics->GetCounter(kEvaluations, kEvaluationsHelp, {{"partner", ctx.partner()}}).Add(n);
+  }
   response.set_key_id(key_->KeyId());
   response.set_quota_remaining(usage->remaining);
   return response;

@@ -25,8 +25,7 @@ inline constexpr absl::string_view kOprfQuota = "oprf_evaluations_per_day";
 class Pseudonymiser {
  public:
   // `share`: set when this instance holds one share of the key.
-  Pseudonymiser(const Env& env, const crypto::OprfKey* key, const OprfShare* share, QuotaCounter* quota)
-      : env_(env), key_(key), share_(share), quota_(quota) {}
+  Pseudonymiser(const Env& env, const crypto::OprfKey* key, const OprfShare* share, QuotaCounter* quota);
 
   // Errors: INVALID_ARGUMENT (batch size, element i malformed),
   // PERMISSION_DENIED, RESOURCE_EXHAUSTED (logged, like every refusal).

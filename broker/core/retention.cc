@@ -7,10 +7,35 @@
 #include "storage/tables.h"
 
 namespace riec::core {
+namespace {
+constexpr char kRuns[] = "riec_sweep_runs_total";
+constexpr char kRunsHelp[] = "Retention sweeps, by result.";
+constexpr char kErasures[] = "riec_sweep_erasures_total";
+constexpr char kErasuresHelp[] = "What retention sweeps erased, per kind.";
+}  // namespace
+
+Sweeper::Sweeper(const Env& env, Index* index, Signals* signals, Cases* cases, Content* content,
+                 QuotaCounter* quota)
+    : env_(env), index_(index), signals_(signals), cases_(cases), content_(content), quota_(quota) {
+  if (env_.metrics == nullptr) return;
+  // Both results from the start (at 0), so that a rate over them is
+  // defined before the first failure.
+  for (const char* result : {"ok", "failed"}) env_.metrics->GetCounter(kRuns, kRunsHelp, {{"result", result}});
+  env_.metrics->Declare(kErasures, kErasuresHelp, metrics::Registry::Type::kCounter);
+}
 
 absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(RequestContext& ctx,
-                                                    const v1::SweepNowRequest&) {
+                                                    const v1::SweepNowRequest& request) {
   absl::MutexLock lock(&mu_);
+  auto swept = SweepLocked(ctx, request);
+  if (env_.metrics != nullptr) {
+    env_.metrics->GetCounter(kRuns, kRunsHelp, {{"result", swept.ok() ? "ok" : "failed"}}).Add();
+  }
+  return swept;
+}
+
+absl::StatusOr<v1::SweepNowResponse> Sweeper::SweepLocked(RequestContext& ctx,
+                                                          const v1::SweepNowRequest&) {
   const absl::Time now = ctx.now();
   const policy::Retention& r = ctx.policy().retention();
   v1::SweepNowResponse response;
@@ -32,6 +57,11 @@ absl::StatusOr<v1::SweepNowResponse> Sweeper::Sweep(RequestContext& ctx,
     for (uint64_t i : batch.log_records) record.add_erased_records(i);
     ASSIGN_OR_RETURN(uint64_t index, ctx.Commit(record, std::move(batch.deletes)));
     response.add_log_indices(index);
+    if (env_.metrics != nullptr) {
+      for (const auto& [kind, n] : batch.counts) {
+        env_.metrics->GetCounter(kErasures, kErasuresHelp, {{"kind", kind}}).Add(static_cast<double>(n));
+      }
+    }
     return absl::OkStatus();
   };
 

@@ -46,9 +46,7 @@ class Sweeper {
  public:
   // Ownership: none of the pointers is owned.
   Sweeper(const Env& env, Index* index, Signals* signals, Cases* cases, Content* content,
-          QuotaCounter* quota)
-      : env_(env), index_(index), signals_(signals), cases_(cases), content_(content),
-        quota_(quota) {}
+          QuotaCounter* quota);
 
   // Erases what has expired at the context's now: asked by an operator
   // (SweepNow) or the broker's own schedule.
@@ -58,6 +56,10 @@ class Sweeper {
   static constexpr size_t kBatch = 10000;
 
  private:
+  absl::StatusOr<v1::SweepNowResponse> SweepLocked(RequestContext& ctx,
+                                                   const v1::SweepNowRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   Env env_;
   Index* index_;
   Signals* signals_;

@@ -130,6 +130,13 @@ absl::StatusOr<uint64_t> DisclosureLog::AppendBatch(const std::vector<v1::LogRec
 }
 
 absl::Status DisclosureLog::Commit(const std::vector<Pending*>& mine) {
+  const absl::Time started = absl::Now();
+  absl::Status status = CommitGroup(mine);
+  if (observer_.append) observer_.append(absl::Now() - started);
+  return status;
+}
+
+absl::Status DisclosureLog::CommitGroup(const std::vector<Pending*>& mine) {
   Pending* const last = mine.back();
   std::vector<Pending*> group;
   uint64_t first = 0;
@@ -173,7 +180,9 @@ absl::Status DisclosureLog::Commit(const std::vector<Pending*>& mine) {
     ++index;
   }
   storage::Put(&batch, Table::kMeta, std::string(storage::kLogSizeKey), storage::EncodeBE64(index));
+  const absl::Time write_started = absl::Now();
   const absl::Status status = store_->Apply(batch, /*sync=*/true);
+  if (observer_.group) observer_.group(group.size(), absl::Now() - write_started);
 
   std::vector<std::function<void(uint64_t)>> listeners;
   {

@@ -98,6 +98,17 @@ class DisclosureLog {
   // each commit with the new size. For event delivery; must not block.
   void OnGrowth(std::function<void(uint64_t size)> listener);
 
+  // What commits take, for the operator's metrics. Set once, before the
+  // log is shared between threads.
+  struct CommitObserver {
+    // One group commit: how many records, how long its durable write
+    // (the store's synced batch: the fsync) took.
+    std::function<void(size_t records, absl::Duration write)> group;
+    // One append: from the call to its durable commit.
+    std::function<void(absl::Duration)> append;
+  };
+  void SetObserver(CommitObserver observer) { observer_ = std::move(observer); }
+
   // Number of records.
   uint64_t Size() const;
 
@@ -133,6 +144,7 @@ class DisclosureLog {
   // Queues `pending` and waits until they are committed (leading the
   // commit if no other thread does).
   absl::Status Commit(const std::vector<Pending*>& pending);
+  absl::Status CommitGroup(const std::vector<Pending*>& pending);
 
   DisclosureLog(storage::Store* store, uint64_t size, merkle::CompactRange range)
       : store_(store), size_(size), range_(std::move(range)) {}
@@ -147,6 +159,7 @@ class DisclosureLog {
   // The tree's right border; read and replaced by the leader only (while
   // leader_active_), so it needs no lock of its own.
   merkle::CompactRange range_;
+  CommitObserver observer_;
 };
 
 }  // namespace riec::log

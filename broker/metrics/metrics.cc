@@ -147,6 +147,11 @@ Registry::Family& Registry::FamilyOf(absl::string_view name, absl::string_view h
   return it->second;
 }
 
+void Registry::Declare(absl::string_view name, absl::string_view help, Type type) {
+  absl::MutexLock l(&mu_);
+  FamilyOf(name, help, type, {});
+}
+
 template <typename M, typename Make>
 M& Registry::Find(absl::string_view name, absl::string_view help, Type type, const Labels& labels,
                   std::map<Labels, std::unique_ptr<M>> Family::*member, const Make& make) {

@@ -103,6 +103,11 @@ class Registry {
   Histogram& GetHistogram(absl::string_view name, absl::string_view help,
                           const std::vector<double>& bounds, const Labels& labels = {});
 
+  // Declares the family `name` before its first sample, so that a scrape
+  // shows it (HELP and TYPE, no series) from the start: dashboards and
+  // alerts then find the name even while nothing was counted.
+  void Declare(absl::string_view name, absl::string_view help, Type type);
+
   // A family whose values are computed at each scrape (a gauge or a
   // counter read from elsewhere: the log's size, the process's memory).
   // `read` must not call back into the Registry.

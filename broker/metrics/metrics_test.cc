@@ -60,6 +60,16 @@ TEST(MetricsTest, LabelValuesAndHelpAreEscaped) {
   EXPECT_THAT(out, HasSubstr("riec_x_total{v=\"q\\\"\\\\\\n\"} 1\n"));
 }
 
+TEST(MetricsTest, ADeclaredFamilyIsShownBeforeItsFirstSample) {
+  Registry r;
+  r.Declare("riec_refusals_total", "Refusals.", Registry::Type::kCounter);
+  EXPECT_EQ(r.Expose(), "# HELP riec_refusals_total Refusals.\n# TYPE riec_refusals_total counter\n");
+  r.GetCounter("riec_refusals_total", "Refusals.", {{"quota", "q"}}).Add();
+  EXPECT_EQ(r.Expose(),
+            "# HELP riec_refusals_total Refusals.\n# TYPE riec_refusals_total counter\n"
+            "riec_refusals_total{quota=\"q\"} 1\n");
+}
+
 TEST(MetricsTest, ComputedFamiliesAreReadAtEachScrape) {
   Registry r;
   double size = 7;

@@ -1,6 +1,10 @@
 #include "server/broker.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
 
 #include <filesystem>
 
@@ -9,6 +13,7 @@
 
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "riec/common/file.h"
@@ -16,6 +21,9 @@
 #include "riec/crypto/sodium.h"
 #include "server/local_operations.h"
 #include "storage/rocksdb_store.h"
+#include "storage/tables.h"
+#include "riec/common/time_util.h"
+#include "server/operator_log.h"
 
 namespace riec::server {
 
@@ -56,9 +64,26 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   auto log = log::DisclosureLog::Open(b->store_.get());
   if (!log.ok()) return log.status();
   b->log_ = *std::move(log);
+  {
+    metrics::Registry* m = b->metrics_.get();
+    metrics::Histogram& append = m->GetHistogram(
+        "riec_log_append_duration_seconds", "Time from a disclosure-log append to its durable commit.",
+        metrics::LatencyBuckets());
+    metrics::Histogram& write = m->GetHistogram(
+        "riec_log_fsync_duration_seconds", "Time of a group commit's synced write (fsync).",
+        metrics::LatencyBuckets());
+    metrics::Histogram& batch = m->GetHistogram(
+        "riec_log_commit_batch_records", "Records per group commit of the disclosure log.",
+        metrics::PowersOfTwo(4096));
+    b->log_->SetObserver({.group = [&write, &batch](size_t records, absl::Duration d) {
+                            batch.Observe(static_cast<double>(records));
+                            write.ObserveDuration(d);
+                          },
+                          .append = [&append](absl::Duration d) { append.ObserveDuration(d); }});
+  }
   b->limits_ = std::make_unique<core::TrafficLimits>();
   const core::Env env{b->store_.get(), b->log_.get(), b->clock_.get(), b->policy_.get(),
-                      b->limits_.get()};
+                      b->limits_.get(), b->metrics_.get()};
 
   auto log_key = core::LoadOrCreateSigningKey(config.key_dir);
   if (!log_key.ok()) return log_key.status();
@@ -83,7 +108,11 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   }
   b->core_ = std::make_unique<core::BrokerCore>(env, options);
   b->transport_ = std::make_unique<GrpcTransport>(
-      b->core_.get(), b->log_.get(), GrpcTransport::Options{.revocations = b->revocations_.get()});
+      b->core_.get(), b->log_.get(),
+      GrpcTransport::Options{.revocations = b->revocations_.get(),
+                             .metrics = b->metrics_.get(),
+                             .log_requests = config.log_requests});
+  b->RegisterMetrics();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -108,9 +137,14 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     } else if (!config.admin_socket.empty()) {
       return admin.status();  // configured: it must work
     } else {
-      std::cerr << "riec-broker: no admin socket (" << admin.status().message()
-                << "); riec-broker backup works only with the broker stopped; set admin_socket" << std::endl;
+      LogWarning("no admin socket: riec-broker backup works only with the broker stopped; set admin_socket",
+                 {{"reason", std::string(admin.status().message())}});
     }
+  }
+  if (!config.metrics.listen.empty()) {
+    auto served = MetricsServer::Start(config.metrics, config.tls, b->metrics_.get());
+    if (!served.ok()) return served.status();
+    b->metrics_server_ = *std::move(served);
   }
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
@@ -137,7 +171,131 @@ std::string Broker::Summary() const {
   if (key_) absl::StrAppend(&s, "; OPRF key ", key_->key.KeyId(), key_->created ? " (created now)" : "");
   absl::StrAppend(&s, "; log key ", ToHex(signer_->public_key()));
   if (admin_server_) absl::StrAppend(&s, "; admin socket ", admin_socket_);
+  if (metrics_server_) absl::StrAppend(&s, "; metrics on ", metrics_server_->address());
   return s;
+}
+
+void Broker::RegisterMetrics() {
+  using metrics::Registry;
+  using metrics::Sample;
+  auto one = [](double v) { return std::vector<Sample>{{{}, v}}; };
+  metrics::Registry& m = *metrics_;
+  m.AddComputed("riec_log_records", "Records in the disclosure log.", Registry::Type::kGauge,
+                [this, one] { return one(static_cast<double>(log_->Size())); });
+  // Read from the store: the head the last round signed, whichever
+  // thread signed it.
+  m.AddComputed("riec_tree_head_size", "Tree size of the newest signed tree head.", Registry::Type::kGauge,
+                [this, one] {
+                  auto head = signer_->Latest(false);
+                  return head.ok() ? one(static_cast<double>(head->tree_size())) : std::vector<Sample>{};
+                });
+  m.AddComputed("riec_tree_head_timestamp_seconds", "When the newest signed tree head was signed (Unix time).",
+                Registry::Type::kGauge, [this, one] {
+                  auto head = signer_->Latest(false);
+                  if (!head.ok()) return std::vector<Sample>{};
+                  return one(static_cast<double>(head->timestamp_millis()) / 1000);
+                });
+  // The store's figures are gauges, but for its counters (names ending in
+  // _total): the block cache's hits and misses, whose rates give the hit
+  // ratio.
+  m.AddComputed("riec_store", "The store's own figures (RocksDB), by figure.", Registry::Type::kGauge, [this] {
+    std::vector<Sample> out;
+    for (const auto& [name, v] : store_->Properties()) {
+      if (!absl::EndsWith(name, "_total")) out.push_back({{{"figure", name}}, v});
+    }
+    return out;
+  });
+  m.AddComputed("riec_store_block_cache_lookups_total", "Block-cache lookups of the store, by result (hit, miss).",
+                Registry::Type::kCounter, [this] {
+                  std::vector<Sample> out;
+                  const auto figures = store_->Properties();
+                  for (const auto& [result, key] : {std::pair<const char*, const char*>{"hit", "block_cache_hits_total"},
+                                                    {"miss", "block_cache_misses_total"}}) {
+                    auto it = figures.find(key);
+                    if (it != figures.end()) out.push_back({{{"result", result}}, it->second});
+                  }
+                  return out;
+                });
+  m.AddComputed("riec_data_disk_free_bytes", "Free space on the data directory's file system.",
+                Registry::Type::kGauge, [this, one] {
+                  std::error_code ec;
+                  const auto space = std::filesystem::space(config_.data_dir, ec);
+                  return ec ? std::vector<Sample>{} : one(static_cast<double>(space.available));
+                });
+  m.AddComputed("riec_data_disk_reserve_bytes",
+                "Free space the store keeps on the data disk (store_reserve_mib); below it writes are refused.",
+                Registry::Type::kGauge,
+                [this, one] { return one(static_cast<double>(config_.store_reserve_bytes)); });
+  m.AddComputed("riec_signals_open", "Signals open now.", Registry::Type::kGauge, [this, one] {
+    const absl::Time now = clock_->Now();
+    uint64_t open = 0;
+    absl::Status s = storage::SignalTable(store_.get()).ScanAll([&](const v1::Signal& sig) {
+      open += sig.state() == v1::OPEN && FromProtoTime(sig.expires()) > now;
+      return true;
+    });
+    return s.ok() ? one(static_cast<double>(open)) : std::vector<Sample>{};
+  });
+  m.AddComputed("riec_cases", "Cases by state.", Registry::Type::kGauge, [this] {
+    std::map<std::string, uint64_t> by_state;
+    for (auto st : {v1::CASE_STATE_PROPOSED, v1::CASE_STATE_UNLOCKED, v1::CASE_STATE_CLOSED,
+                    v1::CASE_STATE_EXPIRED}) {
+      by_state[v1::CaseState_Name(st)] = 0;
+    }
+    const absl::Time now = clock_->Now();
+    absl::Status s = storage::CaseTable(store_.get()).ScanAll([&](const v1::Case& c) {
+      v1::CaseState st = c.state();
+      if ((st == v1::CASE_STATE_PROPOSED || st == v1::CASE_STATE_UNLOCKED) && c.decision().has_ends() &&
+          FromProtoTime(c.decision().ends()) <= now) {
+        st = v1::CASE_STATE_EXPIRED;
+      }
+      ++by_state[v1::CaseState_Name(st)];
+      return true;
+    });
+    std::vector<Sample> out;
+    if (!s.ok()) return out;
+    for (const auto& [state, n] : by_state) out.push_back({{{"state", state}}, static_cast<double>(n)});
+    return out;
+  });
+  m.AddComputed("riec_certificate_not_after_seconds",
+                "When the broker's own certificates expire (Unix time), per file.", Registry::Type::kGauge,
+                [this] {
+                  std::vector<Sample> out;
+                  for (const auto& [which, path] : {std::pair<std::string, std::string>{"server", config_.tls.cert},
+                                                    {"client_ca", config_.tls.client_ca}}) {
+                    auto t = CertificatesNotAfter(path);
+                    if (t.ok()) out.push_back({{{"certificate", which}}, absl::ToDoubleSeconds(*t - absl::UnixEpoch())});
+                  }
+                  return out;
+                });
+  m.AddComputed("riec_crl_next_update_seconds", "The earliest nextUpdate of the CRLs in force (Unix time).",
+                Registry::Type::kGauge, [this, one] {
+                  auto t = revocations_->EarliestNextUpdate();
+                  return t ? one(absl::ToDoubleSeconds(*t - absl::UnixEpoch())) : std::vector<Sample>{};
+                });
+  m.AddComputed("process_resident_memory_bytes", "Resident memory of the broker process.", Registry::Type::kGauge,
+                [one] {
+                  auto status = ReadFile("/proc/self/statm");
+                  long pages = 0, resident = 0;
+                  if (!status.ok() || std::sscanf(status->c_str(), "%ld %ld", &pages, &resident) != 2) return std::vector<Sample>{};
+                  return one(static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+                });
+  // Entries of a /proc directory: the process's threads or open files.
+  auto entries = [one](const char* dir) {
+    std::error_code ec;
+    size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ++n;
+    }
+    return ec ? std::vector<Sample>{} : one(static_cast<double>(n));
+  };
+  m.AddComputed("process_threads", "Threads of the broker process.", Registry::Type::kGauge,
+                [entries] { return entries("/proc/self/task"); });
+  m.AddComputed("process_open_fds", "Open file descriptors of the broker process.", Registry::Type::kGauge,
+                [entries] { return entries("/proc/self/fd"); });
+  const double started = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+  m.AddComputed("process_start_time_seconds", "When the broker process started (Unix time).",
+                Registry::Type::kGauge, [one, started] { return one(started); });
 }
 
 void Broker::Wait() {
@@ -172,9 +330,9 @@ void Broker::Witness() {
         absl::StrJoin(witnesses_->Submit(*policy_->Current(), [this] { return Stopping(); }), "; ");
     if (problems != reported) {
       if (!problems.empty()) {
-        std::cerr << "riec-broker: witnesses: " << problems << " (asked again with every head)" << std::endl;
+        LogWarning("witnesses did not all cosign (asked again with every head)", {{"problems", problems}});
       } else if (!reported.empty()) {
-        std::cerr << "riec-broker: witnesses: all answered" << std::endl;
+        LogInfo("witnesses: all answered");
       }
       reported = problems;
     }
@@ -195,33 +353,32 @@ void Broker::Maintain() {
     if (absl::Status w = store_->Writable(); w.ok() != store_writable) {
       store_writable = w.ok();
       if (store_writable) {
-        std::cerr << "riec-broker: the store accepts writes again" << std::endl;
+        LogInfo("the store accepts writes again");
       } else {
-        std::cerr << "riec-broker: the store refuses writes: " << w.message()
-                  << "; calls that write are refused with " << absl::StatusCodeToString(w.code())
-                  << ", reads are still answered" << std::endl;
+        LogError(absl::StrCat("the store refuses writes: ", w.message(), "; calls that write are refused with ",
+                              absl::StatusCodeToString(w.code()), ", reads are still answered"));
       }
     }
     if (store_writable) {
       if (absl::Status s = signer_->SignIfGrown(); !s.ok()) {
-        std::cerr << "riec-broker: signing a tree head failed: " << s << std::endl;
+        LogError("signing a tree head failed", {{"error", s.ToString()}});
       }
       if (now >= next_flush) {
         if (absl::Status s = core_->FlushSuppressedRefusals(absl::Seconds(5)); !s.ok()) {
-          std::cerr << "riec-broker: writing refusal summaries failed: " << s << std::endl;
+          LogError("writing refusal summaries failed", {{"error", s.ToString()}});
         }
         next_flush = now + absl::Seconds(5);
       }
       if (config_.index && config_.sweep_interval > absl::ZeroDuration() && now >= next_sweep) {
         auto swept = core_->ScheduledSweep();
-        if (!swept.ok()) std::cerr << "riec-broker: retention sweep failed: " << swept.status() << std::endl;
+        if (!swept.ok()) LogError("retention sweep failed", {{"error", swept.status().ToString()}});
         next_sweep = now + config_.sweep_interval;
       }
     }
     if (now >= next_crl) {
       if (auto n = revocations_->Reload(); !n.ok()) {
-        std::cerr << "riec-broker: CRLs not reloaded (the previous ones stay in force): "
-                  << n.status().message() << std::endl;
+        LogWarning("CRLs not reloaded (the previous ones stay in force)",
+                   {{"error", std::string(n.status().message())}});
       }
       next_crl = now + config_.crl_reload_interval;
     }
@@ -250,6 +407,7 @@ std::string Broker::ReloadFromSignal() {
 
 void Broker::Shutdown() {
   if (shut_down_.exchange(true)) return;
+  metrics_server_.reset();  // its computed metrics read what is stopped below
   if (maintenance_.joinable()) {
     {
       absl::MutexLock lock(&maintenance_mu_);
@@ -280,14 +438,14 @@ void Broker::Shutdown() {
   transport_->StartDrain();
   log_->Interrupt();
   const int left = transport_->WaitIdle(absl::Seconds(10));
-  if (left > 0) std::cerr << "riec-broker: " << left << " calls still running after 10 s are cancelled\n";
+  if (left > 0) LogWarning("calls still running after 10 s are cancelled", {{"calls", left}});
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   server_->Wait();
   // A last head covering every record, so that nothing waits for the next
   // start; and the refusals still counted.
   (void)core_->FlushSuppressedRefusals(absl::ZeroDuration());
   if (absl::Status s = signer_->SignIfGrown(); !s.ok()) {
-    std::cerr << "riec-broker: signing the last tree head failed: " << s << "\n";
+    LogError("signing the last tree head failed", {{"error", s.ToString()}});
   }
 }
 

@@ -27,6 +27,7 @@
 #include "log/tree_heads.h"
 #include "server/config.h"
 #include "server/grpc_transport.h"
+#include "server/metrics_server.h"
 #include "server/tls.h"
 #include "server/witnesses.h"
 
@@ -42,6 +43,8 @@ class Broker {
 
   // "host:port" actually bound (the port is chosen when the config says 0).
   const std::string& address() const { return address_; }
+  // The metrics port's "host:port", or "" when it is off.
+  std::string metrics_address() const { return metrics_server_ ? metrics_server_->address() : ""; }
   // One line for the operator: what runs, under which convenant and key.
   std::string Summary() const;
 
@@ -65,7 +68,14 @@ class Broker {
   void EveryRound(const std::function<void()>& round);
   bool Stopping();
 
+  // The operator's metrics (computed ones read the members below: the
+  // metrics port stops first, in Shutdown).
+  void RegisterMetrics();
+
   BrokerConfig config_;
+  // Declared first, destroyed last: everything below may hold its metrics.
+  std::unique_ptr<metrics::Registry> metrics_ = std::make_unique<metrics::Registry>();
+  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<log::DisclosureLog> log_;

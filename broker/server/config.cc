@@ -81,6 +81,34 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           }
           *target = t->second.as<std::string>();
         }
+      } else if (key == "metrics") {
+        if (!v.IsMap()) return absl::InvalidArgumentError(where(v, "metrics") + ": must be a mapping");
+        for (auto t = v.begin(); t != v.end(); ++t) {
+          const std::string k = t->first.Scalar();
+          if (k == "listen") {
+            c.metrics.listen = t->second.as<std::string>();
+          } else if (k == "tls") {
+            c.metrics.tls = t->second.as<bool>();
+          } else if (k == "client_ca") {
+            c.metrics.client_ca = t->second.as<std::string>();
+          } else {
+            return absl::InvalidArgumentError(where(t->first, "metrics." + k) +
+                                              ": unknown key (allowed: listen, tls, client_ca)");
+          }
+        }
+        if (absl::Status s = ValidateMetricsConfig(c.metrics); !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+        }
+      } else if (key == "log_format" || key == "log_requests") {
+        const std::string value = v.as<std::string>();
+        const bool ok = key == "log_format" ? (value == "json" || value == "logfmt")
+                                            : (value == "all" || value == "failures" || value == "off");
+        if (!ok) {
+          return absl::InvalidArgumentError(
+              where(v, key) + ": '" + value + "' is not one of " +
+              (key == "log_format" ? "json, logfmt" : "all, failures, off"));
+        }
+        (key == "log_format" ? c.log_format : c.log_requests) = value;
       } else if (key == "sweep_interval") {
         if (absl::Status s = SetSweepInterval(v.as<std::string>(), &c); !s.ok()) {
           return absl::InvalidArgumentError(where(v, "sweep_interval") + ": " +
@@ -129,8 +157,8 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file, admin_socket, sweep_interval, tree_head_interval, "
-              "crl_reload_interval, store_memory_mib, store_reserve_mib)");
+              "ready_file, admin_socket, metrics, log_format, log_requests, sweep_interval, "
+              "tree_head_interval, crl_reload_interval, store_memory_mib, store_reserve_mib)");
         }
         *target = v.as<std::string>();
       }

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/metrics_server.h"
 #include "server/tls.h"
 
 namespace riec::server {
@@ -46,6 +47,12 @@ struct BrokerConfig {
   // The admin socket (proto/riec/v1/local.proto): a Unix socket of mode
   // 600 for `riec-broker backup`. Empty: "<data_dir>.sock"; "off": none.
   std::string admin_socket;
+  // The operator's metrics port (server/metrics_server.h); off unless set.
+  MetricsConfig metrics;
+  // The operator's log on stderr: "json" or "logfmt" (server/operator_log.h).
+  std::string log_format = "json";
+  // Which requests get a line: "all", "failures" (any code but OK) or "off".
+  std::string log_requests = "all";
   // Tests only (with RIEC_TESTING=1): the file whose offset moves the
   // broker's clock (riec/common/clock.h OffsetFileClock).
   std::string test_clock_file;

@@ -9,6 +9,7 @@
 #include "google/protobuf/unknown_field_set.h"
 #include "riec/common/identifiers.h"
 #include "riec/v1/events.pb.h"
+#include "server/operator_log.h"
 
 namespace riec::server {
 namespace {
@@ -77,6 +78,15 @@ absl::Status DescribeParseFailure(const Descriptor* type, const std::string& byt
       "request: not a valid ", type->full_name(), " message (truncated, or not protobuf)"));
 }
 
+std::string StatusCodeName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i < 17 ? kNames[i] : absl::StrCat("CODE_", i);
+}
+
 // ---- worker pool ----
 
 WorkerPool::WorkerPool(int threads) {
@@ -121,7 +131,8 @@ void WorkerPool::Run() {
 // grow — so its steps never run concurrently, and Finish is called once.
 class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  CallReactor(GrpcTransport* t, grpc::GenericCallbackServerContext* ctx) : t_(t), ctx_(ctx) {
+  CallReactor(GrpcTransport* t, grpc::GenericCallbackServerContext* ctx)
+      : t_(t), ctx_(ctx), started_(absl::Now()), request_id_(t->next_request_id_.fetch_add(1)) {
     t_->in_flight_.fetch_add(1);
     route_ = t_->core_->Find(ctx->method());
     if (route_ == nullptr) {
@@ -170,6 +181,7 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnDone() override {
+    t_->Observe(*this);
     if (streaming_) t_->open_streams_.fetch_sub(1);
     t_->in_flight_.fetch_sub(1);
     delete this;
@@ -178,7 +190,24 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
   // Woken from the waiting set.
   void Wake() { Schedule([this] { Pump(); }); }
 
+  // What the operator's metrics and log see of the call.
+  const std::string& method() const { return route_ != nullptr ? route_->method : kUnknownMethod; }
+  grpc::StatusCode code() const { return cancelled_.load() ? grpc::StatusCode::CANCELLED : code_; }
+  absl::Duration elapsed() const { return absl::Now() - started_; }
+  bool streaming() const { return streaming_; }
+  uint64_t request_id() const { return request_id_; }
+  const std::string& partner() const { return partner_; }
+  const std::string& role() const { return role_; }
+  const std::string& trace_id() const { return trace_id_; }
+
  private:
+  static inline const std::string kUnknownMethod = "unknown";
+
+  // Every way the call ends passes here, so its code is known at OnDone.
+  void Finish(grpc::Status s) {
+    code_ = s.error_code();
+    grpc::ServerGenericBidiReactor::Finish(std::move(s));
+  }
   void Schedule(std::function<void()> step) { t_->pool_.Schedule(std::move(step)); }
 
   // The caller, established again for every message of a client stream and
@@ -186,6 +215,11 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
   // while its stream is open stops it.
   absl::StatusOr<core::Call> Caller() {
     auto call = t_->callers_.CallOf(*ctx_, ctx_->method());
+    if (call.ok() && partner_.empty()) {
+      partner_ = call->caller.identity.partner;
+      role_ = call->caller.identity.role;
+      trace_id_ = call->trace_id;
+    }
     if (!call.ok()) {
       if (call.status().code() == absl::StatusCode::kUnauthenticated) {
         core::Call unknown;
@@ -267,6 +301,7 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
     out_.Clear();
     grpc::Status s = grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(m, &out_, &own);
     if (!s.ok()) return Finish(s);
+    code_ = grpc::StatusCode::OK;
     StartWriteAndFinish(&out_, grpc::WriteOptions(), grpc::Status::OK);
   }
 
@@ -313,6 +348,10 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
 
   GrpcTransport* const t_;
   grpc::GenericCallbackServerContext* const ctx_;
+  const absl::Time started_;
+  const uint64_t request_id_;
+  grpc::StatusCode code_ = grpc::StatusCode::OK;
+  std::string partner_, role_, trace_id_;
   const core::Route* route_ = nullptr;
   grpc::ByteBuffer in_, out_;
   std::string raw_;
@@ -327,8 +366,46 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
 };
 
 GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options)
-    : core_(core), log_(log), callers_(options.revocations), pool_(options.workers) {
+    : core_(core), log_(log), metrics_(options.metrics), log_requests_(options.log_requests),
+      callers_(options.revocations), pool_(options.workers) {
   log_->OnGrowth([this](uint64_t) { WakeStreams(); });
+  if (metrics_ != nullptr) {
+    metrics_->AddComputed("riec_grpc_open_streams", "Event streams open now.", metrics::Registry::Type::kGauge,
+                          [this] { return std::vector<metrics::Sample>{{{}, double(open_streams_.load())}}; });
+    metrics_->AddComputed("riec_grpc_calls_in_flight", "Calls being served now.", metrics::Registry::Type::kGauge,
+                          [this] { return std::vector<metrics::Sample>{{{}, double(in_flight_.load())}}; });
+  }
+}
+
+void GrpcTransport::Observe(const CallReactor& call) {
+  const absl::Duration elapsed = call.elapsed();
+  const std::string code = StatusCodeName(call.code());
+  if (metrics_ != nullptr) {
+    metrics_->GetCounter("riec_grpc_requests_total", "Calls finished, per RPC and status code.",
+                         {{"method", call.method()}, {"code", code}}).Add();
+    // An event stream lasts as long as its subscriber wants: not a latency.
+    if (!call.streaming()) {
+      metrics_->GetHistogram("riec_grpc_request_duration_seconds",
+                             "Time from a call's arrival to its answer, per RPC.", metrics::LatencyBuckets(),
+                             {{"method", call.method()}}).ObserveDuration(elapsed);
+    }
+  }
+  if (log_requests_ == "off" || (log_requests_ == "failures" && call.code() == grpc::StatusCode::OK)) return;
+  std::vector<LogField> fields{{"request_id", call.request_id()}, {"rpc", call.method()}, {"code", code},
+                               {"latency_ms", absl::ToDoubleMilliseconds(elapsed)}};
+  if (!call.partner().empty()) {
+    fields.emplace_back("partner", call.partner());
+    fields.emplace_back("role", call.role());
+  }
+  if (!call.trace_id().empty()) fields.emplace_back("trace_id", call.trace_id());
+  const bool server_fault = call.code() == grpc::StatusCode::INTERNAL ||
+                            call.code() == grpc::StatusCode::DATA_LOSS ||
+                            call.code() == grpc::StatusCode::UNKNOWN;
+  if (server_fault) {
+    LogError("request", fields);
+  } else {
+    LogInfo("request", fields);
+  }
 }
 
 GrpcTransport::~GrpcTransport() = default;

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/broker_core.h"
+#include "metrics/metrics.h"
 #include "server/peer.h"
 
 namespace riec::server {
@@ -53,6 +54,12 @@ class GrpcTransport final : public grpc::CallbackGenericService {
     int workers = 32;
     // Checked at every call (peer.h); may be null.
     const Revocations* revocations = nullptr;
+    // Per-RPC counts and latencies (docs/operations.md, "Monitor"); may be
+    // null.
+    metrics::Registry* metrics = nullptr;
+    // Which calls get a line in the operator's log: "all", "failures" or
+    // "off" (server/operator_log.h).
+    std::string log_requests = "off";
   };
   GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options);
   ~GrpcTransport() override;
@@ -74,8 +81,14 @@ class GrpcTransport final : public grpc::CallbackGenericService {
   class CallReactor;
   friend class CallReactor;
 
+  // A finished call: counted, timed and (as configured) logged.
+  void Observe(const CallReactor& call);
+
   core::BrokerCore* const core_;
   log::DisclosureLog* const log_;
+  metrics::Registry* const metrics_;
+  const std::string log_requests_;
+  std::atomic<uint64_t> next_request_id_{1};
   CallerCache callers_;
   WorkerPool pool_;
   std::atomic<bool> draining_{false};
@@ -88,6 +101,9 @@ class GrpcTransport final : public grpc::CallbackGenericService {
 // The gRPC status of an absl status; the message is cut (at a character
 // boundary) to 1 KiB so that it always fits the response trailers.
 grpc::Status ToGrpcStatus(const absl::Status& s);
+
+// "OK", "NOT_FOUND", ...: the code's name as gRPC writes it.
+std::string StatusCodeName(grpc::StatusCode code);
 
 // Why `bytes` do not parse as a `type`: the first string field that is not
 // valid UTF-8 ("subjects[0].pseudonym ..."), or that the message is

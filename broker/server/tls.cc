@@ -168,6 +168,22 @@ std::optional<absl::Time> Revocations::EarliestNextUpdate() const {
   return earliest;
 }
 
+absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path) {
+  auto pem = ReadSettingFile(path, "certificate");
+  if (!pem.ok()) return pem.status();
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  std::optional<absl::Time> earliest;
+  while (bio) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    const absl::Time t = FromAsn1(X509_get0_notAfter(cert.get()));
+    if (!earliest || t < *earliest) earliest = t;
+  }
+  ERR_clear_error();  // the end of the file
+  if (!earliest) return absl::InvalidArgumentError(absl::StrCat(path, ": no PEM certificate in it"));
+  return *earliest;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsFiles& files, std::shared_ptr<Revocations> revocations) {
   auto cert_pem = ReadSettingFile(files.cert, "tls.cert");

@@ -71,6 +71,10 @@ class Revocations {
   std::atomic<uint64_t> generation_{1};
 };
 
+// The earliest notAfter of the PEM certificates in `path` (a chain or a CA
+// bundle). INVALID_ARGUMENT naming the file if it holds none.
+absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path);
+
 // Checks that the files exist, parse, and that the key matches the
 // certificate; then builds mutual-TLS server credentials that consult
 // `revocations` at every handshake.

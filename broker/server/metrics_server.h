@@ -1,0 +1,61 @@
+// The operator's metrics port: GET /metrics in the Prometheus text
+// exposition format (metrics/metrics.h), off unless the config has a
+// `metrics:` section (docs/operations.md, "Monitor"). Plain HTTP only on a
+// loopback address; anywhere else HTTPS with the broker's server
+// certificate, where the scraper must present a certificate of the
+// metrics CA (by default the convenant CA).
+//
+// Ownership: MetricsServer does not own the registry, which must outlive it.
+// Thread-safety: the server answers on its own threads; the destructor
+// stops it.
+#ifndef RIEC_BROKER_SERVER_METRICS_SERVER_H_
+#define RIEC_BROKER_SERVER_METRICS_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "metrics/metrics.h"
+#include "server/tls.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace riec::server {
+
+struct MetricsConfig {
+  std::string listen;     // "host:port"; empty: no metrics port
+  bool tls = false;       // HTTPS with a client certificate
+  std::string client_ca;  // the CA of scrapers' certificates (empty: tls.client_ca)
+};
+
+// Whether `host` (of "host:port") is a loopback address.
+bool IsLoopbackHost(const std::string& host);
+
+// Checks the settings without binding: INVALID_ARGUMENT naming the key.
+absl::Status ValidateMetricsConfig(const MetricsConfig& config);
+
+class MetricsServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const MetricsConfig& config,
+                                                              const TlsFiles& tls,
+                                                              const metrics::Registry* registry);
+  ~MetricsServer();
+
+  // "host:port" bound (the port is chosen when the config says 0).
+  const std::string& address() const { return address_; }
+
+ private:
+  MetricsServer() = default;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  std::atomic<bool> ended_{false};
+  std::string address_;
+};
+
+}  // namespace riec::server
+
+#endif  // RIEC_BROKER_SERVER_METRICS_SERVER_H_
