@@ -132,7 +132,7 @@ absl::StatusOr<uint64_t> DisclosureLog::AppendBatch(const std::vector<v1::LogRec
 absl::Status DisclosureLog::Commit(const std::vector<Pending*>& mine) {
   const absl::Time started = absl::Now();
   absl::Status status = CommitGroup(mine);
-  if (observer_.append) observer_.append(absl::Now() - started);
+  if (status.ok() && observer_.append) observer_.append(absl::Now() - started);
   return status;
 }
 
@@ -182,7 +182,7 @@ absl::Status DisclosureLog::CommitGroup(const std::vector<Pending*>& mine) {
   storage::Put(&batch, Table::kMeta, std::string(storage::kLogSizeKey), storage::EncodeBE64(index));
   const absl::Time write_started = absl::Now();
   const absl::Status status = store_->Apply(batch, /*sync=*/true);
-  if (observer_.group) observer_.group(group.size(), absl::Now() - write_started);
+  if (status.ok() && observer_.group) observer_.group(group.size(), absl::Now() - write_started);
 
   std::vector<std::function<void(uint64_t)>> listeners;
   {

@@ -101,10 +101,10 @@ class DisclosureLog {
   // What commits take, for the operator's metrics. Set once, before the
   // log is shared between threads.
   struct CommitObserver {
-    // One group commit: how many records, how long its durable write
+    // One successful group commit: how many records, how long its durable write
     // (the store's synced batch: the fsync) took.
     std::function<void(size_t records, absl::Duration write)> group;
-    // One append: from the call to its durable commit.
+    // One successful append: from the call to its durable commit.
     std::function<void(absl::Duration)> append;
   };
   void SetObserver(CommitObserver observer) { observer_ = std::move(observer); }

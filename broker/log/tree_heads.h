@@ -34,6 +34,12 @@ class TreeHeadSigner {
   // The latest signed head. With `fresh`, signs the current size first if
   // the log has grown since the latest head (or none exists).
   absl::StatusOr<v1::SignedTreeHead> Latest(bool fresh);
+  // The latest signed head as it is, without signing one (none before the
+  // first): for a reader that must not write, such as a metrics scrape.
+  std::optional<v1::SignedTreeHead> Current() {
+    absl::MutexLock lock(&mu_);
+    return latest_;
+  }
   // Signs the current size if the log has grown since the latest head.
   absl::Status SignIfGrown() { return Latest(true).status(); }
 

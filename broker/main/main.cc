@@ -10,6 +10,7 @@
 #include "google/protobuf/stubs/logging.h"
 #include "server/broker.h"
 #include "server/config.h"
+#include "server/config_check.h"
 #include "server/key_ceremony.h"
 #include "server/local_operations.h"
 #include "server/operator_log.h"
@@ -76,6 +77,10 @@ int main(int argc, char** argv) {
   app.add_flag("--metrics-tls", metrics_tls,
                "serve metrics over HTTPS: the scraper presents a certificate of metrics.client_ca "
                "(default: the convenant CA)");
+  bool check = false;
+  app.add_flag("--check", check,
+               "check the whole configuration (files, key modes, policy, certificates and their dates, "
+               "ports), list every problem, and exit: 0 if there is none, 1 otherwise");
   std::string admin_socket;
   app.add_option("--admin-socket", admin_socket,
                  "Unix socket for riec-broker backup (mode 600; default <data-dir>.sock; off: none)");
@@ -185,6 +190,22 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (check) {
+    using riec::server::ConfigProblem;
+    const auto problems = riec::server::CheckBrokerConfig(config, {.now = absl::Now()});
+    const std::string what = config_file.empty() ? "the configuration" : config_file;
+    for (const ConfigProblem& p : problems) {
+      std::cout << (p.severity == ConfigProblem::Severity::kError ? "error: " : "warning: ") << p.text << "\n";
+    }
+    if (problems.empty()) {
+      std::cout << "riec-broker --check: " << what << ": no problems found\n";
+      return 0;
+    }
+    std::cout << "riec-broker --check: " << what << ": " << problems.size()
+              << (problems.size() == 1 ? " problem" : " problems")
+              << " (errors stop the broker from starting; warnings are logged when it starts)\n";
+    return 1;
+  }
 
   // Protobuf reports each request it cannot parse on stderr; the broker
   // answers those requests itself (INVALID_ARGUMENT naming the field), so
@@ -195,6 +216,11 @@ int main(int argc, char** argv) {
       riec::server::LogError(absl::StrCat("protobuf: ", file, ":", line, ": ", message));
     }
   });
+
+  // A peer that closes its connection must not end the process: OpenSSL
+  // writes to the metrics port's TLS sockets with write(), which raises
+  // SIGPIPE (gRPC's own sockets never do).
+  signal(SIGPIPE, SIG_IGN);
 
   // Signals are taken by one thread, so that shutdown and reload happen
   // outside a signal handler.
@@ -215,9 +241,7 @@ int main(int argc, char** argv) {
   std::thread waiter([&] {
     int sig = 0;
     while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      for (absl::string_view line : absl::StrSplit((*broker)->ReloadFromSignal(), '\n')) {
-        riec::server::LogInfo(absl::StrCat("SIGHUP: ", line));
-      }
+      (*broker)->ReloadFromSignal();
     }
     riec::server::LogInfo(absl::StrCat(sig == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down"));
     (*broker)->Shutdown();

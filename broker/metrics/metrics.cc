@@ -197,9 +197,33 @@ void Registry::AddComputed(absl::string_view name, absl::string_view help, Type 
 }
 
 std::string Registry::Expose() const {
+  // What to read, taken under the lock; read and written without it, so
+  // that a computed family that scans a table never holds up a call that
+  // counts for the first time (metrics are never removed: the pointers
+  // stay valid).
+  struct View {
+    const std::string* name;
+    Type type;
+    std::string help;
+    std::function<std::vector<Sample>()> computed;
+    std::vector<std::pair<Labels, const Counter*>> counters;
+    std::vector<std::pair<Labels, const Gauge*>> gauges;
+    std::vector<std::pair<Labels, const Histogram*>> histograms;
+  };
+  std::vector<View> views;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    views.reserve(families_.size());
+    for (const auto& [name, f] : families_) {
+      View& v = views.emplace_back(View{&name, f.type, f.help, f.computed, {}, {}, {}});
+      for (const auto& [labels, c] : f.counters) v.counters.emplace_back(labels, c.get());
+      for (const auto& [labels, g] : f.gauges) v.gauges.emplace_back(labels, g.get());
+      for (const auto& [labels, h] : f.histograms) v.histograms.emplace_back(labels, h.get());
+    }
+  }
   std::string out;
-  absl::ReaderMutexLock l(&mu_);
-  for (const auto& [name, f] : families_) {
+  for (const View& f : views) {
+    const std::string& name = *f.name;  // families are never removed
     absl::StrAppend(&out, "# HELP ", name, " ", EscapeHelp(f.help), "\n# TYPE ", name, " ",
                     TypeName(f.type), "\n");
     auto line = [&](const Labels& labels, double v) {

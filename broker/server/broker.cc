@@ -19,6 +19,7 @@
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/sodium.h"
+#include "server/config_check.h"
 #include "server/local_operations.h"
 #include "storage/rocksdb_store.h"
 #include "storage/tables.h"
@@ -30,6 +31,24 @@ namespace riec::server {
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config) {
   if (absl::Status s = ValidateBrokerConfig(config); !s.ok()) return s;
   if (absl::Status s = crypto::InitCrypto(); !s.ok()) return s;
+  // The problems --check finds stop the start, all of them named; a
+  // certificate that expires soon is only said (refusing to start over a
+  // certificate that still works would turn a warning into an outage).
+  {
+    std::vector<std::string> errors;
+    for (const ConfigProblem& p : CheckBrokerConfig(config, {.now = absl::Now(), .ports = false})) {
+      if (p.severity == ConfigProblem::Severity::kError) {
+        errors.push_back(p.text);
+      } else {
+        LogWarning(p.text);
+      }
+    }
+    if (!errors.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(errors.size() == 1 ? "" : absl::StrCat(errors.size(), " problems: "),
+                       absl::StrJoin(errors, "; "), " (riec-broker --check lists them)"));
+    }
+  }
   if (absl::Status s = RestrictToTls13(); !s.ok()) return s;
 
   std::unique_ptr<Broker> b(new Broker());
@@ -142,7 +161,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     }
   }
   if (!config.metrics.listen.empty()) {
-    auto served = MetricsServer::Start(config.metrics, config.tls, b->metrics_.get());
+    auto served = MetricsServer::Start(config.metrics, config.tls, b->revocations_, b->metrics_.get());
     if (!served.ok()) return served.status();
     b->metrics_server_ = *std::move(served);
   }
@@ -182,18 +201,17 @@ void Broker::RegisterMetrics() {
   metrics::Registry& m = *metrics_;
   m.AddComputed("riec_log_records", "Records in the disclosure log.", Registry::Type::kGauge,
                 [this, one] { return one(static_cast<double>(log_->Size())); });
-  // Read from the store: the head the last round signed, whichever
-  // thread signed it.
+  // The head the last round signed, whichever thread signed it; a scrape
+  // never signs one itself.
   m.AddComputed("riec_tree_head_size", "Tree size of the newest signed tree head.", Registry::Type::kGauge,
                 [this, one] {
-                  auto head = signer_->Latest(false);
-                  return head.ok() ? one(static_cast<double>(head->tree_size())) : std::vector<Sample>{};
+                  auto head = signer_->Current();
+                  return head ? one(static_cast<double>(head->tree_size())) : std::vector<Sample>{};
                 });
   m.AddComputed("riec_tree_head_timestamp_seconds", "When the newest signed tree head was signed (Unix time).",
                 Registry::Type::kGauge, [this, one] {
-                  auto head = signer_->Latest(false);
-                  if (!head.ok()) return std::vector<Sample>{};
-                  return one(static_cast<double>(head->timestamp_millis()) / 1000);
+                  auto head = signer_->Current();
+                  return head ? one(static_cast<double>(head->timestamp_millis()) / 1000) : std::vector<Sample>{};
                 });
   // The store's figures are gauges, but for its counters (names ending in
   // _total): the block cache's hits and misses, whose rates give the hit
@@ -343,6 +361,7 @@ void Broker::Maintain() {
   absl::Time next_sweep = absl::Now() + config_.sweep_interval;
   absl::Time next_crl = absl::Now() + config_.crl_reload_interval;
   absl::Time next_flush = absl::Now() + absl::Seconds(5);
+  absl::Time next_expiry = absl::Now() + absl::Hours(24);  // Start said it once
   bool store_writable = true;
   EveryRound([&] {
     const absl::Time now = absl::Now();
@@ -382,27 +401,34 @@ void Broker::Maintain() {
       }
       next_crl = now + config_.crl_reload_interval;
     }
+    // Certificates and CRLs near their dates: said again once a day (the
+    // metrics riec_certificate_not_after_seconds and
+    // riec_crl_next_update_seconds carry the dates all the time).
+    if (now >= next_expiry) {
+      for (const ConfigProblem& p : CheckExpiry(config_, {.now = now})) LogWarning(p.text);
+      next_expiry = now + absl::Hours(24);
+    }
   });
 }
 
-std::string Broker::ReloadFromSignal() {
-  std::string out;
+void Broker::ReloadFromSignal() {
   auto r = core_->ReloadFromHost(policy_->Current()->convenant_id());
   if (!r.ok()) {
-    out = absl::StrCat("policy reload refused: ", r.status().message());
+    LogWarning(absl::StrCat("SIGHUP: policy reload refused: ", r.status().message()));
   } else if (!r->changed()) {
-    out = "policy reload: the file has not changed";
+    LogInfo("SIGHUP: policy reload: the file has not changed");
   } else {
-    out = absl::StrCat("policy reloaded: convenant ", r->current().convenant_id(), " v",
-                       r->current().version(), " replaces v", r->previous().version(),
-                       "; log record ", r->log_index());
+    LogInfo(absl::StrCat("SIGHUP: policy reloaded: convenant ", r->current().convenant_id(), " v",
+                         r->current().version(), " replaces v", r->previous().version(), "; log record ",
+                         r->log_index()));
   }
   auto crls = revocations_->Reload();
-  absl::StrAppend(&out, "\nriec-broker: SIGHUP: ",
-                  crls.ok() ? absl::StrCat("CRLs reloaded: ", *crls, " in force")
-                            : absl::StrCat("CRLs not reloaded (the previous ones stay in force): ",
-                                           crls.status().message()));
-  return out;
+  if (crls.ok()) {
+    LogInfo(absl::StrCat("SIGHUP: CRLs reloaded: ", *crls, " in force"));
+  } else {
+    LogWarning(absl::StrCat("SIGHUP: CRLs not reloaded (the previous ones stay in force): ",
+                            crls.status().message()));
+  }
 }
 
 void Broker::Shutdown() {

@@ -53,9 +53,9 @@ class Broker {
   // (up to 10 s), signs a last tree head, then closes the store cleanly.
   void Shutdown();
 
-  // Reloads the policy file and the CRLs on the host's request (SIGHUP);
-  // returns what happened, one line each.
-  std::string ReloadFromSignal();
+  // Reloads the policy file and the CRLs on the host's request (SIGHUP),
+  // and logs what happened, a line each.
+  void ReloadFromSignal();
 
  private:
   Broker() = default;

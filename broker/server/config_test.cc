@@ -55,6 +55,34 @@ TEST(ConfigTest, UnknownKeyIsNamedWithItsLine) {
   EXPECT_THAT(c.status().message(), HasSubstr(":2:1: datadir: unknown key"));
 }
 
+TEST(ConfigTest, MetricsAndLogSettings) {
+  auto c = LoadBrokerConfig(Write(
+      "metrics: {listen: '0.0.0.0:9464', tls: true, client_ca: m.crt}\nlog_format: logfmt\nlog_requests: failures\n"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->metrics.listen, "0.0.0.0:9464");
+  EXPECT_TRUE(c->metrics.tls);
+  EXPECT_EQ(c->metrics.client_ca, "m.crt");
+  EXPECT_EQ(c->log_format, "logfmt");
+  EXPECT_EQ(c->log_requests, "failures");
+  EXPECT_TRUE(ValidateMetricsConfig(c->metrics).ok());
+
+  auto maybe = LoadBrokerConfig(Write("metrics:\n  tls: maybe\n"));
+  EXPECT_EQ(maybe.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(maybe.status().message(), HasSubstr(":2:8: metrics.tls: 'maybe' is not true or false"));
+  auto list = LoadBrokerConfig(Write("metrics:\n  listen: [a, b]\n"));
+  EXPECT_THAT(list.status().message(), HasSubstr("metrics.listen: must be a string"));
+  auto format = LoadBrokerConfig(Write("log_format: xml\n"));
+  EXPECT_THAT(format.status().message(), HasSubstr("log_format: 'xml' is not one of json, logfmt"));
+
+  // Plain HTTP off loopback is refused once the settings are merged.
+  MetricsConfig open{.listen = "0.0.0.0:9464", .tls = false, .client_ca = ""};
+  absl::Status s = ValidateMetricsConfig(open);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("metrics.listen: 0.0.0.0:9464 is not a loopback address"));
+  EXPECT_TRUE(ValidateMetricsConfig({.listen = "127.0.0.2:9464", .tls = false, .client_ca = ""}).ok());
+  EXPECT_TRUE(ValidateMetricsConfig({.listen = "[::1]:9464", .tls = false, .client_ca = ""}).ok());
+}
+
 TEST(ConfigTest, MissingSettingsAreListed) {
   BrokerConfig c;
   absl::Status s = ValidateBrokerConfig(c);

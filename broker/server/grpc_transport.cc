@@ -317,12 +317,17 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
     auto events = subscription_->Next(kEventsPerBatch);
     if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
     if (events->empty()) {
+      // Once in the waiting set, OnCancel may finish and delete this call
+      // on another thread: nothing of `this` is touched after the insert.
+      GrpcTransport* const t = t_;
+      bool cancelled = false;
       {
-        absl::MutexLock l(&t_->waiting_mu_);
-        t_->waiting_.insert(this);
+        absl::MutexLock l(&t->waiting_mu_);
+        t->waiting_.insert(this);
+        cancelled = cancelled_.load();  // OnCancel sets it before it takes the lock
       }
       // Records that arrived between the read and the insert wake it now.
-      if (t_->log_->Size() != seen || cancelled_.load() || t_->draining_.load()) t_->WakeStreams();
+      if (t->log_->Size() != seen || cancelled || t->draining_.load()) t->WakeStreams();
       return;
     }
     for (auto& e : *events) pending_.push_back(std::move(e));
@@ -365,6 +370,13 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
   std::deque<v1::Event> pending_;
 };
 
+namespace {
+constexpr char kRequests[] = "riec_grpc_requests_total";
+constexpr char kRequestsHelp[] = "Calls finished, per RPC and status code.";
+constexpr char kDuration[] = "riec_grpc_request_duration_seconds";
+constexpr char kDurationHelp[] = "Time from a call's arrival to its answer, per RPC.";
+}  // namespace
+
 GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options)
     : core_(core), log_(log), metrics_(options.metrics), log_requests_(options.log_requests),
       callers_(options.revocations), pool_(options.workers) {
@@ -374,6 +386,8 @@ GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Op
                           [this] { return std::vector<metrics::Sample>{{{}, double(open_streams_.load())}}; });
     metrics_->AddComputed("riec_grpc_calls_in_flight", "Calls being served now.", metrics::Registry::Type::kGauge,
                           [this] { return std::vector<metrics::Sample>{{{}, double(in_flight_.load())}}; });
+    metrics_->Declare(kRequests, kRequestsHelp, metrics::Registry::Type::kCounter);
+    metrics_->Declare(kDuration, kDurationHelp, metrics::Registry::Type::kHistogram);
   }
 }
 
@@ -381,13 +395,11 @@ void GrpcTransport::Observe(const CallReactor& call) {
   const absl::Duration elapsed = call.elapsed();
   const std::string code = StatusCodeName(call.code());
   if (metrics_ != nullptr) {
-    metrics_->GetCounter("riec_grpc_requests_total", "Calls finished, per RPC and status code.",
-                         {{"method", call.method()}, {"code", code}}).Add();
+    metrics_->GetCounter(kRequests, kRequestsHelp, {{"method", call.method()}, {"code", code}}).Add();
     // An event stream lasts as long as its subscriber wants: not a latency.
     if (!call.streaming()) {
-      metrics_->GetHistogram("riec_grpc_request_duration_seconds",
-                             "Time from a call's arrival to its answer, per RPC.", metrics::LatencyBuckets(),
-                             {{"method", call.method()}}).ObserveDuration(elapsed);
+      metrics_->GetHistogram(kDuration, kDurationHelp, metrics::LatencyBuckets(), {{"method", call.method()}})
+          .ObserveDuration(elapsed);
     }
   }
   if (log_requests_ == "off" || (log_requests_ == "failures" && call.code() == grpc::StatusCode::OK)) return;

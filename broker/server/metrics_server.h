@@ -3,7 +3,7 @@
 // `metrics:` section (docs/operations.md, "Monitor"). Plain HTTP only on a
 // loopback address; anywhere else HTTPS with the broker's server
 // certificate, where the scraper must present a certificate of the
-// metrics CA (by default the convenant CA).
+// metrics CA (by default the convenant CA) that no CRL in force revokes.
 //
 // Ownership: MetricsServer does not own the registry, which must outlive it.
 // Thread-safety: the server answers on its own threads; the destructor
@@ -32,6 +32,10 @@ struct MetricsConfig {
   std::string client_ca;  // the CA of scrapers' certificates (empty: tls.client_ca)
 };
 
+// "host:port" or "[v6]:port"; INVALID_ARGUMENT naming `setting`.
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& listen,
+                                                          absl::string_view setting);
+
 // Whether `host` (of "host:port") is a loopback address.
 bool IsLoopbackHost(const std::string& host);
 
@@ -40,8 +44,11 @@ absl::Status ValidateMetricsConfig(const MetricsConfig& config);
 
 class MetricsServer {
  public:
+  // With TLS, a scraper's certificate that `revocations` (the CRLs of
+  // tls.crl_dir, reloaded as for gRPC) revokes is refused.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const MetricsConfig& config,
                                                               const TlsFiles& tls,
+                                                              std::shared_ptr<const Revocations> revocations,
                                                               const metrics::Registry* registry);
   ~MetricsServer();
 
@@ -50,6 +57,7 @@ class MetricsServer {
 
  private:
   MetricsServer() = default;
+  std::shared_ptr<const Revocations> revocations_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   std::atomic<bool> ended_{false};

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -24,9 +25,38 @@ const char* LevelName(LogLevel l) {
   return "info";
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `s`, or 0.
+size_t Utf8Length(absl::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || n > s.size() || (n == 2 && c < 0xc2)) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xc0) != 0x80) return 0;
+  }
+  if (n == 3 && ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) >= 0xa0))) return 0;  // overlong, surrogate
+  if (n == 4 && ((c == 0xf0 && b(1) < 0x90) || c > 0xf4 || (c == 0xf4 && b(1) >= 0x90))) return 0;
+  return n;
+}
+
+// A JSON string; bytes that are not UTF-8 become U+FFFD, so that every
+// line stays valid JSON whatever a file name or an error message holds.
 void AppendJsonString(std::string* out, absl::string_view s) {
   *out += '"';
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8Length(s.substr(i));
+      if (n == 0) {
+        *out += "\\ufffd";
+        ++i;
+      } else {
+        out->append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"': *out += "\\\""; break;
       case '\\': *out += "\\\\"; break;
@@ -74,10 +104,10 @@ void Write(LogLevel level, absl::string_view message, const std::vector<LogField
 
 }  // namespace
 
-LogField::LogField(std::string k, double v) : key(std::move(k)), number(true) {
+LogField::LogField(std::string k, double v) : key(std::move(k)), number(std::isfinite(v)) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
-  value = buf;
+  value = buf;  // JSON has no NaN or infinity: those are written as strings
 }
 LogField::LogField(std::string k, int64_t v) : key(std::move(k)), value(absl::StrCat(v)), number(true) {}
 LogField::LogField(std::string k, uint64_t v) : key(std::move(k)), value(absl::StrCat(v)), number(true) {}

@@ -1,5 +1,7 @@
 #include "server/operator_log.h"
 
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -17,6 +19,16 @@ TEST(OperatorLogTest, JsonLinesCarryTimeLevelMessageAndFields) {
 TEST(OperatorLogTest, JsonEscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(FormatLogLine(LogFormat::kJson, "t", LogLevel::kError, "a \"b\" \\ c\n\x01", {}),
             "{\"time\":\"t\",\"level\":\"error\",\"msg\":\"a \\\"b\\\" \\\\ c\\n\\u0001\"}");
+}
+
+TEST(OperatorLogTest, JsonStaysValidForAnyBytesAndNumbers) {
+  // A file name that is not UTF-8, a truncated sequence, a surrogate; a
+  // well-formed é stays as it is.
+  EXPECT_EQ(FormatLogLine(LogFormat::kJson, "t", LogLevel::kInfo, "caf\xc3\xa9 \xff\xc3 \xed\xa0\x80", {}),
+            "{\"time\":\"t\",\"level\":\"info\",\"msg\":\"caf\xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\"}");
+  EXPECT_EQ(FormatLogLine(LogFormat::kJson, "t", LogLevel::kInfo, "m",
+                          {{"a", std::nan("")}, {"b", HUGE_VAL}, {"c", 1.5}}),
+            "{\"time\":\"t\",\"level\":\"info\",\"msg\":\"m\",\"a\":\"nan\",\"b\":\"inf\",\"c\":1.5}");
 }
 
 TEST(OperatorLogTest, LogfmtQuotesOnlyWhatNeedsIt) {

@@ -5,6 +5,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <filesystem>
 
@@ -184,8 +185,7 @@ absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path) {
   return *earliest;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsFiles& files, std::shared_ptr<Revocations> revocations) {
+absl::Status CheckServerKeyPair(const TlsFiles& files) {
   auto cert_pem = ReadSettingFile(files.cert, "tls.cert");
   if (!cert_pem.ok()) return cert_pem.status();
   auto key_pem = crypto::ReadSecretSettingFile(files.key, "tls.key");
@@ -211,6 +211,59 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     return absl::InvalidArgumentError(
         absl::StrCat("tls.client_ca: ", files.client_ca, " is not a PEM certificate"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckServerChain(const TlsFiles& files) {
+  auto cert_pem = ReadSettingFile(files.cert, "tls.cert");
+  if (!cert_pem.ok()) return cert_pem.status();
+  auto ca_pem = ReadSettingFile(files.client_ca, "tls.client_ca");
+  if (!ca_pem.ok()) return ca_pem.status();
+  // The file's first certificate is the server's; the rest, if any, are
+  // intermediates.
+  std::vector<X509Ptr> chain;
+  BioPtr bio(BIO_new_mem_buf(cert_pem->data(), static_cast<int>(cert_pem->size())));
+  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) chain.emplace_back(c);
+  ERR_clear_error();
+  if (chain.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("tls.cert: ", files.cert, " is not a PEM certificate"));
+  }
+  X509StorePtr store(X509_STORE_new());
+  BioPtr ca_bio(BIO_new_mem_buf(ca_pem->data(), static_cast<int>(ca_pem->size())));
+  int cas = 0;
+  while (X509* c = PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store.get(), c);
+    X509_free(c);
+    ++cas;
+  }
+  ERR_clear_error();
+  if (cas == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tls.client_ca: ", files.client_ca, " is not a PEM certificate"));
+  }
+  STACK_OF(X509)* intermediates = sk_X509_new_null();
+  for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(intermediates, chain[i].get());
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), chain[0].get(), intermediates);
+  // Dates are the expiry check's business (with its own words); purpose:
+  // a TLS server.
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_NO_CHECK_TIME);
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
+  const bool ok = X509_verify_cert(ctx.get()) == 1;
+  const int error = X509_STORE_CTX_get_error(ctx.get());
+  sk_X509_free(intermediates);
+  ERR_clear_error();
+  if (!ok) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tls.cert: ", files.cert, " does not chain to the CA of tls.client_ca (", files.client_ca,
+        "), which partners' systems trust for the broker: ", X509_verify_cert_error_string(error)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const TlsFiles& files, std::shared_ptr<Revocations> revocations) {
+  if (absl::Status s = CheckServerKeyPair(files); !s.ok()) return s;
 
   // Re-read every 10 s: a renewed certificate or CA bundle is picked up
   // without a restart.

@@ -75,8 +75,17 @@ class Revocations {
 // bundle). INVALID_ARGUMENT naming the file if it holds none.
 absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path);
 
-// Checks that the files exist, parse, and that the key matches the
-// certificate; then builds mutual-TLS server credentials that consult
+// Checks that the files exist and parse, and that the key matches the
+// certificate.
+absl::Status CheckServerKeyPair(const TlsFiles& files);
+
+// Checks that the server certificate (with the intermediates in its file)
+// chains to a CA of tls.client_ca, as a TLS server certificate; dates are
+// not checked here (CertificatesNotAfter). FAILED_PRECONDITION with
+// OpenSSL's reason.
+absl::Status CheckServerChain(const TlsFiles& files);
+
+// Checks the files as CheckServerKeyPair does; then builds mutual-TLS server credentials that consult
 // `revocations` at every handshake.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsFiles& files, std::shared_ptr<Revocations> revocations);

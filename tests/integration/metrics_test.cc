@@ -136,7 +136,10 @@ class MetricsTest : public BrokerTest {
       extra_flags_.push_back("--metrics-tls");
     }
     BrokerTest::SetUp();
-    // The broker's first log line says where its metrics are.
+    FindMetricsAddress();
+  }
+  // The broker's first log line says where its metrics are.
+  void FindMetricsAddress() {
     std::smatch m;
     const std::string out = broker_->Output();
     ASSERT_TRUE(std::regex_search(out, m, std::regex("metrics on (127\\.0\\.0\\.1:[0-9]+)"))) << out;
@@ -273,11 +276,22 @@ TEST_F(MetricsTest, RequestsGetOneJsonLineWithoutWhatTheRequestSaid) {
   }
 }
 
-// metrics.tls: HTTPS, and only a scraper with a certificate of the CA gets
-// an answer.
+// metrics.tls: HTTPS, and only a scraper with a certificate of the CA that
+// no CRL revokes gets an answer.
 TEST_F(MetricsTest, TlsScrapeNeedsAClientCertificate) {
+  // The refused handshake closes the connection under this client's
+  // writes: an EPIPE to handle, not a signal to die of.
+  signal(SIGPIPE, SIG_IGN);
   const Pki::Files monitor = TestPki().Client("gemeente-eindhoven", "partner-system", "monitor");
   ASSERT_FALSE(monitor.cert.empty());
+  const Pki::Files stolen = TestPki().Client("gemeente-eindhoven", "partner-system", "stolen-monitor");
+  ASSERT_FALSE(stolen.cert.empty());
+  CommandResult revoked = RunCommand({SourceDir() + "/certs/revoke.sh", "--ca", TestPki().ca_dir(), "--cert",
+                                      stolen.cert, "--reason", "keyCompromise"});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  ASSERT_EQ(broker_->Stop(), 0);
+  StartBroker(ExamplePolicy(), TestPki().ca_dir() + "/crl");
+  FindMetricsAddress();
   auto prometheus = Prometheus::Start(dir_->path(), metrics_address_, &monitor);
   ASSERT_TRUE(prometheus);
   EXPECT_EQ(prometheus->WaitFor("up{job=\"riec-broker\"}", 1), 1);
@@ -293,6 +307,12 @@ TEST_F(MetricsTest, TlsScrapeNeedsAClientCertificate) {
   ASSERT_TRUE(ok) << httplib::to_string(ok.error());
   EXPECT_EQ(ok->status, 200);
   EXPECT_THAT(ok->body, HasSubstr("riec_log_records "));
+
+  httplib::SSLClient with_revoked(host, port, stolen.cert, stolen.key);
+  with_revoked.set_ca_cert_path(TestPki().ca_cert());
+  with_revoked.enable_server_certificate_verification(true);
+  EXPECT_FALSE(with_revoked.Get("/metrics"));
+  EXPECT_TRUE(broker_->Alive());
 
   httplib::SSLClient without_cert(host, port);
   without_cert.set_ca_cert_path(TestPki().ca_cert());

@@ -156,6 +156,14 @@ absl::StatusOr<std::string> Process::Launch(const std::vector<std::string>& argv
 absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const Pki& pki, const Options& o) {
   auto b = std::unique_ptr<BrokerProcess>(new BrokerProcess());
   const std::string ready = o.work_dir + "/ready";
+  if (!o.config_file.empty()) {
+    std::vector<std::string> argv = {BrokerBinary(), "--config", o.config_file, "--ready-file", ready};
+    argv.insert(argv.end(), o.extra_flags.begin(), o.extra_flags.end());
+    auto address = b->Launch(argv, o.work_dir, ready, false);
+    if (!address.ok()) return address.status();
+    b->address_ = *std::move(address);
+    return b;
+  }
   std::vector<std::string> argv = {BrokerBinary(), "--listen", "127.0.0.1:0",
                                    "--tls-cert", pki.server_cert(), "--tls-key", pki.server_key(),
                                    "--tls-client-ca", pki.ca_cert(), "--policy", o.policy,

@@ -112,6 +112,9 @@ class BrokerProcess : public Process {
     // started with RIEC_TESTING=1 for it.
     std::string test_clock;
     std::vector<std::string> extra_flags;
+    // Set: the broker is started with this --config alone (and the ready
+    // file); the fields above are not used.
+    std::string config_file;
   };
   static absl::StatusOr<std::unique_ptr<BrokerProcess>> Start(const Pki& pki, const Options& o);
 
