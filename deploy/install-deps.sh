@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev libsodium-dev libyaml-cpp-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libcli11-dev libcpp-httplib-dev
   clang-14 libclang-rt-14-dev
-  prometheus
+  prometheus dpkg-dev file
 )
 
 missing=()

@@ -57,13 +57,19 @@ bool Readable(const std::string& setting, const std::string& path, Problems* p) 
   return true;
 }
 
-// A file or directory that holds a secret: nobody but its owner may read it.
-void OwnerOnly(const std::string& setting, const std::string& path, Problems* p) {
+// A file or directory that holds a secret: nobody but its owner may read
+// it, or, with `group_ok`, its owner and the service's own group (Debian's
+// root:ssl-cert 640, a Kubernetes Secret with fsGroup).
+void OwnerOnly(const std::string& setting, const std::string& path, Problems* p, bool group_ok = false) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return;
-  if ((st.st_mode & 077) != 0) {
-    p->Error(absl::StrCat(setting, ": ", path, " holds a secret but group or others may use it (mode ",
-                          Mode(st.st_mode), "); run: chmod ", S_ISDIR(st.st_mode) ? "700 " : "600 ", path));
+  const bool others = (st.st_mode & 007) != 0;
+  const bool group = (st.st_mode & 070) != 0 && !(group_ok && st.st_gid == ::getegid());
+  if (others || group) {
+    p->Error(absl::StrCat(setting, ": ", path, " holds a secret but ", others ? "others" : "its group",
+                          " may use it (mode ", Mode(st.st_mode), "); run: chmod ",
+                          S_ISDIR(st.st_mode) ? "700 " : "600 ", path,
+                          group_ok ? " (or 640 with the service's group as the file's group)" : ""));
   }
 }
 
@@ -171,7 +177,7 @@ std::vector<ConfigProblem> CheckBrokerConfig(const BrokerConfig& c, const CheckO
   const bool cert = Readable("tls.cert", c.tls.cert, &p);
   const bool key = Readable("tls.key", c.tls.key, &p);
   const bool ca = Readable("tls.client_ca", c.tls.client_ca, &p);
-  if (key) OwnerOnly("tls.key", c.tls.key, &p);
+  if (key) OwnerOnly("tls.key", c.tls.key, &p, /*group_ok=*/true);
   if (!c.metrics.client_ca.empty()) Readable("metrics.client_ca", c.metrics.client_ca, &p);
   DirectoryOrCreatable("data_dir", c.data_dir, &p);
   DirectoryOrCreatable("key_dir", c.key_dir, &p);

@@ -107,7 +107,7 @@ TEST_F(ConfigCheckTest, EveryProblemIsListedAndTheBrokerRefusesToStartOnThem) {
 
   CommandResult r = Check(config);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("error: tls.key: " + key + " holds a secret but group or others may use it "
+  EXPECT_THAT(r.out, HasSubstr("error: tls.key: " + key + " holds a secret but others may use it "
                                "(mode 644); run: chmod 600 " + key));
   EXPECT_THAT(r.out, HasSubstr("error: key_dir: " + (*dir_ / "keys/oprf.key") + " holds a secret"));
   EXPECT_THAT(r.out, HasSubstr("error: policy: "));
@@ -120,7 +120,7 @@ TEST_F(ConfigCheckTest, EveryProblemIsListedAndTheBrokerRefusesToStartOnThem) {
   CommandResult start = RunCommand({BrokerBinary(), "--config", config});
   EXPECT_EQ(start.exit_code, 1);
   EXPECT_THAT(start.err, HasSubstr("cannot start: 4 problems: tls.key: " + key));
-  EXPECT_THAT(start.err, HasSubstr("holds a secret but group or others may use it"));
+  EXPECT_THAT(start.err, HasSubstr("holds a secret but others may use it"));
   EXPECT_THAT(start.err, HasSubstr("does not chain to the CA of tls.client_ca"));
   EXPECT_FALSE(std::filesystem::exists(*dir_ / "data")) << "a refused start leaves no store behind";
 }
