@@ -172,6 +172,44 @@ const Partner* Policy::FindPartner(absl::string_view id) const {
   return nullptr;
 }
 
+std::string CertificateMapping::Describe() const {
+  if (!sha256.empty()) return absl::StrCat("sha256 ", sha256.substr(0, 16), "…");
+  if (!cn.empty()) return absl::StrCat("cn ", cn);
+  return absl::StrCat("ou ", ou);
+}
+
+absl::StatusOr<Identity> Policy::MapCertificate(const OrganisationCertificate& cert) const {
+  std::vector<std::pair<const Partner*, const CertificateMapping*>> matches;
+  bool oin_known = false;
+  for (const Partner& p : partners_) {
+    if (p.oin.empty() || p.oin != cert.oin) continue;
+    oin_known = true;
+    for (const CertificateMapping& m : p.certificates) {
+      const bool match = (!m.sha256.empty() && m.sha256 == cert.sha256_hex) || (!m.cn.empty() && m.cn == cert.cn) ||
+                         (!m.ou.empty() && std::find(cert.ous.begin(), cert.ous.end(), m.ou) != cert.ous.end());
+      if (match) matches.emplace_back(&p, &m);
+    }
+  }
+  const std::string shows = absl::StrCat("OIN ", cert.oin, ", CN '", cert.cn, "'",
+                                         cert.ous.empty() ? "" : absl::StrCat(", OU '", absl::StrJoin(cert.ous, "', '"), "'"),
+                                         ", sha256 ", cert.sha256_hex);
+  if (matches.size() == 1) {
+    return Identity{convenant_id_, matches[0].first->id, matches[0].second->role, matches[0].second->name};
+  }
+  if (matches.empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the organisation certificate (", shows, ") matches no mapping of convenant ", convenant_id_,
+        oin_known ? ": no partners[].certificates entry of this OIN names its sha256, CN or OU"
+                  : ": no partner has this OIN (partners[].oin)"));
+  }
+  std::vector<std::string> names;
+  for (const auto& [p, m] : matches) names.push_back(absl::StrCat(p->id, "/", m->role, " (", m->Describe(), ")"));
+  return absl::UnauthenticatedError(absl::StrCat(
+      "the organisation certificate (", shows, ") matches ", matches.size(), " mappings of convenant ",
+      convenant_id_, ": ", absl::StrJoin(names, ", "),
+      "; make them distinct in partners[].certificates (by the certificate's sha256)"));
+}
+
 const Purpose* Policy::FindPurpose(absl::string_view id) const {
   for (const auto& p : purposes_) {
     if (p.id == id) return &p;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "riec/common/file.h"
 #include "riec/common/hex.h"
 #include "riec/crypto/sodium.h"
@@ -365,7 +366,7 @@ class PolicyParser {
         Error(item, field, "must be a mapping with id, name, kind and roles");
         return;
       }
-      CheckKeys(item, field, {"id", "name", "kind", "roles", "participation"});
+      CheckKeys(item, field, {"id", "name", "kind", "roles", "participation", "oin", "certificates"});
       Partner partner;
       const Node id_node = Required(item, field, "id");
       if (auto id = Id(id_node, field + ".id")) {
@@ -416,7 +417,84 @@ class PolicyParser {
         partner.roles = {std::string(kRolePartnerSystem),
                          std::string(kRolePrivacyOfficer)};
       }
+      ParseCertificateMappings(item, field, &partner);
       if (!partner.id.empty()) p_->partners_.push_back(std::move(partner));
+    });
+  }
+
+  // oin and certificates: how PKIoverheid organisation certificates map to
+  // the partner's roles (docs/policy.md, "Certificates").
+  void ParseCertificateMappings(const Node& item, const std::string& field, Partner* partner) {
+    if (auto oin = Scalar(item["oin"], field + ".oin")) {
+      if (oin->size() != 20 || !std::all_of(oin->begin(), oin->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        Error(item["oin"], field + ".oin",
+              absl::StrCat("'", *oin, "' is not an OIN (20 digits; quote it so that YAML keeps the leading zeros)"));
+      } else {
+        partner->oin = *oin;
+      }
+    }
+    const Node list = item["certificates"];
+    if (!list.IsDefined()) return;
+    if (partner->oin.empty() && !item["oin"].IsDefined()) {
+      Error(list, field + ".certificates", "certificates map an organisation's OIN: set oin as well");
+    }
+    Sequence(list, field + ".certificates", [&](const Node& m, const std::string& mf) {
+      if (!m.IsMap()) {
+        Error(m, mf, "must be a mapping with role and one of sha256, cn, ou");
+        return;
+      }
+      CheckKeys(m, mf, {"role", "name", "sha256", "cn", "ou"});
+      CertificateMapping mapping;
+      if (auto role = Scalar(Required(m, mf, "role"), mf + ".role")) {
+        if (std::find(partner->roles.begin(), partner->roles.end(), *role) == partner->roles.end()) {
+          Error(m["role"], mf + ".role",
+                absl::StrCat("'", *role, "' is not a role of partner '", partner->id, "' (its roles: ",
+                             absl::StrJoin(partner->roles, ", "), ")"));
+        }
+        mapping.role = *role;
+      }
+      if (auto name = Scalar(m["name"], mf + ".name")) {
+        if (!ParseIdentityUri(absl::StrCat("riec://c/p/r/", *name)).ok()) {
+          Error(m["name"], mf + ".name", "must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        mapping.name = *name;
+      }
+      int distinguishers = 0;
+      if (auto sha = Scalar(m["sha256"], mf + ".sha256")) {
+        ++distinguishers;
+        std::string hex = absl::AsciiStrToLower(absl::StrReplaceAll(*sha, {{":", ""}}));
+        if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), [](char c) { return absl::ascii_isxdigit(c); })) {
+          Error(m["sha256"], mf + ".sha256", "must be the certificate's SHA-256 fingerprint: 64 hex digits (colons allowed)");
+        }
+        mapping.sha256 = hex;
+      }
+      if (auto cn = Scalar(m["cn"], mf + ".cn")) {
+        ++distinguishers;
+        mapping.cn = *cn;
+      }
+      if (auto ou = Scalar(m["ou"], mf + ".ou")) {
+        ++distinguishers;
+        mapping.ou = *ou;
+      }
+      if (distinguishers != 1) {
+        Error(m, mf, absl::StrCat("needs exactly one of sha256, cn, ou to tell this role's certificate apart (has ",
+                                  distinguishers, ")"));
+        return;
+      }
+      // The same distinguisher twice for one OIN can never decide.
+      auto already = [&](const Partner& owner) {
+        for (const CertificateMapping& o : owner.certificates) {
+          if (o.sha256 == mapping.sha256 && o.cn == mapping.cn && o.ou == mapping.ou) {
+            Error(m, mf, absl::StrCat(mapping.Describe(), " already maps OIN ", partner->oin, " to ", owner.id, "/",
+                                      o.role));
+          }
+        }
+      };
+      for (const Partner& other : p_->partners_) {
+        if (!other.oin.empty() && other.oin == partner->oin) already(other);
+      }
+      already(*partner);
+      partner->certificates.push_back(std::move(mapping));
     });
   }
 

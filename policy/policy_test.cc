@@ -169,6 +169,83 @@ TEST(PolicyParseTest, CollectsEveryProblem) {
   EXPECT_EQ(errors.size(), 2u);
 }
 
+// Fake OINs (the 00000099 prefix is not issued).
+constexpr char kPolitieOin[] = "00000099000000000001";
+constexpr char kUwvOin[] = "00000099000000000002";
+
+std::string WithCertificates(std::string text) {
+  text = Replace(text, "{id: politie, name: Politie}",
+                 absl::StrCat("{id: politie, name: Politie, oin: \"", kPolitieOin,
+                              "\", certificates: [{role: partner-system, cn: koppeling.politie.example}, "
+                              "{role: privacy-officer, ou: Privacy, name: fg-desk}]}"));
+  return Replace(text, "{id: uwv, name: UWV}",
+                 absl::StrCat("{id: uwv, name: UWV, oin: \"", kUwvOin, "\", certificates: [{role: partner-system, "
+                              "sha256: \"AB:", std::string(62, 'c'), "\"}]}"));
+}
+
+TEST(PolicyCertificateTest, APkiOverheidCertificateMapsByOinAndOneDistinguisher) {
+  auto p = MustParse(WithCertificates(kGood));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->FindPartner("politie")->oin, kPolitieOin);
+  EXPECT_EQ(p->FindPartner("uwv")->certificates[0].sha256, "ab" + std::string(62, 'c'));
+
+  auto system = p->MapCertificate({kPolitieOin, "koppeling.politie.example", {"ICT"}, std::string(64, '1')});
+  ASSERT_TRUE(system.ok()) << system.status();
+  EXPECT_EQ(system->convenant, "riec-test");
+  EXPECT_EQ(system->partner, "politie");
+  EXPECT_EQ(system->role, "partner-system");
+  auto officer = p->MapCertificate({kPolitieOin, "j.jansen", {"Juridisch", "Privacy"}, std::string(64, '2')});
+  ASSERT_TRUE(officer.ok()) << officer.status();
+  EXPECT_EQ(officer->role, "privacy-officer");
+  EXPECT_EQ(officer->name, "fg-desk");
+  auto by_print = p->MapCertificate({kUwvOin, "anything", {}, "ab" + std::string(62, 'c')});
+  ASSERT_TRUE(by_print.ok()) << by_print.status();
+  EXPECT_EQ(by_print->partner, "uwv");
+}
+
+TEST(PolicyCertificateTest, NoMappingOrTwoAreRefusedWithWhatTheCertificateShows) {
+  auto p = MustParse(WithCertificates(kGood));
+  ASSERT_NE(p, nullptr);
+  // The right OIN, nothing that tells its role.
+  auto none = p->MapCertificate({kPolitieOin, "someone.else", {"ICT"}, std::string(64, '3')});
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(none.status().message(), HasSubstr("OIN 00000099000000000001, CN 'someone.else', OU 'ICT'"));
+  EXPECT_THAT(none.status().message(), HasSubstr("names its sha256, CN or OU"));
+  // Another organisation's certificate with a CN that maps politie: its OIN decides.
+  auto other = p->MapCertificate({"00000099000000000009", "koppeling.politie.example", {}, std::string(64, '4')});
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(other.status().message(), HasSubstr("no partner has this OIN"));
+  // Both a CN and an OU mapping match: refused, both named.
+  auto two = p->MapCertificate({kPolitieOin, "koppeling.politie.example", {"Privacy"}, std::string(64, '5')});
+  EXPECT_EQ(two.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(two.status().message(),
+              HasSubstr("matches 2 mappings of convenant riec-test: politie/partner-system (cn "
+                        "koppeling.politie.example), politie/privacy-officer (ou Privacy)"));
+}
+
+TEST(PolicyCertificateTest, BadMappingsAreRefusedByField) {
+  auto errors_of = [](const std::string& text) {
+    std::vector<ValidationError> errors;
+    EXPECT_FALSE(Policy::Parse(text, "c.yaml", &errors).ok());
+    std::string all;
+    for (const auto& e : errors) absl::StrAppend(&all, e.field, ": ", e.message, "\n");
+    return all;
+  };
+  const std::string good = WithCertificates(kGood);
+  EXPECT_THAT(errors_of(Replace(good, kPolitieOin, "1234")), HasSubstr("partners[2].oin: '1234' is not an OIN"));
+  EXPECT_THAT(errors_of(Replace(good, "{role: partner-system, cn: koppeling.politie.example}",
+                                "{role: chair, cn: koppeling.politie.example}")),
+              HasSubstr("partners[2].certificates[0].role: 'chair' is not a role of partner 'politie'"));
+  EXPECT_THAT(errors_of(Replace(good, "cn: koppeling.politie.example}", "cn: x, ou: y}")),
+              HasSubstr("partners[2].certificates[0]: needs exactly one of sha256, cn, ou"));
+  EXPECT_THAT(errors_of(Replace(good, "ou: Privacy, name: fg-desk", "cn: koppeling.politie.example")),
+              HasSubstr("partners[2].certificates[1]: cn koppeling.politie.example already maps OIN "
+                        "00000099000000000001 to politie/partner-system"));
+  EXPECT_THAT(errors_of(Replace(good, std::string(62, 'c'), "zz")), HasSubstr("partners[3].certificates[0].sha256: "));
+  EXPECT_THAT(errors_of(Replace(good, absl::StrCat("oin: \"", kUwvOin, "\", "), "")),
+              HasSubstr("partners[3].certificates: certificates map an organisation's OIN: set oin as well"));
+}
+
 TEST(PolicyDecideTest, UnknownIdentitiesAreRefused) {
   auto p = MustParse(kGood);
   Request r = Req(Action::kConnect, "nobody", "partner-system");

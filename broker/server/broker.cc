@@ -129,6 +129,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   b->transport_ = std::make_unique<GrpcTransport>(
       b->core_.get(), b->log_.get(),
       GrpcTransport::Options{.revocations = b->revocations_.get(),
+                             .policies = b->policy_.get(),
                              .metrics = b->metrics_.get(),
                              .log_requests = config.log_requests});
   b->RegisterMetrics();

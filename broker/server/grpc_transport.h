@@ -54,6 +54,9 @@ class GrpcTransport final : public grpc::CallbackGenericService {
     int workers = 32;
     // Checked at every call (peer.h); may be null.
     const Revocations* revocations = nullptr;
+    // The policy in force, which maps PKIoverheid organisation certificates
+    // to partners and roles (peer.h); may be null.
+    const core::PolicySource* policies = nullptr;
     // Per-RPC counts and latencies (docs/operations.md, "Monitor"); may be
     // null.
     metrics::Registry* metrics = nullptr;

@@ -14,6 +14,7 @@
 #include "riec/crypto/sodium.h"
 #include "riec/v1/options.pb.h"
 #include "riec/crypto/openssl_handles.h"
+#include "riec/common/hex.h"
 
 namespace riec::server {
 namespace {
@@ -33,14 +34,49 @@ std::string CertificateSha256(const std::string& pem) {
   return digest;
 }
 
+absl::StatusOr<policy::OrganisationCertificate> ReadOrganisationCertificate(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) return absl::InvalidArgumentError("the client certificate cannot be read");
+  policy::OrganisationCertificate out;
+  const X509_NAME* subject = X509_get_subject_name(cert.get());
+  for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(subject, i);
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    unsigned char* utf8 = nullptr;
+    const int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    if (n < 0) continue;
+    std::string value(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+    OPENSSL_free(utf8);
+    if (nid == NID_serialNumber) out.oin = std::move(value);
+    if (nid == NID_commonName) out.cn = std::move(value);
+    if (nid == NID_organizationalUnitName) out.ous.push_back(std::move(value));
+  }
+  out.sha256_hex = ToHex(CertificateSha256(pem));
+  return out;
+}
+
 absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>& uri_sans,
-                                                 const std::string& pem_certificate) {
+                                                 const std::string& pem_certificate,
+                                                 const policy::Policy* policy) {
   if (pem_certificate.empty()) {
     return absl::UnauthenticatedError("no client certificate was presented");
   }
   std::vector<std::string> riec;
   for (const auto& uri : uri_sans) {
     if (absl::StartsWith(uri, "riec://")) riec.push_back(uri);
+  }
+  if (riec.empty() && policy != nullptr) {
+    // A PKIoverheid organisation certificate: its OIN and distinguisher, as
+    // the policy maps them.
+    auto org = ReadOrganisationCertificate(pem_certificate);
+    if (!org.ok()) return absl::UnauthenticatedError(org.status().message());
+    if (org->oin.empty()) {
+      return absl::UnauthenticatedError(
+          "client certificate carries no riec:// URI SAN (a convenant-CA certificate) and no OIN in its "
+          "subject serialNumber (a PKIoverheid organisation certificate)");
+    }
+    return policy->MapCertificate(*org);
   }
   if (riec.size() != 1) {
     return absl::UnauthenticatedError(absl::StrCat(
@@ -75,11 +111,15 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     }
   }
   const size_t key = absl::Hash<std::string>()(pem);
+  const std::shared_ptr<const policy::Policy> in_force = policies_ != nullptr ? policies_->Current() : nullptr;
   bool cached = false;
   {
     absl::MutexLock l(&mu_);
     auto it = known_.find(key);
-    if (it != known_.end() && it->second.pem == pem) {
+    // An organisation certificate's identity holds while the policy that
+    // mapped it is in force.
+    if (it != known_.end() && it->second.pem == pem &&
+        (it->second.mapped_by == nullptr || it->second.mapped_by == in_force)) {
       if (!it->second.identity.ok()) return it->second.identity.status();
       call.caller.identity = *it->second.identity;
       call.caller.certificate_sha256 = it->second.sha256;
@@ -97,7 +137,13 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
         }
       }
     }
-    Known k{pem, IdentityFromCertificate(uris, pem), CertificateSha256(pem)};
+    std::shared_ptr<const policy::Policy> policy;
+    if (policies_ != nullptr &&
+        std::none_of(uris.begin(), uris.end(), [](const std::string& u) { return absl::StartsWith(u, "riec://"); })) {
+      policy = in_force;
+    }
+    Known k{pem, IdentityFromCertificate(uris, pem, policy.get()), CertificateSha256(pem)};
+    k.mapped_by = std::move(policy);
     absl::StatusOr<Identity> identity = k.identity;
     call.caller.certificate_sha256 = k.sha256;
     {

@@ -1,6 +1,9 @@
 // Establishes who is calling from the verified client certificate of a call
-// (DESIGN.md §3): the single riec:// URI SAN, the certificate's SHA-256,
-// the optional "riec-on-behalf-of" metadata and the W3C trace context.
+// (DESIGN.md §3): the single riec:// URI SAN of a convenant-CA certificate,
+// or, for a PKIoverheid organisation certificate (no riec:// URI SAN), the
+// policy's mapping of its OIN and distinguisher (docs/policy.md,
+// "Certificates"); the certificate's SHA-256, the optional
+// "riec-on-behalf-of" metadata and the W3C trace context.
 //
 // The metadata are decoded as riec/common/call_metadata.h says.
 //
@@ -26,11 +29,18 @@
 
 namespace riec::server {
 
-// From the certificate's properties as gRPC reports them. UNAUTHENTICATED if
-// there is no certificate or not exactly one riec:// URI SAN, or the URI is
-// malformed.
+// From the certificate's properties as gRPC reports them. With one riec://
+// URI SAN, the URI; with none and a `policy`, the policy's mapping of the
+// organisation certificate. UNAUTHENTICATED if there is no certificate,
+// more than one riec:// URI SAN, a malformed URI, or no OIN and no URI, or
+// the policy maps the certificate to no role or to more than one.
 absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>& uri_sans,
-                                                 const std::string& pem_certificate);
+                                                 const std::string& pem_certificate,
+                                                 const policy::Policy* policy = nullptr);
+
+// The subject's serialNumber (OIN), CN and OUs and the fingerprint of a PEM
+// certificate. INVALID_ARGUMENT if it does not parse.
+absl::StatusOr<policy::OrganisationCertificate> ReadOrganisationCertificate(const std::string& pem);
 
 // SHA-256 of the DER encoding of a PEM certificate; empty if unparseable.
 std::string CertificateSha256(const std::string& pem);
@@ -42,7 +52,10 @@ std::string CertificateSha256(const std::string& pem);
 // opened before the revocation, not only at the next handshake.
 class CallerCache {
  public:
-  explicit CallerCache(const Revocations* revocations = nullptr) : revocations_(revocations) {}
+  // `policies`: for PKIoverheid certificates, whose identity the policy in
+  // force maps (again after each reload); may be null (URI SANs only).
+  explicit CallerCache(const Revocations* revocations = nullptr, const core::PolicySource* policies = nullptr)
+      : revocations_(revocations), policies_(policies) {}
   // The call's caller: identity and fingerprint from the certificate,
   // on-behalf-of and trace context from the metadata.
   absl::StatusOr<core::Call> CallOf(const grpc::ServerContextBase& context, std::string method);
@@ -56,8 +69,12 @@ class CallerCache {
     std::string sha256;
     uint64_t checked_generation = 0;  // of the revocations; 0: never
     std::optional<std::string> revoked;
+    // The policy that mapped the identity (an organisation certificate);
+    // null for a riec:// URI, which no policy changes.
+    std::shared_ptr<const policy::Policy> mapped_by;
   };
   const Revocations* const revocations_;
+  const core::PolicySource* const policies_;
   absl::Mutex mu_;
   absl::flat_hash_map<size_t, Known> known_ ABSL_GUARDED_BY(mu_);
 };

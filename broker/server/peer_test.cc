@@ -23,6 +23,16 @@ TEST(PeerTest, RefusesMissingOrAmbiguousIdentity) {
   auto none = IdentityFromCertificate({}, "pem");
   EXPECT_EQ(none.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(none.status().message(), HasSubstr("exactly one riec:// URI SAN, it has 0"));
+  // With a policy, a certificate without one is read as an organisation
+  // certificate: this one cannot be.
+  auto policy = policy::Policy::Parse(
+      "convenant: {id: c, version: \"1\"}\npartners: [{id: p, name: P}]\npurposes: [{id: x, subject_kinds: "
+      "[address], participants: [p]}]\n",
+      "t.yaml", nullptr);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  auto unreadable = IdentityFromCertificate({}, "pem", policy->get());
+  EXPECT_EQ(unreadable.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(unreadable.status().message(), HasSubstr("cannot be read"));
   auto two = IdentityFromCertificate({"riec://c/a/chair", "riec://c/b/chair"}, "pem");
   EXPECT_EQ(two.status().code(), absl::StatusCode::kUnauthenticated);
   auto bad = IdentityFromCertificate({"riec://c/A/chair"}, "pem");

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -103,8 +104,15 @@ absl::StatusOr<size_t> Revocations::Reload() {
   if (files_.crl_dir.empty()) return 0;
   auto ca_pem = ReadSettingFile(files_.client_ca, "tls.client_ca");
   if (!ca_pem.ok()) return ca_pem.status();
-  X509Ptr ca = ParseCertificate(*ca_pem);
-  if (!ca) return absl::InvalidArgumentError(absl::StrCat("tls.client_ca: ", files_.client_ca, " is not a PEM certificate"));
+  // Every CA of the bundle (the convenant CA, a PKIoverheid issuing CA):
+  // a CRL must be one of theirs.
+  std::vector<X509Ptr> cas;
+  BioPtr cas_bio(BIO_new_mem_buf(ca_pem->data(), static_cast<int>(ca_pem->size())));
+  while (X509* c = PEM_read_bio_X509(cas_bio.get(), nullptr, nullptr, nullptr)) cas.emplace_back(c);
+  ERR_clear_error();
+  if (cas.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("tls.client_ca: ", files_.client_ca, " is not a PEM certificate"));
+  }
   std::vector<X509CrlPtr> loaded;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(files_.crl_dir, ec)) {
@@ -127,12 +135,15 @@ absl::StatusOr<size_t> Revocations::Reload() {
       }
       continue;
     }
-    EvpPkeyPtr key(X509_get_pubkey(ca.get()));
-    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca.get())) != 0 ||
-        !key || X509_CRL_verify(crl.get(), key.get()) != 1) {
-      ERR_clear_error();
+    const bool signed_by_a_ca = std::any_of(cas.begin(), cas.end(), [&](const X509Ptr& ca) {
+      EvpPkeyPtr key(X509_get_pubkey(ca.get()));
+      return X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca.get())) == 0 && key &&
+             X509_CRL_verify(crl.get(), key.get()) == 1;
+    });
+    ERR_clear_error();
+    if (!signed_by_a_ca) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "tls.crl_dir: ", path, " is not signed by the client CA ", files_.client_ca));
+          "tls.crl_dir: ", path, " is not signed by a CA of tls.client_ca ", files_.client_ca));
     }
     loaded.push_back(std::move(crl));
   }

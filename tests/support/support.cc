@@ -166,7 +166,8 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const Pki& p
   }
   std::vector<std::string> argv = {BrokerBinary(), "--listen", "127.0.0.1:0",
                                    "--tls-cert", pki.server_cert(), "--tls-key", pki.server_key(),
-                                   "--tls-client-ca", pki.ca_cert(), "--policy", o.policy,
+                                   "--tls-client-ca", o.client_ca.empty() ? pki.ca_cert() : o.client_ca,
+                                   "--policy", o.policy,
                                    "--data-dir", o.data_dir, "--key-dir", o.key_dir,
                                    "--services", o.services, "--ready-file", ready};
   if (!o.crl_dir.empty()) {

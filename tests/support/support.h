@@ -112,6 +112,8 @@ class BrokerProcess : public Process {
     // started with RIEC_TESTING=1 for it.
     std::string test_clock;
     std::vector<std::string> extra_flags;
+    // The CA (bundle) of client certificates; empty: the PKI's CA.
+    std::string client_ca;
     // Set: the broker is started with this --config alone (and the ready
     // file); the fields above are not used.
     std::string config_file;

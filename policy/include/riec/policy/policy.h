@@ -38,12 +38,36 @@ enum class Participation {
 };
 absl::string_view ParticipationName(Participation p);
 
+// A PKIoverheid organisation certificate mapped to one of the partner's
+// roles (docs/policy.md, "Certificates"): the certificate carries the
+// partner's OIN in its subject serialNumber and one distinguisher.
+struct CertificateMapping {
+  std::string role;
+  std::string name;    // optional holder name, as in a riec:// URI
+  // Exactly one of these is set.
+  std::string sha256;  // the certificate's SHA-256 fingerprint, lower-case hex
+  std::string cn;      // the subject's commonName
+  std::string ou;      // one of the subject's organizationalUnitName values
+  // "sha256 ab12…", "cn riec-koppeling.politie.example", "ou Privacy".
+  std::string Describe() const;
+};
+
 struct Partner {
   std::string id;
   std::string name;
   std::string kind;                // e.g. "gemeente", "politie"; free text
   std::vector<std::string> roles;  // roles certificates of this partner may carry
   Participation participation = Participation::kFull;
+  std::string oin;  // the organisation's 20-digit OIN, for PKIoverheid certificates
+  std::vector<CertificateMapping> certificates;
+};
+
+// What an organisation certificate without a riec:// URI SAN shows.
+struct OrganisationCertificate {
+  std::string oin;                // subject serialNumber
+  std::string cn;                 // subject commonName
+  std::vector<std::string> ous;   // subject organizationalUnitName values
+  std::string sha256_hex;         // SHA-256 of the DER, lower-case hex
 };
 
 // The highest stage1.late_hits.max_per_signal a policy may set.
@@ -289,6 +313,11 @@ class Policy {
   uint32_t witness_quorum() const { return witness_quorum_; }
   const Partner* FindPartner(absl::string_view id) const;
   const Purpose* FindPurpose(absl::string_view id) const;
+  // The identity of a PKIoverheid organisation certificate: the one mapping
+  // of the partners with its OIN that it matches. UNAUTHENTICATED naming the
+  // OIN and what the certificate shows when it matches none, or naming the
+  // mappings when it matches more than one.
+  absl::StatusOr<Identity> MapCertificate(const OrganisationCertificate& cert) const;
   // The quotas in force for a partner (its overrides over the defaults).
   Quotas QuotasFor(absl::string_view partner) const;
 
