@@ -356,6 +356,27 @@ class PolicyParser {
     }
   }
 
+  // A mapping from partner id to a text: every key must pass `allowed`
+  // (else "is not a participant of this purpose").
+  void PartnerMap(const Node& n, const std::string& field, absl::string_view what,
+                  const std::function<bool(const std::string&)>& allowed,
+                  const std::function<void(const Node&, const std::string&, const std::string&)>& take) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+      Error(n, field, absl::StrCat("must be a mapping from partner id to ", what));
+      return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string pid = it->first.Scalar();
+      const std::string f = absl::StrCat(field, ".", pid);
+      if (!allowed(pid)) {
+        Error(it->first, f, absl::StrCat("'", pid, "' is not a participant of this purpose"));
+        continue;
+      }
+      if (auto text = Scalar(it->second, f)) take(it->second, pid, *text);
+    }
+  }
+
   void ParsePartners(const Node& n) {
     if (!n.IsDefined()) return;
     if (n.IsSequence() && n.size() == 0) {
@@ -526,8 +547,8 @@ class PolicyParser {
       }
       CheckKeys(item, field,
                 {"id", "description", "themes", "exclusions", "subject_kinds", "participants",
-                 "legal_basis", "stage1", "max_subjects_per_signal", "signal_lifetime", "unlock",
-                 "max_case_duration"});
+                 "legal_basis", "processing_activities", "stage1", "max_subjects_per_signal",
+                 "signal_lifetime", "unlock", "max_case_duration"});
       Purpose purpose;
       if (auto id = Id(Required(item, field, "id"), field + ".id")) {
         purpose.id = *id;
@@ -596,24 +617,28 @@ class PolicyParser {
         Error(participants, field + ".participants",
               "a purpose with no participants shares nothing; list at least one partner");
       }
-      const Node basis = item["legal_basis"];
-      if (basis.IsDefined() && !basis.IsNull()) {
-        if (!basis.IsMap()) {
-          Error(basis, field + ".legal_basis",
-                "must be a mapping from partner id to the text of its legal basis");
-        } else {
-          for (auto it = basis.begin(); it != basis.end(); ++it) {
-            const std::string pid = it->first.Scalar();
-            const std::string bf = absl::StrCat(field, ".legal_basis.", pid);
-            if (!purpose.HasParticipant(pid)) {
-              Error(it->first, bf,
-                    absl::StrCat("'", pid, "' is not a participant of this purpose"));
-              continue;
-            }
-            if (auto text = Scalar(it->second, bf)) purpose.legal_basis[pid] = *text;
-          }
-        }
-      }
+      PartnerMap(item["legal_basis"], field + ".legal_basis", "the text of its legal basis",
+                 [&](const std::string& pid) { return purpose.HasParticipant(pid); },
+                 [&](const Node& v, const std::string& pid, const std::string& text) {
+                   (void)v;
+                   purpose.legal_basis[pid] = text;
+                 });
+      // The participants' entries in their registers of processing
+      // activities (AVG art. 30), for Logboek Dataverwerkingen records
+      // (docs/ldv.md); the secretariat's too, whose privacy officers read
+      // the whole log.
+      PartnerMap(item["processing_activities"], field + ".processing_activities",
+                 "the URI of its processing activity (AVG art. 30 register)",
+                 [&](const std::string& pid) { return purpose.HasParticipant(pid) || pid == p_->secretariat_; },
+                 [&](const Node& v, const std::string& pid, const std::string& uri) {
+                   const size_t colon = uri.find(':');
+                   if (colon == std::string::npos || colon == 0 || uri.find_first_of(" \t\n") != std::string::npos) {
+                     Error(v, absl::StrCat(field, ".processing_activities.", pid),
+                           absl::StrCat("'", uri, "' is not a URI (scheme:..., no spaces)"));
+                     return;
+                   }
+                   purpose.processing_activities[pid] = uri;
+                 });
       const Node stage1 = item["stage1"];
       if (stage1.IsDefined() && !stage1.IsNull()) {
         if (!stage1.IsMap()) {

@@ -246,6 +246,25 @@ TEST(PolicyCertificateTest, BadMappingsAreRefusedByField) {
               HasSubstr("partners[3].certificates: certificates map an organisation's OIN: set oin as well"));
 }
 
+TEST(PolicyParseTest, ProcessingActivitiesArePerParticipantAndUris) {
+  auto p = MustParse(Replace(kGood, "legal_basis: {politie: \"art. 20 Wpg\"}",
+                             "legal_basis: {politie: \"art. 20 Wpg\"}\n    processing_activities: {politie: "
+                             "\"https://register.politie.example/verwerkingen/42\", riec: \"urn:riec:va:7\"}"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->purposes()[0].processing_activities.at("politie"), "https://register.politie.example/verwerkingen/42");
+  EXPECT_EQ(p->purposes()[0].processing_activities.at("riec"), "urn:riec:va:7");
+  std::vector<ValidationError> errors;
+  EXPECT_FALSE(Policy::Parse(Replace(kGood, "legal_basis: {politie: \"art. 20 Wpg\"}",
+                                     "processing_activities: {uwv: \"urn:x:1\", politie: \"register 42\"}"),
+                             "c.yaml", &errors)
+                   .ok());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].field, "purposes[0].processing_activities.uwv");
+  EXPECT_THAT(errors[0].message, HasSubstr("not a participant of this purpose"));
+  EXPECT_EQ(errors[1].field, "purposes[0].processing_activities.politie");
+  EXPECT_THAT(errors[1].message, HasSubstr("'register 42' is not a URI"));
+}
+
 TEST(PolicyDecideTest, UnknownIdentitiesAreRefused) {
   auto p = MustParse(kGood);
   Request r = Req(Action::kConnect, "nobody", "partner-system");

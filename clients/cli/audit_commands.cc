@@ -24,6 +24,7 @@
 #include "riec/merkle/merkle.h"
 #include "cli/command_group.h"
 #include "cli/common.h"
+#include "cli/ldv.h"
 #include "cli/output.h"
 #include "cli/subjects_input.h"
 #include "riec/policy/policy.h"
@@ -471,6 +472,68 @@ int AuditExport(sdk::Api& client, const std::string& path, const std::string& ce
   return 0;
 }
 
+// The log in the caller's scope as Logboek Dataverwerkingen records (ldv.h).
+int AuditExportLdv(sdk::Api& client, const std::string& path, const std::string& policy_file, std::ostream& out) {
+  std::shared_ptr<const policy::Policy> policy;
+  if (!policy_file.empty()) {
+    auto loaded = policy::Policy::LoadFile(policy_file);
+    if (!loaded.ok()) return Fail(loaded.status());
+    policy = *loaded;
+  }
+  auto info = client.GetLogInfo();
+  if (!info.ok()) return Fail(info.status());
+  auto head = client.GetLatestTreeHead(true);
+  if (!head.ok()) return Fail(head.status());
+  std::ofstream file(path);
+  if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
+  LdvContext context{info->public_key(), "", policy.get()};
+  ProgressBar bar("exporting", ::isatty(2) == 1);
+  uint64_t records = 0, lines = 0, missing = 0, other_version = 0;
+  for (uint64_t start = 0; start < head->tree_size();) {
+    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(1000, head->tree_size() - start));
+    auto page = client.GetRecords(start, count);
+    if (!page.ok()) return Fail(page.status());
+    if (page->entries_size() == 0) return Fail(absl::InternalError("the broker returned an empty page"));
+    // Whose records these are: the scope's partner; "all" is the RIEC's.
+    if (context.partner.empty()) {
+      const std::string& scope = page->attestation().scope();
+      context.partner = scope != "all" ? scope : (policy != nullptr ? policy->secretariat() : "");
+    }
+    for (const auto& e : page->entries()) {
+      if (e.status() != v1::PRESENT && e.status() != v1::PARTIAL) continue;
+      v1::LogRecord r;
+      if (!r.ParseFromString(e.record())) return Fail(absl::DataLossError(absl::StrCat("record ", e.index(), " does not parse")));
+      LdvResult ldv = LdvRecords(r, e.index(), context);
+      if (ldv.lines.empty()) continue;
+      ++records;
+      missing += ldv.missing_activity;
+      other_version += policy != nullptr && r.policy_sha256() != policy->sha256();
+      for (const auto& line : ldv.lines) file << line << "\n";
+      lines += ldv.lines.size();
+    }
+    start += page->entries_size();
+    bar.Update(start, head->tree_size());
+  }
+  bar.Finish();
+  file.close();
+  if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
+  out << "wrote " << Count(lines) << " Logboek Dataverwerkingen records to " << path << " for " << Count(records)
+      << " log records about data subjects (of " << Count(head->tree_size()) << "), as partner "
+      << (context.partner.empty() ? "(unknown)" : context.partner) << "\n";
+  if (missing > 0) {
+    out << "warning: " << Count(missing) << " log records have no dpl.core.processing_activity_id: "
+        << (policy == nullptr ? "give the convenant with --policy"
+                              : absl::StrCat("their purposes have no processing_activities entry for ",
+                                             context.partner.empty() ? "your partner" : context.partner))
+        << " (docs/ldv.md)\n";
+  }
+  if (other_version > 0) {
+    out << "note: " << Count(other_version) << " log records were decided under another policy version than "
+        << policy_file << "; their processing activities are taken from this file\n";
+  }
+  return missing > 0 ? 1 : 0;
+}
+
 // A checkpoint of this log seen elsewhere must describe the same history as
 // `head`: the same root at the same size, else a consistency proof between
 // the two. A log key that signed two histories is a split view.
@@ -810,11 +873,23 @@ void RegisterAuditCommands(CLI::App& app, Dispatch& d) {
   astats->add_flag("--json", stats->json, "print JSON");
   d.Online(astats, [stats](sdk::Api& c) { return AuditStats(c, stats->filter, stats->json, std::cout); });
 
-  auto export_file = std::make_shared<std::string>();
-  auto* aexport = audit->add_subcommand("export", "write the log (in your scope) to a file an auditor verifies offline");
-  aexport->add_option("--out", *export_file, "export file (JSON lines)")->required();
-  d.Online(aexport, [export_file, &d](sdk::Api& c) {
-    return AuditExport(c, *export_file, d.connection.cert_file, std::cout);
+  struct ExportArgs {
+    std::string file, format = "riec", policy;
+  };
+  auto ex = std::make_shared<ExportArgs>();
+  auto* aexport = audit->add_subcommand(
+      "export", "write the log (in your scope) to a file an auditor verifies offline, or as Logboek "
+                "Dataverwerkingen records (--format ldv)");
+  aexport->add_option("--out", ex->file, "export file (JSON lines)")->required();
+  aexport->add_option("--format", ex->format,
+                      "riec: the verifiable export (default); ldv: Logboek Dataverwerkingen 1.0 records (docs/ldv.md)")
+      ->check(CLI::IsMember({"riec", "ldv"}));
+  aexport->add_option("--policy", ex->policy,
+                      "with --format ldv: the convenant file, for each purpose's processing_activities");
+  d.Online(aexport, [ex, &d](sdk::Api& c) {
+    if (ex->format == "ldv") return AuditExportLdv(c, ex->file, ex->policy, std::cout);
+    if (!ex->policy.empty()) return Fail(absl::InvalidArgumentError("--policy is for --format ldv only"));
+    return AuditExport(c, ex->file, d.connection.cert_file, std::cout);
   });
 
   auto verify = std::make_shared<AuditVerifyArgs>();

@@ -93,6 +93,7 @@ absl::StatusOr<sdk::ConnectionOptions> ResolveConnection(const ConnectionFlags& 
   set(o.key_file, f.key);
   set(o.server_name, f.server_name);
   set(o.on_behalf_of, f.on_behalf_of);
+  set(o.traceparent, f.traceparent);
   if (f.timeout_seconds > 0) o.timeout = absl::Seconds(f.timeout_seconds);
   if (o.broker.empty()) {
     return absl::InvalidArgumentError(

@@ -22,7 +22,7 @@ namespace riec::cli {
 
 // Connection flags shared by every command that talks to the broker.
 struct ConnectionFlags {
-  std::string config, broker, pseudonymiser, ca, cert, key, server_name, on_behalf_of;
+  std::string config, broker, pseudonymiser, ca, cert, key, server_name, on_behalf_of, traceparent;
   int timeout_seconds = 0;
 };
 

@@ -23,6 +23,10 @@ void AddConnectionFlags(CLI::App& app, riec::cli::ConnectionFlags& f) {
       ->group(group);
   app.add_option("--on-behalf-of", f.on_behalf_of,
                  "the official you act for; recorded in the disclosure log")->group(group);
+  app.add_option("--traceparent", f.traceparent,
+                 "W3C trace context of your own processing (00-<trace id>-<span id>-<flags>); recorded in the "
+                 "disclosure log, so that your Logboek Dataverwerkingen records link to the broker's (docs/ldv.md)")
+      ->group(group);
   app.add_option("--timeout", f.timeout_seconds, "seconds per call (default 120)")->group(group);
 }
 

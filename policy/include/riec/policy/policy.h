@@ -111,6 +111,9 @@ struct Purpose {
   std::vector<SubjectKind> subject_kinds;  // never empty after validation
   std::vector<std::string> participants;  // partner ids; never empty
   std::map<std::string, std::string> legal_basis;  // partner id -> text
+  // partner id -> URI of its processing activity (AVG art. 30 register
+  // entry), for Logboek Dataverwerkingen (docs/ldv.md)
+  std::map<std::string, std::string> processing_activities;
   std::vector<std::string> exclusions;  // what the purpose explicitly does not cover
   Stage1Options stage1;
   uint32_t max_subjects_per_signal = 25;
