@@ -39,47 +39,14 @@ safe() { [[ $1 =~ ^[A-Za-z0-9\ ._@\(\)-]+$ ]] || die "$2 '$1' may hold letters, 
 case $cmd in
   ca)
     [ -n "$out" ] || die "--out is required"
-    [ -e "$out/ca.key" ] && die "$out already holds a CA (ca.key); refusing to overwrite it"
-    mkdir -p "$out/issued" "$out/crl"
-    chmod 700 "$out"
-    : > "$out/index.txt"
-    openssl rand -hex 16 > "$out/serial"
-    echo 1000 > "$out/crlnumber"
-    cat > "$out/openssl.cnf" <<CNF
-# TEST CA shaped like PKIoverheid (written by certs/pkioverheid-test.sh).
-[ ca ]
-default_ca = test_ca
-[ test_ca ]
-dir = $(cd "$out" && pwd)
-database = \$dir/index.txt
-new_certs_dir = \$dir/issued
-certificate = \$dir/ca.crt
-private_key = \$dir/ca.key
-serial = \$dir/serial
-crlnumber = \$dir/crlnumber
-default_md = sha256
-default_crl_days = 30
-policy = organisation
-preserve = yes
-unique_subject = no
-copy_extensions = none
-[ organisation ]
-countryName = supplied
+    make_ca "$out" "$ca_days" \
+      "/C=NL/O=TEST RIEC broker/OU=NIET VOOR PRODUCTIE/CN=TEST PKIoverheid-vorm Organisatie Services CA" \
+      "a TEST CA shaped like PKIoverheid" \
+      "countryName = supplied
 organizationName = supplied
 organizationalUnitName = optional
 serialNumber = supplied
-commonName = supplied
-CNF
-    new_key "$out/ca.key"
-    openssl req -x509 -new -key "$out/ca.key" -sha256 -days "$ca_days" \
-      -subj "/C=NL/O=TEST RIEC broker/OU=NIET VOOR PRODUCTIE/CN=TEST PKIoverheid-vorm Organisatie Services CA" \
-      -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
-      -addext "keyUsage=critical,keyCertSign,cRLSign" \
-      -addext "subjectKeyIdentifier=hash" \
-      -out "$out/ca.crt"
-    chmod 644 "$out/ca.crt"
-    openssl ca -batch -config "$out/openssl.cnf" -gencrl -out "$out/crl/ca.crl" 2>/dev/null
-    openssl rehash "$out/crl" 2>/dev/null || true
+commonName = supplied" "preserve = yes"
     echo "TEST PKIoverheid-shaped CA: $out/ca.crt (private key $out/ca.key, mode 600)"
     ;;
   issue)

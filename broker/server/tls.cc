@@ -30,6 +30,19 @@ X509Ptr ParseCertificate(absl::string_view pem) {
   return X509Ptr(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
+// Every PEM certificate of a file's text, in order (a chain, a CA bundle).
+std::vector<X509Ptr> ParseCertificates(absl::string_view pem) {
+  std::vector<X509Ptr> out;
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  while (bio) {
+    X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (c == nullptr) break;
+    out.emplace_back(c);
+  }
+  ERR_clear_error();  // the end of the text
+  return out;
+}
+
 absl::Time FromAsn1(const ASN1_TIME* t) {
   struct tm tm {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return absl::InfiniteFuture();
@@ -106,10 +119,7 @@ absl::StatusOr<size_t> Revocations::Reload() {
   if (!ca_pem.ok()) return ca_pem.status();
   // Every CA of the bundle (the convenant CA, a PKIoverheid issuing CA):
   // a CRL must be one of theirs.
-  std::vector<X509Ptr> cas;
-  BioPtr cas_bio(BIO_new_mem_buf(ca_pem->data(), static_cast<int>(ca_pem->size())));
-  while (X509* c = PEM_read_bio_X509(cas_bio.get(), nullptr, nullptr, nullptr)) cas.emplace_back(c);
-  ERR_clear_error();
+  const std::vector<X509Ptr> cas = ParseCertificates(*ca_pem);
   if (cas.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("tls.client_ca: ", files_.client_ca, " is not a PEM certificate"));
   }
@@ -183,15 +193,11 @@ std::optional<absl::Time> Revocations::EarliestNextUpdate() const {
 absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path) {
   auto pem = ReadSettingFile(path, "certificate");
   if (!pem.ok()) return pem.status();
-  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
   std::optional<absl::Time> earliest;
-  while (bio) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!cert) break;
+  for (const X509Ptr& cert : ParseCertificates(*pem)) {
     const absl::Time t = FromAsn1(X509_get0_notAfter(cert.get()));
     if (!earliest || t < *earliest) earliest = t;
   }
-  ERR_clear_error();  // the end of the file
   if (!earliest) return absl::InvalidArgumentError(absl::StrCat(path, ": no PEM certificate in it"));
   return *earliest;
 }
@@ -232,23 +238,14 @@ absl::Status CheckServerChain(const TlsFiles& files) {
   if (!ca_pem.ok()) return ca_pem.status();
   // The file's first certificate is the server's; the rest, if any, are
   // intermediates.
-  std::vector<X509Ptr> chain;
-  BioPtr bio(BIO_new_mem_buf(cert_pem->data(), static_cast<int>(cert_pem->size())));
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) chain.emplace_back(c);
-  ERR_clear_error();
+  const std::vector<X509Ptr> chain = ParseCertificates(*cert_pem);
   if (chain.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("tls.cert: ", files.cert, " is not a PEM certificate"));
   }
   X509StorePtr store(X509_STORE_new());
-  BioPtr ca_bio(BIO_new_mem_buf(ca_pem->data(), static_cast<int>(ca_pem->size())));
-  int cas = 0;
-  while (X509* c = PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store.get(), c);
-    X509_free(c);
-    ++cas;
-  }
-  ERR_clear_error();
-  if (cas == 0) {
+  const std::vector<X509Ptr> cas = ParseCertificates(*ca_pem);
+  for (const X509Ptr& ca : cas) X509_STORE_add_cert(store.get(), ca.get());  // the store takes a reference
+  if (cas.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("tls.client_ca: ", files.client_ca, " is not a PEM certificate"));
   }

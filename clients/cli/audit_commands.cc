@@ -421,6 +421,23 @@ int AuditStats(sdk::Api& client, const AuditFilterArgs& a, bool json, std::ostre
   return 0;
 }
 
+// Every page of records up to `head`, in order, with a progress bar.
+absl::Status ForEachPage(sdk::Api& client, const v1::SignedTreeHead& head,
+                         const std::function<absl::Status(const v1::GetRecordsResponse&, uint64_t start)>& take) {
+  ProgressBar bar("exporting", ::isatty(2) == 1);
+  for (uint64_t start = 0; start < head.tree_size();) {
+    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(1000, head.tree_size() - start));
+    auto page = client.GetRecords(start, count);
+    if (!page.ok()) return page.status();
+    if (page->entries_size() == 0) return absl::InternalError("the broker returned an empty page");
+    if (absl::Status s = take(*page, start); !s.ok()) return s;
+    start += page->entries_size();
+    bar.Update(start, head.tree_size());
+  }
+  bar.Finish();
+  return absl::OkStatus();
+}
+
 int AuditExport(sdk::Api& client, const std::string& path, const std::string& cert_file,
                 std::ostream& out) {
   auto info = client.GetLogInfo();
@@ -437,14 +454,9 @@ int AuditExport(sdk::Api& client, const std::string& path, const std::string& ce
   header.set_exported_millis(absl::ToUnixMillis(absl::Now()));
   std::string body;
   std::string scope;
-  ProgressBar bar("exporting", ::isatty(2) == 1);
   sdk::LogVerifier::Counts counts;
-  for (uint64_t start = 0; start < head->tree_size();) {
-    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(1000, head->tree_size() - start));
-    auto page = client.GetRecords(start, count);
-    if (!page.ok()) return Fail(page.status());
-    if (page->entries_size() == 0) return Fail(absl::InternalError("the broker returned an empty page"));
-    for (const auto& e : page->entries()) {
+  absl::Status paged = ForEachPage(client, *head, [&](const v1::GetRecordsResponse& page, uint64_t start) {
+    for (const auto& e : page.entries()) {
       absl::StrAppend(&body, sdk::ExportEntryLine(e), "\n");
       counts.present += e.status() == v1::PRESENT;
       counts.partial += e.status() == v1::PARTIAL;
@@ -452,12 +464,11 @@ int AuditExport(sdk::Api& client, const std::string& path, const std::string& ce
       counts.withheld += e.status() == v1::WITHHELD;
       counts.unreadable += e.status() == v1::UNREADABLE;
     }
-    scope = page->attestation().scope();
-    absl::StrAppend(&body, sdk::ExportAttestationLine(page->attestation(), start, page->entries_size()), "\n");
-    start += page->entries_size();
-    bar.Update(start, head->tree_size());
-  }
-  bar.Finish();
+    scope = page.attestation().scope();
+    absl::StrAppend(&body, sdk::ExportAttestationLine(page.attestation(), start, page.entries_size()), "\n");
+    return absl::OkStatus();
+  });
+  if (!paged.ok()) return Fail(paged);
   header.set_scope(scope);
   file << sdk::ExportHeaderLine(header) << "\n" << body;
   file.close();
@@ -487,22 +498,19 @@ int AuditExportLdv(sdk::Api& client, const std::string& path, const std::string&
   std::ofstream file(path);
   if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
   LdvContext context{info->public_key(), "", policy.get()};
-  ProgressBar bar("exporting", ::isatty(2) == 1);
   uint64_t records = 0, lines = 0, missing = 0, other_version = 0;
-  for (uint64_t start = 0; start < head->tree_size();) {
-    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(1000, head->tree_size() - start));
-    auto page = client.GetRecords(start, count);
-    if (!page.ok()) return Fail(page.status());
-    if (page->entries_size() == 0) return Fail(absl::InternalError("the broker returned an empty page"));
+  absl::Status paged = ForEachPage(client, *head, [&](const v1::GetRecordsResponse& page, uint64_t) {
     // Whose records these are: the scope's partner; "all" is the RIEC's.
     if (context.partner.empty()) {
-      const std::string& scope = page->attestation().scope();
+      const std::string& scope = page.attestation().scope();
       context.partner = scope != "all" ? scope : (policy != nullptr ? policy->secretariat() : "");
     }
-    for (const auto& e : page->entries()) {
+    for (const auto& e : page.entries()) {
       if (e.status() != v1::PRESENT && e.status() != v1::PARTIAL) continue;
       v1::LogRecord r;
-      if (!r.ParseFromString(e.record())) return Fail(absl::DataLossError(absl::StrCat("record ", e.index(), " does not parse")));
+      if (!r.ParseFromString(e.record())) {
+        return absl::DataLossError(absl::StrCat("record ", e.index(), " does not parse"));
+      }
       LdvResult ldv = LdvRecords(r, e.index(), context);
       if (ldv.lines.empty()) continue;
       ++records;
@@ -511,10 +519,9 @@ int AuditExportLdv(sdk::Api& client, const std::string& path, const std::string&
       for (const auto& line : ldv.lines) file << line << "\n";
       lines += ldv.lines.size();
     }
-    start += page->entries_size();
-    bar.Update(start, head->tree_size());
-  }
-  bar.Finish();
+    return absl::OkStatus();
+  });
+  if (!paged.ok()) return Fail(paged);
   file.close();
   if (!file) return Fail(absl::InternalError(absl::StrCat("cannot write ", path)));
   out << "wrote " << Count(lines) << " Logboek Dataverwerkingen records to " << path << " for " << Count(records)

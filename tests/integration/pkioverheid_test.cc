@@ -63,13 +63,18 @@ class PkiOverheidTest : public BrokerTest {
                          "\",\n     certificates: [{role: partner-system, sha256: \"", uwv_.sha256, "\"}]}"));
     policy_file_ = *dir_ / "convenant.yaml";
     std::ofstream(policy_file_) << policy;
+    StartBundle("");
+  }
 
+  // Starts the broker on this policy, trusting both CAs, with `crl_dir`.
+  void StartBundle(const std::string& crl_dir) {
     BrokerProcess::Options o;
     o.policy = policy_file_;
     o.data_dir = *dir_ / "data";
     o.key_dir = *dir_ / "keys";
     o.work_dir = dir_->path();
     o.client_ca = bundle_;
+    o.crl_dir = crl_dir;
     auto b = BrokerProcess::Start(TestPki(), o);
     ASSERT_TRUE(b.ok()) << b.status();
     broker_ = *std::move(b);
@@ -198,16 +203,7 @@ TEST_F(PkiOverheidTest, ARevokedOrganisationCertificateStopsWorking) {
   std::filesystem::copy_file(TestPki().ca_dir() + "/crl/ca.crl", crls + "/convenant.crl");
   std::filesystem::copy_file(ca_ + "/crl/ca.crl", crls + "/pkioverheid.crl");
   ASSERT_EQ(broker_->Stop(), 0);
-  BrokerProcess::Options o;
-  o.policy = policy_file_;
-  o.data_dir = *dir_ / "data";
-  o.key_dir = *dir_ / "keys";
-  o.work_dir = dir_->path();
-  o.crl_dir = crls;
-  o.client_ca = bundle_;
-  auto b = BrokerProcess::Start(TestPki(), o);
-  ASSERT_TRUE(b.ok()) << b.status();
-  broker_ = *std::move(b);
+  StartBundle(crls);
 
   auto system = With(system_);
   ASSERT_TRUE(system);
