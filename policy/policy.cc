@@ -190,16 +190,17 @@ absl::StatusOr<Identity> Policy::MapCertificate(const OrganisationCertificate& c
       if (match) matches.emplace_back(&p, &m);
     }
   }
-  const std::string shows = absl::StrCat("OIN ", cert.oin, ", CN '", cert.cn, "'",
-                                         cert.ous.empty() ? "" : absl::StrCat(", OU '", absl::StrJoin(cert.ous, "', '"), "'"),
-                                         ", sha256 ", cert.sha256_hex);
+  // Its OIN and fingerprint only: the CN and OUs are the holder's own text
+  // (a person's name, on a personal certificate), and this message goes to
+  // the caller and into the disclosure log.
+  const std::string shows = absl::StrCat("OIN ", cert.oin, ", sha256 ", cert.sha256_hex);
   if (matches.size() == 1) {
     return Identity{convenant_id_, matches[0].first->id, matches[0].second->role, matches[0].second->name};
   }
   if (matches.empty()) {
     return absl::UnauthenticatedError(absl::StrCat(
         "the organisation certificate (", shows, ") matches no mapping of convenant ", convenant_id_,
-        oin_known ? ": no partners[].certificates entry of this OIN names its sha256, CN or OU"
+        oin_known ? ": no partners[].certificates entry of this OIN names its sha256, CN or an OU of it"
                   : ": no partner has this OIN (partners[].oin)"));
   }
   std::vector<std::string> names;

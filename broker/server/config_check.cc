@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -57,6 +58,14 @@ bool Readable(const std::string& setting, const std::string& path, Problems* p) 
   return true;
 }
 
+// Whether this process is in group `gid`.
+bool InGroup(gid_t gid) {
+  if (gid == ::getegid()) return true;
+  std::vector<gid_t> groups(static_cast<size_t>(std::max(::getgroups(0, nullptr), 0)));
+  const int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+  return n > 0 && std::find(groups.begin(), groups.begin() + n, gid) != groups.begin() + n;
+}
+
 // A file or directory that holds a secret: nobody but its owner may read
 // it, or, with `group_ok`, its owner and the service's own group (Debian's
 // root:ssl-cert 640, a Kubernetes Secret with fsGroup).
@@ -64,12 +73,14 @@ void OwnerOnly(const std::string& setting, const std::string& path, Problems* p,
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return;
   const bool others = (st.st_mode & 007) != 0;
-  const bool group = (st.st_mode & 070) != 0 && !(group_ok && st.st_gid == ::getegid());
+  // Group read is fine for a group of the service's own (primary or
+  // supplementary); group write never is.
+  const bool group = (st.st_mode & 020) != 0 || ((st.st_mode & 070) != 0 && !(group_ok && InGroup(st.st_gid)));
   if (others || group) {
     p->Error(absl::StrCat(setting, ": ", path, " holds a secret but ", others ? "others" : "its group",
                           " may use it (mode ", Mode(st.st_mode), "); run: chmod ",
                           S_ISDIR(st.st_mode) ? "700 " : "600 ", path,
-                          group_ok ? " (or 640 with the service's group as the file's group)" : ""));
+                          group_ok ? " (or 640 with a group of the service user as the file's group)" : ""));
   }
 }
 
@@ -142,15 +153,32 @@ void AdminSocketFree(const BrokerConfig& config, Problems* p) {
 std::string Date(absl::Time t) { return absl::FormatTime("%Y-%m-%d %H:%M UTC", t, absl::UTCTimeZone()); }
 
 void Expiry(const BrokerConfig& config, const CheckOptions& o, Problems* p) {
-  for (const auto& [setting, path] : {std::pair<std::string, std::string>{"tls.cert", config.tls.cert},
-                                      {"tls.client_ca", config.tls.client_ca}}) {
-    auto not_after = CertificatesNotAfter(path);
-    if (!not_after.ok()) continue;  // reported by the file checks
+  auto soon = [&](absl::Time t) { return t > o.now && t - o.now < o.certificate_warning; };
+  auto days = [&](absl::Time t) { return absl::ToInt64Hours(t - o.now) / 24; };
+  // The server certificate and its chain: the earliest date counts.
+  if (auto not_after = CertificatesNotAfter(config.tls.cert); not_after.ok()) {
     if (*not_after <= o.now) {
-      p->Error(absl::StrCat(setting, ": ", path, " expired on ", Date(*not_after), ": renew it (certs/README.md)"));
-    } else if (*not_after - o.now < o.certificate_warning) {
-      p->Warning(absl::StrCat(setting, ": ", path, " expires on ", Date(*not_after), ", in ",
-                              absl::ToInt64Hours(*not_after - o.now) / 24, " days: renew it (certs/README.md)"));
+      p->Error(absl::StrCat("tls.cert: ", config.tls.cert, " expired on ", Date(*not_after),
+                            ": renew it (certs/README.md)"));
+    } else if (soon(*not_after)) {
+      p->Warning(absl::StrCat("tls.cert: ", config.tls.cert, " expires on ", Date(*not_after), ", in ",
+                              days(*not_after), " days: renew it (certs/README.md)"));
+    }
+  }
+  // The CA bundle: each CA apart (a bundle holds old and new CAs during a
+  // rollover, and PKIoverheid CAs); an error only when none is valid.
+  if (auto cas = CertificatesIn(config.tls.client_ca); cas.ok()) {
+    const bool any_valid = std::any_of(cas->begin(), cas->end(), [&](const auto& c) { return c.not_after > o.now; });
+    for (const CertificateDates& ca : *cas) {
+      const std::string which = absl::StrCat("tls.client_ca: ", config.tls.client_ca, ": CA ", ca.subject);
+      if (ca.not_after <= o.now) {
+        const std::string text = absl::StrCat(which, " expired on ", Date(ca.not_after),
+                                              any_valid ? ": remove it from the bundle" : ": renew the CA");
+        any_valid ? p->Warning(text) : p->Error(text);
+      } else if (soon(ca.not_after)) {
+        p->Warning(absl::StrCat(which, " expires on ", Date(ca.not_after), ", in ", days(ca.not_after),
+                                " days: roll it over (docs/operations.md)"));
+      }
     }
   }
   if (config.tls.crl_dir.empty()) return;

@@ -39,6 +39,7 @@ absl::StatusOr<policy::OrganisationCertificate> ReadOrganisationCertificate(cons
   X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!cert) return absl::InvalidArgumentError("the client certificate cannot be read");
   policy::OrganisationCertificate out;
+  int oins = 0, cns = 0;
   const X509_NAME* subject = X509_get_subject_name(cert.get());
   for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
     const X509_NAME_ENTRY* e = X509_NAME_get_entry(subject, i);
@@ -48,9 +49,20 @@ absl::StatusOr<policy::OrganisationCertificate> ReadOrganisationCertificate(cons
     if (n < 0) continue;
     std::string value(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
     OPENSSL_free(utf8);
-    if (nid == NID_serialNumber) out.oin = std::move(value);
-    if (nid == NID_commonName) out.cn = std::move(value);
+    if (nid == NID_serialNumber) {
+      out.oin = std::move(value);
+      ++oins;
+    }
+    if (nid == NID_commonName) {
+      out.cn = std::move(value);
+      ++cns;
+    }
     if (nid == NID_organizationalUnitName) out.ous.push_back(std::move(value));
+  }
+  if (oins > 1 || cns > 1) {
+    return absl::InvalidArgumentError(
+        "the client certificate's subject has more than one serialNumber or commonName: which one is meant "
+        "is not for the broker to guess");
   }
   out.sha256_hex = ToHex(CertificateSha256(pem));
   return out;

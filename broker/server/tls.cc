@@ -190,6 +190,19 @@ std::optional<absl::Time> Revocations::EarliestNextUpdate() const {
   return earliest;
 }
 
+absl::StatusOr<std::vector<CertificateDates>> CertificatesIn(const std::string& path) {
+  auto pem = ReadSettingFile(path, "certificate");
+  if (!pem.ok()) return pem.status();
+  std::vector<CertificateDates> out;
+  for (const X509Ptr& cert : ParseCertificates(*pem)) {
+    char subject[256];
+    X509_NAME_oneline(X509_get_subject_name(cert.get()), subject, sizeof subject);
+    out.push_back({subject, FromAsn1(X509_get0_notAfter(cert.get()))});
+  }
+  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no PEM certificate in it"));
+  return out;
+}
+
 absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path) {
   auto pem = ReadSettingFile(path, "certificate");
   if (!pem.ok()) return pem.status();
@@ -252,7 +265,12 @@ absl::Status CheckServerChain(const TlsFiles& files) {
   STACK_OF(X509)* intermediates = sk_X509_new_null();
   for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(intermediates, chain[i].get());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), store.get(), chain[0].get(), intermediates);
+  if (!store || !intermediates || !ctx ||
+      X509_STORE_CTX_init(ctx.get(), store.get(), chain[0].get(), intermediates) != 1) {
+    sk_X509_free(intermediates);
+    ERR_clear_error();
+    return absl::InternalError("tls.cert: OpenSSL could not set up the chain check (out of memory?)");
+  }
   // Dates are the expiry check's business (with its own words); purpose:
   // a TLS server.
   X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_NO_CHECK_TIME);

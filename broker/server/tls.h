@@ -75,6 +75,13 @@ class Revocations {
 // bundle). INVALID_ARGUMENT naming the file if it holds none.
 absl::StatusOr<absl::Time> CertificatesNotAfter(const std::string& path);
 
+// Each PEM certificate in `path`: its subject (one line) and notAfter.
+struct CertificateDates {
+  std::string subject;
+  absl::Time not_after;
+};
+absl::StatusOr<std::vector<CertificateDates>> CertificatesIn(const std::string& path);
+
 // Checks that the files exist and parse, and that the key matches the
 // certificate.
 absl::Status CheckServerKeyPair(const TlsFiles& files);

@@ -19,7 +19,7 @@ if dpkg-query -W -f='${Status}' riec-broker 2>/dev/null | grep -q "install ok in
   echo "package_test: riec-broker is installed on this machine already; not touching it" >&2
   exit 1
 fi
-for d in /etc/riec /var/lib/riec /var/lib/riec-pseudonymiser; do
+for d in /etc/riec /var/lib/riec /var/lib/riec-pseudonymiser /var/backups/riec; do
   [ ! -e "$d" ] || { echo "package_test: $d exists on this machine; not touching it" >&2; exit 1; }
 done
 
@@ -30,12 +30,15 @@ cleanup() {
   if dpkg-query -W -f='${Status}' riec-broker 2>/dev/null | grep -q installed; then
     dpkg --purge riec-broker >/dev/null 2>&1 || true
   fi
-  rm -rf /etc/riec /var/lib/riec /var/lib/riec-pseudonymiser "$work"
-  if getent passwd riec >/dev/null && [ -n "${created_user:-}" ]; then userdel riec 2>/dev/null || true; fi
+  rm -rf /etc/riec /var/lib/riec /var/lib/riec-pseudonymiser /var/backups/riec "$work"
+  if [ -n "${created_users:-}" ]; then
+    userdel riec-pseudonymiser 2>/dev/null || true
+    userdel riec 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 fail() { echo "package_test: $*" >&2; exit 1; }
-getent passwd riec >/dev/null || created_user=1
+getent passwd riec >/dev/null || getent passwd riec-pseudonymiser >/dev/null || created_users=1
 
 echo "== cpack"
 (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/out" >"$work/cpack.log" 2>&1) ||
@@ -58,6 +61,12 @@ echo "== dpkg --install"
 dpkg --install "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg --install failed"; }
 getent passwd riec >/dev/null || fail "no riec user after install"
 [ "$(stat -c '%U %a' /var/lib/riec)" = "riec 700" ] || fail "/var/lib/riec is $(stat -c '%U %a' /var/lib/riec)"
+# The Pseudonymiser apart is another user, whose keys the index cannot read.
+[ "$(stat -c '%U %a' /var/lib/riec-pseudonymiser)" = "riec-pseudonymiser 700" ] ||
+  fail "/var/lib/riec-pseudonymiser is $(stat -c '%U %a' /var/lib/riec-pseudonymiser)"
+grep -q '^User=riec-pseudonymiser$' /lib/systemd/system/riec-pseudonymiser.service || fail "the Pseudonymiser runs as riec"
+grep -q '^InaccessiblePaths=-/var/lib/riec-pseudonymiser$' /lib/systemd/system/riec-broker.service ||
+  fail "the broker's unit can see the Pseudonymiser's keys"
 [ "$(stat -c '%U:%G %a' /etc/riec/tls)" = "root:riec 750" ] || fail "/etc/riec/tls is $(stat -c '%U:%G %a' /etc/riec/tls)"
 grep -q '^NoNewPrivileges=yes' /lib/systemd/system/riec-broker.service || fail "the unit is not hardened"
 grep -q '^ExecStart=/usr/bin/riec-broker --config /etc/riec/broker.yaml$' /lib/systemd/system/riec-broker.service ||
