@@ -27,9 +27,18 @@ absl::StatusOr<std::vector<v1::Event>> Events::Read(const storage::Store& store,
 
 absl::StatusOr<std::vector<v1::Event>> Subscription::Next(size_t limit) {
   bool more = false;
-  ASSIGN_OR_RETURN(auto events, Events::Read(*store_, who_, cursor_, limit, &more));
-  if (!events.empty()) cursor_ = events.back().sequence();
+  ASSIGN_OR_RETURN(auto events, Events::Read(*store_, who_, cursor_.load(), limit, &more));
+  if (!events.empty()) cursor_.store(events.back().sequence());
   return events;
+}
+
+absl::StatusOr<uint64_t> Subscription::Waiting(uint64_t cap) const {
+  uint64_t n = 0;
+  RETURN_IF_ERROR(storage::EventTable(store_).Read(who_.partner, cursor_.load(), [&](const v1::Event& e) {
+    n += e.recipient_role() == who_.role;
+    return n < cap;
+  }));
+  return n;
 }
 
 absl::StatusOr<v1::ListEventsResponse> Events::List(RequestContext& ctx,

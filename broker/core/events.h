@@ -12,6 +12,7 @@
 #ifndef RIEC_BROKER_CORE_EVENTS_H_
 #define RIEC_BROKER_CORE_EVENTS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,12 +36,17 @@ class Subscription {
   // The caller's next events, at most `limit`, in order; the cursor moves
   // past them.
   absl::StatusOr<std::vector<v1::Event>> Next(size_t limit);
-  uint64_t cursor() const { return cursor_; }
+  uint64_t cursor() const { return cursor_.load(); }
+  const Identity& who() const { return who_; }
+  // How many of the caller's events are stored past the cursor (not read
+  // by the stream yet), counted up to `cap`. Safe to call from another
+  // thread than the stream's (the operator's metrics).
+  absl::StatusOr<uint64_t> Waiting(uint64_t cap) const;
 
  private:
   const storage::Store* store_;
   const Identity who_;
-  uint64_t cursor_;
+  std::atomic<uint64_t> cursor_;
   TrafficLimits::Stream ticket_;
 };
 

@@ -182,7 +182,11 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
 
   void OnDone() override {
     t_->Observe(*this);
-    if (streaming_) t_->open_streams_.fetch_sub(1);
+    if (streaming_) {
+      t_->open_streams_.fetch_sub(1);
+      absl::MutexLock l(&t_->streams_mu_);
+      t_->streams_.erase(this);
+    }
     t_->in_flight_.fetch_sub(1);
     delete this;
   }
@@ -284,6 +288,10 @@ class GrpcTransport::CallReactor final : public grpc::ServerGenericBidiReactor {
         batched_ = route_->method.ends_with("Batches");
         streaming_ = true;
         t_->open_streams_.fetch_add(1);
+        {
+          absl::MutexLock l(&t_->streams_mu_);
+          t_->streams_[this] = subscription_;
+        }
         return Pump();
       }
     }
@@ -386,6 +394,27 @@ GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Op
                           [this] { return std::vector<metrics::Sample>{{{}, double(open_streams_.load())}}; });
     metrics_->AddComputed("riec_grpc_calls_in_flight", "Calls being served now.", metrics::Registry::Type::kGauge,
                           [this] { return std::vector<metrics::Sample>{{{}, double(in_flight_.load())}}; });
+    metrics_->AddComputed(
+        "riec_events_waiting",
+        "Events stored for the open event streams that the streams have not read yet, per subscriber "
+        "(partner and role); at most 100000 counted per stream.",
+        metrics::Registry::Type::kGauge, [this] {
+          std::vector<std::shared_ptr<core::Subscription>> open;
+          {
+            absl::MutexLock l(&streams_mu_);
+            for (const auto& [reactor, s] : streams_) open.push_back(s);
+          }
+          std::map<std::pair<std::string, std::string>, uint64_t> waiting;
+          for (const auto& s : open) {
+            auto n = s->Waiting(100000);
+            if (n.ok()) waiting[{s->who().partner, s->who().role}] += *n;
+          }
+          std::vector<metrics::Sample> out;
+          for (const auto& [who, n] : waiting) {
+            out.push_back({{{"partner", who.first}, {"role", who.second}}, static_cast<double>(n)});
+          }
+          return out;
+        });
     metrics_->Declare(kRequests, kRequestsHelp, metrics::Registry::Type::kCounter);
     metrics_->Declare(kDuration, kDurationHelp, metrics::Registry::Type::kHistogram);
   }

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -99,6 +100,10 @@ class GrpcTransport final : public grpc::CallbackGenericService {
   std::atomic<int> open_streams_{0};
   absl::Mutex waiting_mu_;
   std::set<CallReactor*> waiting_ ABSL_GUARDED_BY(waiting_mu_);
+  // The subscriptions of the open event streams, for the metric of events
+  // waiting per subscriber.
+  absl::Mutex streams_mu_;
+  std::map<const void*, std::shared_ptr<core::Subscription>> streams_ ABSL_GUARDED_BY(streams_mu_);
 };
 
 // The gRPC status of an absl status; the message is cut (at a character

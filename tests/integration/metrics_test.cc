@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <thread>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -166,7 +167,13 @@ TEST_F(MetricsTest, PrometheusScrapesTheBrokerAndSeesWhatHappened) {
   *bibob.add_subjects() = (*subjects)[0];
   ASSERT_EQ(uwv->RegisterSignal(bibob).status().code(), absl::StatusCode::kPermissionDenied);
 
+  // An open event stream of politie's system, that has read all there is.
+  auto politie = As("politie");
+  std::thread stream([&] { (void)politie->Subscribe(0, [](const v1::Event&) { return true; }); });
+
   EXPECT_EQ(prometheus->WaitFor("up{job=\"riec-broker\"}", 1), 1);
+  EXPECT_EQ(prometheus->WaitFor("riec_grpc_open_streams", 1), 1);
+  EXPECT_EQ(prometheus->WaitFor("riec_events_waiting{partner=\"politie\",role=\"partner-system\"}", 0), 0);
   EXPECT_EQ(prometheus->WaitFor("riec_oprf_evaluations_total{partner=\"gemeente-eindhoven\"}", 3), 3);
   EXPECT_EQ(prometheus->WaitFor("riec_grpc_requests_total{method=\"/riec.v1.Signals/RegisterSignal\","
                                 "code=\"PERMISSION_DENIED\"}", 1), 1);
@@ -247,6 +254,7 @@ TEST_F(MetricsTest, PrometheusScrapesTheBrokerAndSeesWhatHappened) {
 
   prometheus.reset();
   EXPECT_EQ(static_cast<double>(StopAndReadLog().size()), *records);
+  stream.join();  // the stop ended the stream
 }
 
 TEST_F(MetricsTest, RequestsGetOneJsonLineWithoutWhatTheRequestSaid) {
