@@ -392,10 +392,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir,
   db_options.enable_pipelined_write = true;
   db_options.max_open_files = 512;
   db_options.info_log = std::make_shared<StderrLogger>();
-  // Tickers only (no timers), for the block cache's hits and misses on the
+  // Tickers only (no histograms, no timers), for the block cache's hits and misses on the
   // metrics port; not dumped to the log.
   db_options.statistics = rocksdb::CreateDBStatistics();
-  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
   db_options.stats_dump_period_sec = 0;
   db_options.stats_persist_period_sec = 0;
 
