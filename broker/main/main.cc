@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", key, "server private key (PEM)");
   app.add_option("--tls-client-ca", client_ca, "CA certificate that issues client certificates (PEM)");
   app.add_option("--tls-crl-dir", crl_dir, "directory of hashed CRL files; revoked certificates are refused");
+  std::string convenant_ca;
+  app.add_option("--tls-convenant-ca", convenant_ca,
+                 "the convenant CA: the only issuer of riec:// identities (default: every CA of --tls-client-ca); "
+                 "set it when the client CA bundle holds PKIoverheid CAs too");
   app.add_option("--data-dir", data_dir, "RocksDB data directory (created on first start)");
   app.add_option("--policy", policy, "convenant policy file (YAML, docs/policy.md)");
   app.add_option("--key-dir", key_dir, "key directory; the OPRF key is created there on first start");
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
   set(config.tls.key, key);
   set(config.tls.client_ca, client_ca);
   set(config.tls.crl_dir, crl_dir);
+  set(config.tls.convenant_ca, convenant_ca);
   set(config.data_dir, data_dir);
   set(config.policy, policy);
   set(config.key_dir, key_dir);

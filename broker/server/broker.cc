@@ -72,6 +72,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   b->revocations_ = *std::move(revocations);
   auto credentials = MakeServerCredentials(config.tls, b->revocations_);
   if (!credentials.ok()) return credentials.status();
+  auto issuers = ConvenantIssuers::Load(config.tls);
+  if (!issuers.ok()) return issuers.status();
 
   storage::RocksDbOptions store_options;
   store_options.memory_budget_bytes = config.store_memory_bytes;
@@ -130,6 +132,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
       b->core_.get(), b->log_.get(),
       GrpcTransport::Options{.revocations = b->revocations_.get(),
                              .policies = b->policy_.get(),
+                             .issuers = *std::move(issuers),
                              .metrics = b->metrics_.get(),
                              .log_requests = config.log_requests});
   b->RegisterMetrics();

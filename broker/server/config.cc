@@ -73,11 +73,12 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
                                 : k == "key"       ? &c.tls.key
                                 : k == "client_ca" ? &c.tls.client_ca
                                 : k == "crl_dir"   ? &c.tls.crl_dir
+                                : k == "convenant_ca" ? &c.tls.convenant_ca
                                                    : nullptr;
           if (target == nullptr) {
             return absl::InvalidArgumentError(
                 where(t->first, "tls." + k) +
-                ": unknown key (allowed: cert, key, client_ca, crl_dir)");
+                ": unknown key (allowed: cert, key, client_ca, crl_dir, convenant_ca)");
           }
           *target = t->second.as<std::string>();
         }

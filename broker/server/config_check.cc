@@ -207,6 +207,9 @@ std::vector<ConfigProblem> CheckBrokerConfig(const BrokerConfig& c, const CheckO
   const bool ca = Readable("tls.client_ca", c.tls.client_ca, &p);
   if (key) OwnerOnly("tls.key", c.tls.key, &p, /*group_ok=*/true);
   if (!c.metrics.client_ca.empty()) Readable("metrics.client_ca", c.metrics.client_ca, &p);
+  if (!c.tls.convenant_ca.empty() && Readable("tls.convenant_ca", c.tls.convenant_ca, &p)) {
+    if (auto issuers = ConvenantIssuers::Load(c.tls); !issuers.ok()) p.Add(issuers.status());
+  }
   DirectoryOrCreatable("data_dir", c.data_dir, &p);
   DirectoryOrCreatable("key_dir", c.key_dir, &p);
   OwnerOnly("key_dir", c.key_dir, &p);

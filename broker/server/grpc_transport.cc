@@ -387,7 +387,7 @@ constexpr char kDurationHelp[] = "Time from a call's arrival to its answer, per 
 
 GrpcTransport::GrpcTransport(core::BrokerCore* core, log::DisclosureLog* log, Options options)
     : core_(core), log_(log), metrics_(options.metrics), log_requests_(options.log_requests),
-      callers_(options.revocations, options.policies), pool_(options.workers) {
+      callers_(options.revocations, options.policies, options.issuers), pool_(options.workers) {
   log_->OnGrowth([this](uint64_t) { WakeStreams(); });
   if (metrics_ != nullptr) {
     metrics_->AddComputed("riec_grpc_open_streams", "Event streams open now.", metrics::Registry::Type::kGauge,

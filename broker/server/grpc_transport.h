@@ -58,6 +58,8 @@ class GrpcTransport final : public grpc::CallbackGenericService {
     // The policy in force, which maps PKIoverheid organisation certificates
     // to partners and roles (peer.h); may be null.
     const core::PolicySource* policies = nullptr;
+    // The only issuers of riec:// identities (tls.convenant_ca); may be null.
+    std::shared_ptr<const ConvenantIssuers> issuers;
     // Per-RPC counts and latencies (docs/operations.md, "Monitor"); may be
     // null.
     metrics::Registry* metrics = nullptr;

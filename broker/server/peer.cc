@@ -70,7 +70,8 @@ absl::StatusOr<policy::OrganisationCertificate> ReadOrganisationCertificate(cons
 
 absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>& uri_sans,
                                                  const std::string& pem_certificate,
-                                                 const policy::Policy* policy) {
+                                                 const policy::Policy* policy,
+                                                 const ConvenantIssuers* issuers) {
   if (pem_certificate.empty()) {
     return absl::UnauthenticatedError("no client certificate was presented");
   }
@@ -94,6 +95,11 @@ absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>&
     return absl::UnauthenticatedError(absl::StrCat(
         "client certificate must carry exactly one riec:// URI SAN, it has ", riec.size(),
         riec.empty() ? "" : absl::StrCat(" (", absl::StrJoin(riec, ", "), ")")));
+  }
+  if (issuers != nullptr && !issuers->Issued(pem_certificate)) {
+    return absl::UnauthenticatedError(
+        "client certificate carries a riec:// URI SAN but was not issued by the convenant CA (tls.convenant_ca): "
+        "only the convenant CA issues convenant identities");
   }
   auto identity = ParseIdentityUri(riec[0]);
   if (!identity.ok()) {
@@ -154,7 +160,7 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
         std::none_of(uris.begin(), uris.end(), [](const std::string& u) { return absl::StartsWith(u, "riec://"); })) {
       policy = in_force;
     }
-    Known k{pem, IdentityFromCertificate(uris, pem, policy.get()), CertificateSha256(pem)};
+    Known k{pem, IdentityFromCertificate(uris, pem, policy.get(), issuers_.get()), CertificateSha256(pem)};
     k.mapped_by = std::move(policy);
     absl::StatusOr<Identity> identity = k.identity;
     call.caller.certificate_sha256 = k.sha256;

@@ -34,9 +34,12 @@ namespace riec::server {
 // organisation certificate. UNAUTHENTICATED if there is no certificate,
 // more than one riec:// URI SAN, a malformed URI, or no OIN and no URI, or
 // the policy maps the certificate to no role or to more than one.
+// With `issuers`, a riec:// URI counts only on a certificate one of them
+// issued (tls.convenant_ca).
 absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>& uri_sans,
                                                  const std::string& pem_certificate,
-                                                 const policy::Policy* policy = nullptr);
+                                                 const policy::Policy* policy = nullptr,
+                                                 const ConvenantIssuers* issuers = nullptr);
 
 // The subject's serialNumber (OIN), CN and OUs and the fingerprint of a PEM
 // certificate. INVALID_ARGUMENT if it does not parse.
@@ -54,8 +57,9 @@ class CallerCache {
  public:
   // `policies`: for PKIoverheid certificates, whose identity the policy in
   // force maps (again after each reload); may be null (URI SANs only).
-  explicit CallerCache(const Revocations* revocations = nullptr, const core::PolicySource* policies = nullptr)
-      : revocations_(revocations), policies_(policies) {}
+  explicit CallerCache(const Revocations* revocations = nullptr, const core::PolicySource* policies = nullptr,
+                       std::shared_ptr<const ConvenantIssuers> issuers = nullptr)
+      : revocations_(revocations), policies_(policies), issuers_(std::move(issuers)) {}
   // The call's caller: identity and fingerprint from the certificate,
   // on-behalf-of and trace context from the metadata.
   absl::StatusOr<core::Call> CallOf(const grpc::ServerContextBase& context, std::string method);
@@ -75,6 +79,7 @@ class CallerCache {
   };
   const Revocations* const revocations_;
   const core::PolicySource* const policies_;
+  const std::shared_ptr<const ConvenantIssuers> issuers_;
   absl::Mutex mu_;
   absl::flat_hash_map<size_t, Known> known_ ABSL_GUARDED_BY(mu_);
 };

@@ -190,6 +190,30 @@ std::optional<absl::Time> Revocations::EarliestNextUpdate() const {
   return earliest;
 }
 
+absl::StatusOr<std::shared_ptr<const ConvenantIssuers>> ConvenantIssuers::Load(const TlsFiles& files) {
+  auto issuers = std::make_shared<ConvenantIssuers>();
+  if (files.convenant_ca.empty()) return issuers;
+  auto pem = ReadSettingFile(files.convenant_ca, "tls.convenant_ca");
+  if (!pem.ok()) return pem.status();
+  issuers->cas_ = ParseCertificates(*pem);
+  if (issuers->cas_.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("tls.convenant_ca: ", files.convenant_ca, " is not a PEM certificate"));
+  }
+  return issuers;
+}
+
+bool ConvenantIssuers::Issued(absl::string_view pem) const {
+  if (cas_.empty()) return true;
+  X509Ptr cert = ParseCertificate(pem);
+  if (!cert) return false;
+  const bool issued = std::any_of(cas_.begin(), cas_.end(), [&](const X509Ptr& ca) {
+    EvpPkeyPtr key(X509_get_pubkey(ca.get()));
+    return X509_check_issued(ca.get(), cert.get()) == X509_V_OK && key && X509_verify(cert.get(), key.get()) == 1;
+  });
+  ERR_clear_error();
+  return issued;
+}
+
 absl::StatusOr<std::vector<CertificateDates>> CertificatesIn(const std::string& path) {
   auto pem = ReadSettingFile(path, "certificate");
   if (!pem.ok()) return pem.status();

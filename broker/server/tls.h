@@ -31,6 +31,24 @@ struct TlsFiles {
   std::string key;        // PEM private key
   std::string client_ca;  // PEM CA certificate(s) that issue client certificates
   std::string crl_dir;    // optional: directory of CRL files (PEM or DER)
+  // optional: the convenant CA(s), the only issuers whose certificates'
+  // riec:// URI SAN is taken as an identity (empty: every CA of client_ca).
+  std::string convenant_ca;
+};
+
+// The CAs whose certificates may carry a riec:// identity.
+class ConvenantIssuers {
+ public:
+  // Every CA of `files.convenant_ca`; an empty set (anyone in client_ca)
+  // when it is not set.
+  static absl::StatusOr<std::shared_ptr<const ConvenantIssuers>> Load(const TlsFiles& files);
+  // Whether the PEM certificate was issued (and signed) by one of them;
+  // true for every certificate when none is configured.
+  bool Issued(absl::string_view pem) const;
+  bool configured() const { return !cas_.empty(); }
+
+ private:
+  std::vector<X509Ptr> cas_;
 };
 
 // Makes every TLS context this process creates refuse protocol versions

@@ -67,7 +67,7 @@ class PkiOverheidTest : public BrokerTest {
   }
 
   // Starts the broker on this policy, trusting both CAs, with `crl_dir`.
-  void StartBundle(const std::string& crl_dir) {
+  void StartBundle(const std::string& crl_dir, const std::vector<std::string>& flags = {}) {
     BrokerProcess::Options o;
     o.policy = policy_file_;
     o.data_dir = *dir_ / "data";
@@ -75,6 +75,7 @@ class PkiOverheidTest : public BrokerTest {
     o.work_dir = dir_->path();
     o.client_ca = bundle_;
     o.crl_dir = crl_dir;
+    o.extra_flags = flags;
     auto b = BrokerProcess::Start(TestPki(), o);
     ASSERT_TRUE(b.ok()) << b.status();
     broker_ = *std::move(b);
@@ -212,6 +213,44 @@ TEST_F(PkiOverheidTest, ARevokedOrganisationCertificateStopsWorking) {
   auto uwv = With(uwv_);
   ASSERT_TRUE(uwv);
   EXPECT_TRUE(uwv->GetIndexStatistics().ok());
+}
+
+// A certificate of the PKIoverheid CA that carries a riec:// URI SAN (what
+// a trust service provider could issue): taken as that identity only while
+// every CA of the bundle may issue convenant identities; with
+// --tls-convenant-ca, only the convenant CA's riec:// certificates count.
+TEST_F(PkiOverheidTest, OnlyTheConvenantCaIssuesRiecIdentitiesWhenNamed) {
+  const std::string out = *dir_ / "rogue";
+  std::filesystem::create_directories(out);
+  std::ofstream(out + "/ext.cnf") << "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                                     "extendedKeyUsage=clientAuth\n"
+                                     "subjectAltName=URI:riec://riec-oost-brabant/gemeente-eindhoven/partner-system\n";
+  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+           {"/usr/bin/openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", out + "/r.key"},
+           {"/usr/bin/openssl", "req", "-new", "-key", out + "/r.key", "-subj", "/C=NL/O=Elders/CN=elders", "-out", out + "/r.csr"},
+           {"/usr/bin/openssl", "x509", "-req", "-in", out + "/r.csr", "-CA", ca_ + "/ca.crt", "-CAkey", ca_ + "/ca.key",
+            "-CAcreateserial", "-days", "30", "-extfile", out + "/ext.cnf", "-out", out + "/r.crt"}}) {
+    CommandResult r = RunCommand(argv);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const Issued rogue{out + "/r.crt", out + "/r.key", ""};
+
+  auto before = With(rogue);
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->GetIndexStatistics().ok()) << "the default: every CA of tls.client_ca";
+
+  ASSERT_EQ(broker_->Stop(), 0);
+  StartBundle("", {"--tls-convenant-ca", TestPki().ca_cert()});
+  auto after = With(rogue);
+  ASSERT_TRUE(after);
+  auto refused = after->GetIndexStatistics();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(refused.status().message(), HasSubstr("was not issued by the convenant CA (tls.convenant_ca)"));
+  // The convenant CA's own certificates and the mapped PKIoverheid ones work.
+  EXPECT_TRUE(As("gemeente-eindhoven")->GetIndexStatistics().ok());
+  auto system = With(system_);
+  ASSERT_TRUE(system);
+  EXPECT_TRUE(system->GetIndexStatistics().ok());
 }
 
 }  // namespace
