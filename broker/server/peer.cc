@@ -129,7 +129,9 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     }
   }
   const size_t key = absl::Hash<std::string>()(pem);
-  const std::shared_ptr<const policy::Policy> in_force = policies_ != nullptr ? policies_->Current() : nullptr;
+  // The policy in force matters only to organisation certificates: read
+  // it for them alone (a riec:// certificate's call takes no extra lock).
+  auto in_force = [this] { return policies_ != nullptr ? policies_->Current() : nullptr; };
   bool cached = false;
   {
     absl::MutexLock l(&mu_);
@@ -137,7 +139,7 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     // An organisation certificate's identity holds while the policy that
     // mapped it is in force.
     if (it != known_.end() && it->second.pem == pem &&
-        (it->second.mapped_by == nullptr || it->second.mapped_by == in_force)) {
+        (it->second.mapped_by == nullptr || it->second.mapped_by == in_force())) {
       if (!it->second.identity.ok()) return it->second.identity.status();
       call.caller.identity = *it->second.identity;
       call.caller.certificate_sha256 = it->second.sha256;
@@ -158,7 +160,7 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     std::shared_ptr<const policy::Policy> policy;
     if (policies_ != nullptr &&
         std::none_of(uris.begin(), uris.end(), [](const std::string& u) { return absl::StartsWith(u, "riec://"); })) {
-      policy = in_force;
+      policy = in_force();
     }
     Known k{pem, IdentityFromCertificate(uris, pem, policy.get(), issuers_.get()), CertificateSha256(pem)};
     k.mapped_by = std::move(policy);
