@@ -10,7 +10,12 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libcpp-httplib-dev
   clang-14 libclang-rt-14-dev
   prometheus dpkg-dev file
+  chromium
 )
+# The web console builds with Node.js and npm (clients/console); Debian's
+# are installed when the machine has none (playwright-core, for the browser
+# tests, needs Node.js 20 or later: a newer nodejs already installed is kept).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

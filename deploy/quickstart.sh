@@ -21,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 port=${RIEC_DEV_PORT:-7443}
+console_port=${RIEC_DEV_CONSOLE_PORT:-8443}
 dev=$root/var/dev
 riec=$root/build/clients/cli/riec
 policy=$root/policy/convenants/riec-oost-brabant.yaml
@@ -43,6 +44,15 @@ if [ ! -f "$dev/pki/ca/ca.key" ]; then
 else
   echo "kept the existing CA and certificates in $dev/pki"
 fi
+# The web console's people log in with a certificate in their browser: one
+# PKCS#12 file each for the demo's chair and privacy officers.
+for who in riec-chair riec-privacy-officer politie-privacy-officer gemeente-eindhoven-privacy-officer; do
+  [ -f "$dev/pki/clients/$who.p12" ] && continue
+  openssl pkcs12 -export -in "$dev/pki/clients/$who.crt" -inkey "$dev/pki/clients/$who.key" \
+    -certfile "$dev/pki/ca/ca.crt" -name "$who (RIEC demo)" -passout pass:riec-demo \
+    -out "$dev/pki/clients/$who.p12"
+  chmod 600 "$dev/pki/clients/$who.p12"
+done
 # One client config per certificate: riec --config var/dev/clients/<partner>-<role>.yaml
 mkdir -p "$dev/clients"
 for crt in "$dev"/pki/clients/*.crt; do
@@ -67,6 +77,9 @@ data_dir: $dev/data
 key_dir: $dev/keys
 policy: $policy
 ready_file: $dev/broker.ready
+console:
+  listen: 127.0.0.1:$console_port
+  assets: $root/build/clients/console/dist
 CFG
 if [ -f "$dev/broker.pid" ] && kill -0 "$(cat "$dev/broker.pid")" 2>/dev/null; then
   echo "stopping the running development broker (pid $(cat "$dev/broker.pid"))"
@@ -192,6 +205,9 @@ The broker keeps running (pid $(cat "$dev/broker.pid"), log $dev/broker.log).
              $riec query --signal $signal
              $riec case show $case_id      (as riec-chair.yaml)
              $riec audit list --case $case_id   (as riec-privacy-officer.yaml)
+  Console:   https://localhost:$console_port/  (docs/console.md) — import into your browser
+             $dev/pki/clients/riec-chair.p12 (the chair) or riec-privacy-officer.p12
+             (password riec-demo), and trust $dev/pki/ca/ca.crt for websites
   Stop it:   kill \$(cat $dev/broker.pid)
   Start it:  build/broker/main/riec-broker --config $dev/broker.yaml
 MSG

@@ -15,6 +15,12 @@ v1::PolicyInfo InfoOf(const policy::Policy& p, absl::Time loaded) {
   info.set_sha256(p.sha256());
   info.set_title(p.title());
   *info.mutable_loaded() = ToProtoTime(loaded);
+  for (const policy::Partner& partner : p.partners()) {
+    v1::PartnerSummary* out = info.add_partners();
+    out->set_id(partner.id);
+    out->set_name(partner.name);
+    out->set_kind(partner.kind);
+  }
   return info;
 }
 }  // namespace

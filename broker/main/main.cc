@@ -77,6 +77,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", log_format, "the operator's log on stderr: json (default) or logfmt");
   app.add_option("--metrics-listen", metrics_listen,
                  "serve Prometheus metrics on host:port (plain HTTP on loopback only; default off)");
+  std::string console_listen, console_assets;
+  app.add_option("--console-listen", console_listen,
+                 "serve the web console for chairs, privacy officers and coordinators over HTTPS on "
+                 "host:port (client certificates of tls.client_ca; default off)");
+  app.add_option("--console-assets", console_assets,
+                 "the built console's directory (with index.html) that --console-listen serves");
   bool metrics_tls = false;
   app.add_flag("--metrics-tls", metrics_tls,
                "serve metrics over HTTPS: the scraper presents a certificate of metrics.client_ca "
@@ -156,13 +162,18 @@ int main(int argc, char** argv) {
   if (!log_format.empty()) config.log_format = log_format;
   if (!metrics_listen.empty()) config.metrics.listen = metrics_listen;
   if (metrics_tls) config.metrics.tls = true;
+  if (!console_listen.empty()) config.console.listen = console_listen;
+  if (!console_assets.empty()) config.console.assets = console_assets;
   if (absl::Status s = riec::server::SetLogFormat(config.log_format); !s.ok()) {
     std::cerr << "riec-broker: --log-format: " << s.message() << "\n";
     return 2;
   }
-  if (absl::Status s = riec::server::ValidateMetricsConfig(config.metrics); !s.ok()) {
-    std::cerr << "riec-broker: " << s.message() << "\n";
-    return 2;
+  for (const absl::Status& s : {riec::server::ValidateMetricsConfig(config.metrics),
+                                 riec::server::ValidateConsoleConfig(config.console)}) {
+    if (!s.ok()) {
+      std::cerr << "riec-broker: " << s.message() << "\n";
+      return 2;
+    }
   }
   if (store_memory_mib != 0) config.store_memory_bytes = store_memory_mib << 20;
   if (store_reserve_mib >= 0) config.store_reserve_bytes = static_cast<uint64_t>(store_reserve_mib) << 20;

@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
       b->core_.get(), b->log_.get(),
       GrpcTransport::Options{.revocations = b->revocations_.get(),
                              .policies = b->policy_.get(),
-                             .issuers = *std::move(issuers),
+                             .issuers = *issuers,
                              .metrics = b->metrics_.get(),
                              .log_requests = config.log_requests});
   b->RegisterMetrics();
@@ -169,6 +169,16 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     if (!served.ok()) return served.status();
     b->metrics_server_ = *std::move(served);
   }
+  if (!config.console.listen.empty()) {
+    auto console = ConsoleServer::Start(config.console, config.tls, b->core_.get(),
+                                        ConsoleServer::Options{.revocations = b->revocations_,
+                                                               .policies = b->policy_.get(),
+                                                               .issuers = *issuers,
+                                                               .metrics = b->metrics_.get(),
+                                                               .log_requests = config.log_requests});
+    if (!console.ok()) return console.status();
+    b->console_server_ = *std::move(console);
+  }
   const size_t colon = config.listen.rfind(':');
   b->address_ = absl::StrCat(config.listen.substr(0, colon), ":", port);
   b->maintenance_ = std::thread([self = b.get()] { self->Maintain(); });
@@ -195,6 +205,7 @@ std::string Broker::Summary() const {
   absl::StrAppend(&s, "; log key ", ToHex(signer_->public_key()));
   if (admin_server_) absl::StrAppend(&s, "; admin socket ", admin_socket_);
   if (metrics_server_) absl::StrAppend(&s, "; metrics on ", metrics_server_->address());
+  if (console_server_) absl::StrAppend(&s, "; console on https://", console_server_->address(), "/");
   return s;
 }
 
@@ -437,6 +448,7 @@ void Broker::ReloadFromSignal() {
 
 void Broker::Shutdown() {
   if (shut_down_.exchange(true)) return;
+  console_server_.reset();  // its calls run on the core, stopped below
   metrics_server_.reset();  // its computed metrics read what is stopped below
   if (maintenance_.joinable()) {
     {

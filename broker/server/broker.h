@@ -27,6 +27,7 @@
 #include "log/tree_heads.h"
 #include "server/config.h"
 #include "server/grpc_transport.h"
+#include "server/console_server.h"
 #include "server/metrics_server.h"
 #include "server/tls.h"
 #include "server/witnesses.h"
@@ -45,6 +46,8 @@ class Broker {
   const std::string& address() const { return address_; }
   // The metrics port's "host:port", or "" when it is off.
   std::string metrics_address() const { return metrics_server_ ? metrics_server_->address() : ""; }
+  // The console port's "host:port", or "" when it is off.
+  std::string console_address() const { return console_server_ ? console_server_->address() : ""; }
   // One line for the operator: what runs, under which convenant and key.
   std::string Summary() const;
 
@@ -76,6 +79,7 @@ class Broker {
   // Declared first, destroyed last: everything below may hold its metrics.
   std::unique_ptr<metrics::Registry> metrics_ = std::make_unique<metrics::Registry>();
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<ConsoleServer> console_server_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<log::DisclosureLog> log_;

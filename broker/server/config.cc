@@ -104,6 +104,20 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           }
         }
         // Checked once the flags are merged (--metrics-listen, --metrics-tls).
+      } else if (key == "console") {
+        if (!v.IsMap()) return absl::InvalidArgumentError(where(v, "console") + ": must be a mapping");
+        for (auto t = v.begin(); t != v.end(); ++t) {
+          const std::string k = t->first.Scalar();
+          if (k != "listen" && k != "assets") {
+            return absl::InvalidArgumentError(where(t->first, "console." + k) +
+                                              ": unknown key (allowed: listen, assets)");
+          }
+          if (!t->second.IsScalar()) {
+            return absl::InvalidArgumentError(where(t->second, "console." + k) + ": must be a string");
+          }
+          (k == "listen" ? c.console.listen : c.console.assets) = t->second.Scalar();
+        }
+        // Checked once the flags are merged (--console-listen, --console-assets).
       } else if (key == "log_format" || key == "log_requests") {
         const std::string value = v.as<std::string>();
         const bool ok = key == "log_format" ? (value == "json" || value == "logfmt")
@@ -162,7 +176,7 @@ absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
           return absl::InvalidArgumentError(
               where(it->first, key) +
               ": unknown key (allowed: listen, tls, data_dir, policy, key_dir, services, "
-              "ready_file, admin_socket, metrics, log_format, log_requests, sweep_interval, "
+              "ready_file, admin_socket, metrics, console, log_format, log_requests, sweep_interval, "
               "tree_head_interval, crl_reload_interval, store_memory_mib, store_reserve_mib)");
         }
         *target = v.as<std::string>();

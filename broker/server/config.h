@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/console_server.h"
 #include "server/metrics_server.h"
 #include "server/tls.h"
 
@@ -49,6 +50,8 @@ struct BrokerConfig {
   std::string admin_socket;
   // The operator's metrics port (server/metrics_server.h); off unless set.
   MetricsConfig metrics;
+  // The web console's HTTPS port (server/console_server.h); off unless set.
+  ConsoleConfig console;
   // The operator's log on stderr: "json" or "logfmt" (server/operator_log.h).
   std::string log_format = "json";
   // Which requests get a line: "all", "failures" (any code but OK) or "off".

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "riec/policy/policy.h"
+#include "server/console_server.h"
 #include "server/metrics_server.h"
 #include "server/tls.h"
 
@@ -200,6 +201,7 @@ std::vector<ConfigProblem> CheckBrokerConfig(const BrokerConfig& c, const CheckO
     return p.Take();
   }
   if (absl::Status s = ValidateMetricsConfig(c.metrics); !s.ok()) p.Add(s);
+  if (absl::Status s = ValidateConsoleConfig(c.console); !s.ok()) p.Add(s);
 
   // Files.
   const bool cert = Readable("tls.cert", c.tls.cert, &p);
@@ -248,6 +250,7 @@ std::vector<ConfigProblem> CheckBrokerConfig(const BrokerConfig& c, const CheckO
   if (o.ports) {
     PortFree("listen", c.listen, &p);
     if (!c.metrics.listen.empty()) PortFree("metrics.listen", c.metrics.listen, &p);
+    if (!c.console.listen.empty()) PortFree("console.listen", c.console.listen, &p);
     AdminSocketFree(c, &p);
   }
   return p.Take();

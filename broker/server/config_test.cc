@@ -83,6 +83,17 @@ TEST(ConfigTest, MetricsAndLogSettings) {
   EXPECT_TRUE(ValidateMetricsConfig({.listen = "[::1]:9464", .tls = false, .client_ca = ""}).ok());
 }
 
+TEST(ConfigTest, ConsoleSection) {
+  auto c = LoadBrokerConfig(Write("console: {listen: '127.0.0.1:8443', assets: /usr/share/riec/console}\n"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->console.listen, "127.0.0.1:8443");
+  EXPECT_EQ(c->console.assets, "/usr/share/riec/console");
+  auto unknown = LoadBrokerConfig(Write("console:\n  port: 8443\n"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr(":2:3: console.port: unknown key (allowed: listen, assets)"));
+  auto list = LoadBrokerConfig(Write("console:\n  assets: [a, b]\n"));
+  EXPECT_THAT(list.status().message(), HasSubstr("console.assets: must be a string"));
+}
+
 TEST(ConfigTest, MissingSettingsAreListed) {
   BrokerConfig c;
   absl::Status s = ValidateBrokerConfig(c);

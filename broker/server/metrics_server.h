@@ -11,18 +11,13 @@
 #ifndef RIEC_BROKER_SERVER_METRICS_SERVER_H_
 #define RIEC_BROKER_SERVER_METRICS_SERVER_H_
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "metrics/metrics.h"
+#include "server/https.h"
 #include "server/tls.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace riec::server {
 
@@ -31,13 +26,6 @@ struct MetricsConfig {
   bool tls = false;       // HTTPS with a client certificate
   std::string client_ca;  // the CA of scrapers' certificates (empty: tls.client_ca)
 };
-
-// "host:port" or "[v6]:port"; INVALID_ARGUMENT naming `setting`.
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& listen,
-                                                          absl::string_view setting);
-
-// Whether `host` (of "host:port") is a loopback address.
-bool IsLoopbackHost(const std::string& host);
 
 // Checks the settings without binding: INVALID_ARGUMENT naming the key.
 absl::Status ValidateMetricsConfig(const MetricsConfig& config);
@@ -53,15 +41,12 @@ class MetricsServer {
   ~MetricsServer();
 
   // "host:port" bound (the port is chosen when the config says 0).
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return listener_->address(); }
 
  private:
   MetricsServer() = default;
   std::shared_ptr<const Revocations> revocations_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
-  std::atomic<bool> ended_{false};
-  std::string address_;
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace riec::server

@@ -3,6 +3,7 @@
 #include <grpc/grpc_security_constants.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
@@ -20,6 +21,24 @@ namespace riec::server {
 namespace {
 
 }  // namespace
+
+std::vector<std::string> UriSans(const std::string& pem) {
+  std::vector<std::string> out;
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) return out;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type != GEN_URI) continue;
+    const ASN1_STRING* uri = n->d.uniformResourceIdentifier;
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                     static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
 
 std::string CertificateSha256(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -117,17 +136,9 @@ std::string CallerCache::CertificateOf(const grpc::ServerContextBase& context) {
   return "";
 }
 
-absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& context, std::string method) {
-  core::Call call;
-  call.method = std::move(method);
-  auto auth = context.auth_context();
-  std::string pem;
-  std::vector<std::string> uris;
-  if (auth) {
-    for (const auto& v : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
-      pem.assign(v.data(), v.size());
-    }
-  }
+absl::StatusOr<Caller> CallerCache::CallerOf(const std::string& pem,
+                                                  const std::function<std::vector<std::string>()>& uri_sans) {
+  Caller caller;
   const size_t key = absl::Hash<std::string>()(pem);
   // The policy in force matters only to organisation certificates: read
   // it for them alone (a riec:// certificate's call takes no extra lock).
@@ -141,22 +152,13 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     if (it != known_.end() && it->second.pem == pem &&
         (it->second.mapped_by == nullptr || it->second.mapped_by == in_force())) {
       if (!it->second.identity.ok()) return it->second.identity.status();
-      call.caller.identity = *it->second.identity;
-      call.caller.certificate_sha256 = it->second.sha256;
+      caller.identity = *it->second.identity;
+      caller.certificate_sha256 = it->second.sha256;
       cached = true;
     }
   }
   if (!cached) {
-    if (auth) {
-      for (const auto& v : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-        uris.emplace_back(v.data(), v.size());
-      }
-      if (uris.empty()) {
-        for (const auto& v : auth->FindPropertyValues(GRPC_X509_SAN_PROPERTY_NAME)) {
-          uris.emplace_back(v.data(), v.size());
-        }
-      }
-    }
+    const std::vector<std::string> uris = pem.empty() ? std::vector<std::string>{} : uri_sans();
     std::shared_ptr<const policy::Policy> policy;
     if (policies_ != nullptr &&
         std::none_of(uris.begin(), uris.end(), [](const std::string& u) { return absl::StartsWith(u, "riec://"); })) {
@@ -165,14 +167,14 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
     Known k{pem, IdentityFromCertificate(uris, pem, policy.get(), issuers_.get()), CertificateSha256(pem)};
     k.mapped_by = std::move(policy);
     absl::StatusOr<Identity> identity = k.identity;
-    call.caller.certificate_sha256 = k.sha256;
+    caller.certificate_sha256 = k.sha256;
     {
       absl::MutexLock l(&mu_);
       if (known_.size() > 10000) known_.clear();  // certificates are few; a bound all the same
       known_[key] = std::move(k);
     }
     if (!identity.ok()) return identity.status();
-    call.caller.identity = *std::move(identity);
+    caller.identity = *std::move(identity);
   }
   if (revocations_ != nullptr) {
     const uint64_t generation = revocations_->generation();
@@ -188,6 +190,32 @@ absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& co
       return absl::UnauthenticatedError(*why);
     }
   }
+  return caller;
+}
+
+absl::StatusOr<core::Call> CallerCache::CallOf(const grpc::ServerContextBase& context, std::string method) {
+  core::Call call;
+  call.method = std::move(method);
+  auto auth = context.auth_context();
+  std::string pem;
+  if (auth) {
+    for (const auto& v : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
+      pem.assign(v.data(), v.size());
+    }
+  }
+  auto caller = CallerOf(pem, [&auth] {
+    std::vector<std::string> uris;
+    if (!auth) return uris;
+    for (const auto& v : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) uris.emplace_back(v.data(), v.size());
+    if (uris.empty()) {
+      for (const auto& v : auth->FindPropertyValues(GRPC_X509_SAN_PROPERTY_NAME)) {
+        uris.emplace_back(v.data(), v.size());
+      }
+    }
+    return uris;
+  });
+  if (!caller.ok()) return caller.status();
+  call.caller = *std::move(caller);
   const auto& md = context.client_metadata();
   if (auto it = md.find(kOnBehalfOfKey); it != md.end()) {
     auto name = DecodeOnBehalfOf(absl::string_view(it->second.data(), it->second.size()));

@@ -14,6 +14,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ absl::StatusOr<Identity> IdentityFromCertificate(const std::vector<std::string>&
 // certificate. INVALID_ARGUMENT if it does not parse.
 absl::StatusOr<policy::OrganisationCertificate> ReadOrganisationCertificate(const std::string& pem);
 
+// The URI subject alternative names of a PEM certificate (none if it does
+// not parse).
+std::vector<std::string> UriSans(const std::string& pem);
+
 // SHA-256 of the DER encoding of a PEM certificate; empty if unparseable.
 std::string CertificateSha256(const std::string& pem);
 
@@ -63,6 +68,11 @@ class CallerCache {
   // The call's caller: identity and fingerprint from the certificate,
   // on-behalf-of and trace context from the metadata.
   absl::StatusOr<core::Call> CallOf(const grpc::ServerContextBase& context, std::string method);
+  // The caller of a PEM client certificate (empty: none was presented);
+  // `uri_sans` reads its URI SANs, when the certificate is not known yet.
+  // The transports add what their call's metadata says.
+  absl::StatusOr<Caller> CallerOf(const std::string& pem,
+                                        const std::function<std::vector<std::string>()>& uri_sans);
   // The certificate part only (for a call refused before a Caller exists).
   std::string CertificateOf(const grpc::ServerContextBase& context);
 
