@@ -53,6 +53,8 @@ std::vector<absl::string_view> RolesFor(Action action) {
       return {kRolePrivacyOfficer, kRolePartnerSystem};
     case Action::kReadCase:
       return {kRoleChair, kRoleCoordinator, kRolePartnerSystem, kRolePrivacyOfficer};
+    case Action::kReadStatistics:
+      return {kRoleCoordinator, kRolePrivacyOfficer};
   }
   return {};
 }
@@ -93,6 +95,7 @@ absl::string_view ActionName(Action action) {
     case Action::kRequestContent: return "request-content";
     case Action::kProvideContent: return "provide-content";
     case Action::kFetchContent: return "fetch-content";
+    case Action::kReadStatistics: return "read-statistics";
   }
   return "unknown";
 }
@@ -105,7 +108,8 @@ std::vector<Action> AllActions() {
           Action::kAudit,        Action::kRequestAssessments, Action::kAssess,
           Action::kProposeCase,  Action::kUnlockCase,     Action::kConfirmCase,
           Action::kChangeCase,   Action::kReadCase,       Action::kRegisterKey,
-          Action::kRequestContent, Action::kProvideContent, Action::kFetchContent};
+          Action::kRequestContent, Action::kProvideContent, Action::kFetchContent,
+          Action::kReadStatistics};
 }
 
 std::optional<Action> ActionFromName(absl::string_view name) {
@@ -307,7 +311,7 @@ Decision Policy::DecideCaller(const Request& r) const {
   // verifying and auditing the log, erasing at the end of retention,
   // withdrawing entries, closing signals and cases.
   const bool accountability =
-      r.action == Action::kVerifyLog || r.action == Action::kAudit ||
+      r.action == Action::kVerifyLog || r.action == Action::kAudit || r.action == Action::kReadStatistics ||
       r.action == Action::kOperate || r.action == Action::kWithdraw ||
       r.action == Action::kReadOwnIndex || r.action == Action::kCloseSignal ||
       (r.action == Action::kChangeCase && r.case_facts && r.case_facts->closing);

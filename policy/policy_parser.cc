@@ -98,7 +98,8 @@ class PolicyParser {
                       "partners, purposes (and optionally categories, quotas)");
       return nullptr;
     }
-    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "retention", "quotas", "witnesses"});
+    CheckKeys(root, "", {"convenant", "partners", "categories", "purposes", "retention", "quotas", "witnesses",
+                         "statistics"});
     ParseConvenant(Required(root, "", "convenant"));
     ParsePartners(Required(root, "", "partners"));
     ParseSecretariat(root["convenant"]);
@@ -107,6 +108,7 @@ class PolicyParser {
     ParseRetention(root["retention"]);
     ParseQuotas(root["quotas"]);
     ParseWitnesses(root["witnesses"]);
+    ParseStatistics(root["statistics"]);
     p_->sha256_ = crypto::Sha256(text);
     if (!errors_->empty()) return nullptr;
     return policy;
@@ -834,6 +836,20 @@ class PolicyParser {
       return;
     }
     p_->witness_quorum_ = quorum;
+  }
+
+  void ParseStatistics(const Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+      Error(n, "statistics", "must be a mapping (min_count)");
+      return;
+    }
+    CheckKeys(n, "statistics", {"min_count"});
+    if (n["min_count"].IsDefined()) {
+      if (auto v = Count(n["min_count"], "statistics.min_count", 1000)) {
+        p_->statistics_min_count_ = static_cast<uint32_t>(*v);
+      }
+    }
   }
 
   void ParseQuotas(const Node& n) {

@@ -455,6 +455,7 @@ purposes:
       {Action::kRequestContent, "P", "", ""},
       {Action::kProvideContent, "P", "P", ""},
       {Action::kFetchContent, "P", "P", "P"},
+      {Action::kReadStatistics, "KV", "KV", "KV"},
   };
   ASSERT_EQ(table.size(), AllActions().size());
   for (const Row& row : table) {

@@ -213,6 +213,9 @@ BrokerCore::BrokerCore(const Env& env, const CoreOptions& o)
   Add<v1::AuditStatisticsRequest, v1::AuditStatistics>(
       "/riec.v1.Audit/GetAuditStatistics", Action::kAudit,
       [la](RequestContext& c, const v1::AuditStatisticsRequest& r) { return la->Statistics(c, r); });
+  Add<v1::RiecStatisticsRequest, v1::RiecStatistics>(
+      "/riec.v1.Audit/GetRiecStatistics", Action::kReadStatistics,
+      [la](RequestContext& c, const v1::RiecStatisticsRequest& r) { return la->RiecStatistics(c, r); });
 }
 
 const Route* BrokerCore::Find(absl::string_view method) const {

@@ -136,6 +136,7 @@ struct AuditShim : RouteShim {
   using RouteShim::RouteShim;
   RIEC_SHIM(ListRecords, "ListRecords", ListRecordsRequest, ListRecordsResponse)
   RIEC_SHIM(Statistics, "GetAuditStatistics", AuditStatisticsRequest, AuditStatistics)
+  RIEC_SHIM(RiecStatistics, "GetRiecStatistics", RiecStatisticsRequest, RiecStatistics)
 };
 #undef RIEC_SHIM
 

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "core/core_fixture.h"
 #include "core/key_store.h"
 #include "core/log_access.h"
@@ -669,6 +670,84 @@ TEST_F(AuditTest, LogRecordsPastRetentionAreRedactedAndTheTreeStillVerifies) {
   auto s = audit_->Statistics(CallAs("riec", "privacy-officer"), stats);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->redacted(), size);
+}
+
+TEST_F(AuditTest, RiecStatisticsCountEndedMonthsAndSuppressSmallCounts) {
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_FALSE(Register("politie", "holders", {Subject(static_cast<char>('a' + i))}).empty());
+  }
+  ASSERT_FALSE(Register("gemeente", "hits", {Subject('x')}).empty());
+  ASSERT_FALSE(Register("gemeente", "hits", {Subject('y')}).empty());
+  v1::RegisterSignalRequest third;
+  third.set_purpose("hits");
+  *third.add_subjects() = Subject('z');
+  ASSERT_EQ(signals_->Register(CallAs("gemeente"), third).status().code(), absl::StatusCode::kResourceExhausted);
+
+  v1::RiecStatisticsRequest req;
+  req.set_from_month("2026-11");
+  req.set_to_month("2026-12");
+  // November (the fixture's clock starts on the 24th) has not ended: nothing yet.
+  ASSERT_OK_AND_ASSIGN(auto during, audit_->RiecStatistics(CallAs("riec", "coordinator"), req));
+  EXPECT_TRUE(during.months().empty());
+  EXPECT_TRUE(during.cells().empty());
+
+  clock_.Advance(absl::Hours(24 * 8));  // 2 December
+  ASSERT_OK_AND_ASSIGN(auto stats, audit_->RiecStatistics(CallAs("riec", "coordinator"), req));
+  EXPECT_EQ(stats.min_count(), 10u) << "the default";
+  EXPECT_THAT(stats.months(), ElementsAre("2026-11")) << "December has not ended";
+  std::map<std::string, v1::StatisticsCell> cells;
+  for (const auto& c : stats.cells()) cells[absl::StrCat(c.purpose(), "/", c.measure(), "/", c.label())] = c;
+  ASSERT_TRUE(cells.count("holders/signals/"));
+  EXPECT_EQ(cells["holders/signals/"].count(), 12u);
+  EXPECT_FALSE(cells["holders/signals/"].suppressed());
+  ASSERT_TRUE(cells.count("hits/signals/"));
+  EXPECT_TRUE(cells["hits/signals/"].suppressed()) << "2 < 10";
+  EXPECT_EQ(cells["hits/signals/"].count(), 0u) << "a suppressed count is not sent at all";
+  bool quota_refusal = false;
+  for (const auto& [key, c] : cells) {
+    if (c.measure() == "quota_refusals" && c.label() == "open_signals") {
+      quota_refusal = true;
+      EXPECT_TRUE(c.suppressed());
+      EXPECT_EQ(c.count(), 0u);
+    }
+  }
+  EXPECT_TRUE(quota_refusal) << "the refused third signal is counted, suppressed";
+
+  // A filter only chooses cells: the same cell has the same value.
+  req.set_purpose("holders");
+  ASSERT_OK_AND_ASSIGN(auto holders, audit_->RiecStatistics(CallAs("politie", "privacy-officer"), req));
+  for (const auto& c : holders.cells()) {
+    EXPECT_EQ(c.purpose(), "holders");
+    const std::string key = absl::StrCat(c.purpose(), "/", c.measure(), "/", c.label());
+    EXPECT_EQ(c.count(), cells[key].count()) << key;
+    EXPECT_EQ(c.suppressed(), cells[key].suppressed()) << key;
+  }
+
+  // Who may, and what is wrong with a request.
+  EXPECT_THAT(audit_->RiecStatistics(CallAs("gemeente"), req), StatusIs(absl::StatusCode::kPermissionDenied));
+  req.set_from_month("2026-13");
+  EXPECT_THAT(audit_->RiecStatistics(CallAs("riec", "coordinator"), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("from_month")));
+  req.set_from_month("2023-01");
+  EXPECT_THAT(audit_->RiecStatistics(CallAs("riec", "coordinator"), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 36 months")));
+  req.set_from_month("2026-11");
+  req.set_purpose("nothing");
+  EXPECT_THAT(audit_->RiecStatistics(CallAs("riec", "coordinator"), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("purpose")));
+
+  // Every reading is in the log.
+  v1::RecordFilter reads;
+  reads.add_kinds(v1::LOG_READ);
+  bool logged = false;
+  auto listed = audit_->ListRecords(CallAs("riec", "privacy-officer"), [&] {
+    v1::ListRecordsRequest r;
+    *r.mutable_filter() = reads;
+    return r;
+  }());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  for (const auto& r : listed->records()) logged |= absl::StrContains(r.record().audit_query(), "riec statistics");
+  EXPECT_TRUE(logged);
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <optional>
 #include <tuple>
 
+#include "absl/time/civil_time.h"
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,6 +21,7 @@
 #include "riec/crypto/sodium.h"
 #include "riec/merkle/attestation.h"
 #include "storage/keys.h"
+#include "storage/tables.h"
 
 namespace riec::core {
 namespace {
@@ -223,8 +227,11 @@ absl::StatusOr<LogAccess::Entry> LogAccess::Read(uint64_t index, const LogScope&
 
 absl::StatusOr<uint64_t> LogAccess::LogRead(RequestContext& ctx, std::string query, uint64_t count,
                                             absl::string_view pseudonym) {
-  const policy::Decision d{true, absl::StatusCode::kOk, "role.audit",
-                           absl::StrCat("privacy officer of '", ctx.partner(), "' reads the disclosure log"),
+  const bool statistics = ctx.action() == policy::Action::kReadStatistics;
+  const policy::Decision d{true, absl::StatusCode::kOk, statistics ? "role.read-statistics" : "role.audit",
+                           statistics ? absl::StrCat(ctx.who().role, " of '", ctx.partner(),
+                                                     "' reads the RIEC's statistics")
+                                      : absl::StrCat("privacy officer of '", ctx.partner(), "' reads the disclosure log"),
                            ""};
   v1::LogRecord r = ctx.Record(v1::LOG_READ, d);
   r.set_audit_query(std::move(query));
@@ -489,6 +496,150 @@ absl::StatusOr<v1::AuditStatistics> LogAccess::Statistics(RequestContext& ctx,
                    LogRead(ctx, "statistics " + filter.Describe(), stats.records(), filter.pseudonym));
   stats.set_log_index(read);
   return stats;
+}
+
+namespace {
+
+absl::StatusOr<absl::CivilMonth> ParseMonth(const std::string& text, absl::string_view field) {
+  absl::CivilMonth m;
+  if (text.size() != 7 || text[4] != '-' || !absl::ParseCivilTime(text, &m)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", text, "' is not a month (YYYY-MM)"));
+  }
+  return m;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::RiecStatistics> LogAccess::RiecStatistics(RequestContext& ctx,
+                                                             const v1::RiecStatisticsRequest& request) {
+  ASSIGN_OR_RETURN(const absl::CivilMonth first, ParseMonth(request.from_month(), "from_month"));
+  ASSIGN_OR_RETURN(const absl::CivilMonth last, ParseMonth(request.to_month(), "to_month"));
+  if (last < first) return absl::InvalidArgumentError("to_month: must not be before from_month");
+  if (last - first >= 36) return absl::InvalidArgumentError("to_month: at most 36 months from from_month");
+  if (!request.purpose().empty() && ctx.policy().FindPurpose(request.purpose()) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("purpose: '", request.purpose(), "' is not a purpose of the convenant"));
+  }
+  const uint32_t k = ctx.policy().statistics_min_count();
+  v1::RiecStatistics out;
+  out.set_min_count(k);
+  // Only months that have ended: a month's counts do not change while
+  // someone watches, so two requests at different times do not tell apart
+  // what happened in between.
+  const absl::CivilMonth now_month(absl::ToCivilSecond(ctx.now(), absl::UTCTimeZone()));
+  const absl::CivilMonth end = std::min(last + 1, now_month);
+  for (absl::CivilMonth m = first; m < end; ++m) out.add_months(absl::FormatCivilTime(m));
+  if (first < end) {
+    v1::RecordFilter rf;
+    *rf.mutable_from() = ToProtoTime(absl::FromCivil(first, absl::UTCTimeZone()));
+    *rf.mutable_to() = ToProtoTime(absl::FromCivil(end, absl::UTCTimeZone()));
+    rf.set_purpose(request.purpose());
+    ASSIGN_OR_RETURN(const Filter filter, ParseFilter(rf));
+    const LogScope all{.all = true};
+    using Key = std::tuple<std::string, std::string, std::string, std::string>;  // month, purpose, measure, label
+    std::map<Key, uint64_t> counts;
+    std::map<std::pair<std::string, std::string>, std::vector<double>> days;  // month, purpose
+    std::map<std::string, std::string> themes;                                // signal -> theme
+    std::map<std::string, int64_t> registered;                                // signal -> time (us)
+    const storage::SignalTable signals(env_.store);
+    auto theme_of = [&](const std::string& id) {
+      auto it = themes.find(id);
+      if (it != themes.end()) return it->second;
+      auto s = signals.Get(id);
+      std::string theme = s.ok() && s->has_value() ? (*s)->theme() : "";
+      if (s.ok() && s->has_value() && (*s)->has_created()) {
+        registered.emplace(id, absl::ToUnixMicros(FromProtoTime((*s)->created())));
+      }
+      return themes[id] = theme;
+    };
+    absl::Status failed = absl::OkStatus();
+    RETURN_IF_ERROR(ScanCandidates(*env_.store, filter, "", 0, [&](uint64_t index) {
+      auto e = Read(index, all);
+      if (!e.ok()) {
+        failed = e.status();
+        return false;
+      }
+      if (e->status != v1::PRESENT && e->status != v1::PARTIAL) return true;
+      const v1::LogRecord& r = e->record;
+      if (!filter.Matches(r)) return true;
+      const std::string month = absl::FormatCivilTime(
+          absl::CivilMonth(absl::ToCivilSecond(absl::FromUnixMicros(r.time_unix_micros()), absl::UTCTimeZone())));
+      auto add = [&](const std::string& measure, const std::string& label = "", uint64_t n = 1) {
+        counts[{month, r.purpose(), measure, label}] += n;
+      };
+      switch (r.kind()) {
+        case v1::SIGNAL_REGISTERED:
+          add("signals", theme_of(r.signal_id()));
+          registered.emplace(r.signal_id(), r.time_unix_micros());
+          break;
+        case v1::STAGE1_ANSWERED:
+          for (const auto& s : r.subjects()) {
+            add("subjects_asked");
+            if (s.hit()) add("subjects_hit");
+          }
+          break;
+        case v1::CASE_PROPOSED: {
+          add("cases_proposed");
+          theme_of(r.signal_id());
+          if (auto it = registered.find(r.signal_id()); it != registered.end() && it->second <= r.time_unix_micros()) {
+            days[{month, r.purpose()}].push_back(static_cast<double>(r.time_unix_micros() - it->second) / 86400e6);
+          }
+          break;
+        }
+        case v1::CASE_UNLOCK:
+        case v1::CASE_CONFIRMED:
+          if (r.case_state() == v1::CASE_STATE_UNLOCKED) add("cases_unlocked");
+          break;
+        case v1::CASE_ENDED:
+          add("cases_closed");
+          if (r.outcome().code() != v1::OUTCOME_CODE_UNSPECIFIED) add("outcomes", v1::OutcomeCode_Name(r.outcome().code()));
+          break;
+        case v1::CONTENT_PROVISION:
+          add("stage2_exchanges");
+          break;
+        case v1::REQUEST_DENIED: {
+          const std::string& rule = r.decision().rule();
+          if (absl::StartsWith(rule, "quotas.")) {
+            add("quota_refusals", rule.substr(7));
+          } else {
+            add("refusals", rule);
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      return true;
+    }));
+    RETURN_IF_ERROR(failed);
+    for (const auto& [key, times] : days) counts[{key.first, key.second, "decisions_timed", ""}] = times.size();
+    for (const auto& [key, n] : counts) {
+      v1::StatisticsCell* c = out.add_cells();
+      c->set_month(std::get<0>(key));
+      c->set_purpose(std::get<1>(key));
+      c->set_measure(std::get<2>(key));
+      c->set_label(std::get<3>(key));
+      if (n < k) {
+        c->set_suppressed(true);
+        continue;
+      }
+      c->set_count(n);
+      if (c->measure() == "decisions_timed") c->set_days_median(Median(days[{c->month(), c->purpose()}]));
+    }
+  }
+  ASSIGN_OR_RETURN(uint64_t read,
+                   LogRead(ctx,
+                           absl::StrCat("riec statistics ", request.from_month(), "..", request.to_month(),
+                                        request.purpose().empty() ? "" : " purpose=" + request.purpose()),
+                           out.cells_size(), ""));
+  out.set_log_index(read);
+  return out;
 }
 
 }  // namespace riec::core

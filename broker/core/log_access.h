@@ -39,6 +39,10 @@ class LogAccess {
                                                       const v1::ListRecordsRequest& request);
   absl::StatusOr<v1::AuditStatistics> Statistics(RequestContext& ctx,
                                                  const v1::AuditStatisticsRequest& request);
+  // The RIEC's statistics over ended calendar months, with every count
+  // below the policy's statistics.min_count suppressed (proto/riec/v1/audit.proto).
+  absl::StatusOr<v1::RiecStatistics> RiecStatistics(RequestContext& ctx,
+                                                    const v1::RiecStatisticsRequest& request);
 
   // The most candidate records one ListRecords call examines; past it the
   // page ends early with a page token. Page tokens are sealed with a key of

@@ -421,6 +421,53 @@ int AuditStats(sdk::Api& client, const AuditFilterArgs& a, bool json, std::ostre
   return 0;
 }
 
+struct RiecStatsArgs {
+  std::string from, to, purpose, format = "table";
+};
+
+// riec stats: the RIEC's statistics over ended months; a suppressed count
+// is printed as "< min_count", never as a number.
+int RiecStats(sdk::Api& client, const RiecStatsArgs& a, std::ostream& out) {
+  if (a.format != "table" && a.format != "csv" && a.format != "json") {
+    return Fail(absl::InvalidArgumentError("--format: want table, csv or json"));
+  }
+  v1::RiecStatisticsRequest req;
+  req.set_from_month(a.from);
+  req.set_to_month(a.to.empty() ? a.from : a.to);
+  req.set_purpose(a.purpose);
+  auto s = client.GetRiecStatistics(req);
+  if (!s.ok()) return Fail(s.status());
+  if (a.format == "json") return ExitCode(PrintJson(*s, out));
+  const std::string hidden = absl::StrCat("< ", s->min_count());
+  auto count = [&](const v1::StatisticsCell& c) { return c.suppressed() ? hidden : absl::StrCat(c.count()); };
+  auto median = [&](const v1::StatisticsCell& c) {
+    return c.measure() != "decisions_timed" || c.suppressed() ? std::string() : absl::StrFormat("%.1f", c.days_median());
+  };
+  if (a.format == "csv") {
+    out << "month,purpose,measure,label,count,days_median\n";
+    for (const auto& c : s->cells()) {
+      out << c.month() << "," << c.purpose() << "," << c.measure() << "," << CsvCell(c.label()) << "," << count(c)
+          << "," << median(c) << "\n";
+    }
+    return 0;
+  }
+  if (s->months().empty()) {
+    out << "no ended month in " << req.from_month() << ".." << req.to_month()
+        << " (a month is counted once it is over)\n";
+    return 0;
+  }
+  out << "months " << s->months(0) << ".." << s->months(s->months_size() - 1) << "; counts below "
+      << s->min_count() << " are shown as '" << hidden << "'\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : s->cells()) rows.push_back({c.month(), c.purpose(), c.measure(), c.label(), count(c), median(c)});
+  if (rows.empty()) {
+    out << "nothing was counted in these months\n";
+  } else {
+    PrintTable(out, {"MONTH", "PURPOSE", "MEASURE", "LABEL", "COUNT", "MEDIAN DAYS"}, rows);
+  }
+  return 0;
+}
+
 // Every page of records up to `head`, in order, with a progress bar.
 absl::Status ForEachPage(sdk::Api& client, const v1::SignedTreeHead& head,
                          const std::function<absl::Status(const v1::GetRecordsResponse&, uint64_t start)>& take) {
@@ -879,6 +926,16 @@ void RegisterAuditCommands(CLI::App& app, Dispatch& d) {
   AddFilter(astats, stats->filter);
   astats->add_flag("--json", stats->json, "print JSON");
   d.Online(astats, [stats](sdk::Api& c) { return AuditStats(c, stats->filter, stats->json, std::cout); });
+
+  auto riec_stats = std::make_shared<RiecStatsArgs>();
+  auto* rstats = app.add_subcommand(
+      "stats", "the RIEC's statistics per ended month (coordinators, privacy officers): signals per purpose and "
+               "theme, hit rates, cases, stage-2 exchanges, refusals, outcomes; small counts suppressed");
+  rstats->add_option("--from", riec_stats->from, "first month, YYYY-MM")->required();
+  rstats->add_option("--to", riec_stats->to, "last month, YYYY-MM (default: --from)");
+  rstats->add_option("--purpose", riec_stats->purpose, "only this purpose");
+  rstats->add_option("--format", riec_stats->format, "table (default), csv or json");
+  d.Online(rstats, [riec_stats](sdk::Api& c) { return RiecStats(c, *riec_stats, std::cout); });
 
   struct ExportArgs {
     std::string file, format = "riec", policy;

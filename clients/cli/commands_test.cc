@@ -195,6 +195,12 @@ class FakeApi : public sdk::Api {
   absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(const v1::AuditStatisticsRequest&) override {
     return absl::UnimplementedError("GetAuditStatistics");
   }
+  absl::StatusOr<v1::RiecStatistics> GetRiecStatistics(const v1::RiecStatisticsRequest& r) override {
+    stats_requests.push_back(r);
+    return riec_statistics;
+  }
+  std::vector<v1::RiecStatisticsRequest> stats_requests;
+  v1::RiecStatistics riec_statistics;
 };
 
 struct Result {
@@ -539,6 +545,40 @@ TEST(AuditListTest, JsonIsOneAuditedRecordPerLine) {
   EXPECT_THAT(lines[1], HasSubstr("\"kind\":\"STAGE1_ANSWERED\""));
   EXPECT_THAT(Parse<v1::AuditedRecord>(lines[0]), EqualsProto(api.records.records(0)));
   EXPECT_THAT(Parse<v1::AuditedRecord>(lines[1]), EqualsProto(api.records.records(1)));
+}
+
+TEST(RiecStatsTest, SuppressedCountsAreNeverPrintedAsNumbers) {
+  FakeApi api;
+  api.riec_statistics.set_min_count(5);
+  api.riec_statistics.add_months("2026-11");
+  v1::StatisticsCell* shown = api.riec_statistics.add_cells();
+  shown->set_month("2026-11");
+  shown->set_purpose("ondermijning");
+  shown->set_measure("signals");
+  shown->set_label("huisvesting, arbeidsmigranten");
+  shown->set_count(12);
+  v1::StatisticsCell* hidden = api.riec_statistics.add_cells();
+  hidden->set_month("2026-11");
+  hidden->set_purpose("ondermijning");
+  hidden->set_measure("decisions_timed");
+  hidden->set_suppressed(true);
+  Result csv = Riec(api, {"stats", "--from", "2026-11", "--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out,
+            "month,purpose,measure,label,count,days_median\n"
+            "2026-11,ondermijning,signals,\"huisvesting, arbeidsmigranten\",12,\n"
+            "2026-11,ondermijning,decisions_timed,,< 5,\n");
+  ASSERT_EQ(api.stats_requests.size(), 1u);
+  EXPECT_EQ(api.stats_requests[0].from_month(), "2026-11");
+  EXPECT_EQ(api.stats_requests[0].to_month(), "2026-11") << "--to defaults to --from";
+  Result table = Riec(api, {"stats", "--from", "2026-10", "--to", "2026-11"});
+  EXPECT_THAT(table.out, HasSubstr("counts below 5 are shown as '< 5'"));
+  EXPECT_THAT(table.out, HasSubstr("< 5"));
+  Result json = Riec(api, {"stats", "--from", "2026-11", "--format", "json"});
+  EXPECT_THAT(Parse<v1::RiecStatistics>(json.out), EqualsProto(api.riec_statistics));
+  Result bad = Riec(api, {"stats", "--from", "2026-11", "--format", "xml"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("--format"));
 }
 
 TEST(PseudonymTest, JsonKeepsItsKeys) {

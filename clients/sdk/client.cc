@@ -613,6 +613,10 @@ absl::StatusOr<v1::AuditStatistics> Client::GetAuditStatistics(
   RIEC_UNARY_CALL(audit_, GetAuditStatistics, request, v1::AuditStatistics);
 }
 
+absl::StatusOr<v1::RiecStatistics> Client::GetRiecStatistics(const v1::RiecStatisticsRequest& request) {
+  RIEC_UNARY_CALL(audit_, GetRiecStatistics, request, v1::RiecStatistics);
+}
+
 absl::StatusOr<v1::RequestAssessmentsResponse> Client::RequestAssessments(const std::string& signal_id) {
   v1::RequestAssessmentsRequest req;
   req.set_signal_id(signal_id);

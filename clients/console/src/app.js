@@ -80,13 +80,13 @@ function textbox(id, value = "", attrs = {}) {
 
 const allowed = {
   chair: ["home", "signals", "cases"],
-  "privacy-officer": ["home", "cases", "log", "verify"],
-  coordinator: ["home", "cases", "verify"],
+  "privacy-officer": ["home", "cases", "log", "verify", "stats"],
+  coordinator: ["home", "stats", "cases", "verify"],
 };
 
 function navigation(current) {
   const pages = allowed[me?.role] ?? ["home"];
-  const names = { home: L.home, signals: L.signals, cases: L.cases, log: L.log, verify: L.verify };
+  const names = { home: L.home, signals: L.signals, cases: L.cases, log: L.log, verify: L.verify, stats: L.stats };
   const nav = document.getElementById("nav");
   nav.replaceChildren(h("ul", { class: "console-nav" },
     pages.map((p) => h("li", {}, link(`#/${p === "home" ? "" : p}`, names[p], { "aria-current": p === current ? "page" : null })))));
@@ -102,7 +102,7 @@ function show(title, ...content) {
 function home() {
   const tasks = L.task[me.role];
   if (!tasks) return show(L.title, alertBox("warning", L.noAccess));
-  const targets = { chair: ["signals", "cases"], "privacy-officer": ["log", "cases", "verify"], coordinator: ["cases", "verify"] }[me.role];
+  const targets = { chair: ["signals", "cases"], "privacy-officer": ["log", "cases", "verify", "stats"], coordinator: ["stats", "cases", "verify"] }[me.role];
   show(L.title, para(L.homeIntro),
     h("ul", { class: "utrecht-unordered-list" }, tasks.map((t, i) => h("li", {}, link(`#/${targets[i]}`, t)))));
 }
@@ -375,6 +375,89 @@ async function verifyPage() {
     h("div", { class: "console-actions" }, button(p.run, run)), result, heading(2, p.trusted), trusted);
 }
 
+// A bar chart of `rows` ([label, count or null when suppressed]); the table
+// beside it carries the same numbers for screen readers.
+function barChart(rows, title) {
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = (tag, attrs, text) => {
+    const el = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    if (text !== undefined) el.textContent = text;
+    return el;
+  };
+  const max = Math.max(1, ...rows.map(([, n]) => n ?? 0));
+  const width = 640;
+  const bar = 22;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${rows.length * (bar + 8) + 8}`, role: "img", "aria-label": title, class: "console-chart" });
+  rows.forEach(([label, n], i) => {
+    const y = 8 + i * (bar + 8);
+    chart.append(svg("text", { x: 0, y: y + bar * 0.7, class: "console-chart-label" }, label));
+    if (n !== null) chart.append(svg("rect", { x: 260, y, width: Math.max(2, ((width - 320) * n) / max), height: bar, class: "console-chart-bar" }));
+    chart.append(svg("text", { x: n === null ? 260 : 266 + ((width - 320) * n) / max, y: y + bar * 0.7, class: "console-chart-label" }, n === null ? "—" : String(n)));
+  });
+  return chart;
+}
+
+async function statsPage() {
+  const p = L.statsPage;
+  const now = new Date();
+  const lastEnded = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+  const firstOfYear = `${lastEnded.slice(0, 4)}-01`;
+  const form = h("form", { class: "console-form", novalidate: true },
+    field(p.from, textbox("from-month", firstOfYear, { type: "month" })), field(p.to, textbox("to-month", lastEnded, { type: "month" })),
+    field(p.purpose, textbox("purpose")),
+    h("div", {}, h("button", { type: "submit", class: "utrecht-button utrecht-button--primary-action" }, p.show)));
+  const results = h("div", { "aria-live": "polite", id: "results" });
+  const run = async () => {
+    const v = (n) => form.elements[n].value.trim();
+    for (const [n, label] of [["from-month", p.from], ["to-month", p.to]]) {
+      if (!/^\d{4}-\d{2}$/.test(v(n))) return results.replaceChildren(alertBox("error", p.badMonth(label)));
+    }
+    let s;
+    try {
+      s = await call("riec.v1.Audit/GetRiecStatistics", { fromMonth: v("from-month"), toMonth: v("to-month"), purpose: v("purpose") });
+    } catch (e) {
+      return results.replaceChildren(alertBox("error", explain(e)));
+    }
+    const hidden = `< ${s.minCount}`;
+    const shown = (c) => (c.suppressed ? hidden : String(c.count));
+    if (!(s.months ?? []).length) return results.replaceChildren(para(p.none));
+    const cells = s.cells ?? [];
+    if (!cells.length) return results.replaceChildren(para(p.nothing));
+    const sections = [para(p.intro(s.minCount))];
+    const byMeasure = new Map();
+    for (const c of cells) byMeasure.set(c.measure, [...(byMeasure.get(c.measure) ?? []), c]);
+    for (const [measure, list] of byMeasure) {
+      const name = p.measures[measure] ?? measure;
+      sections.push(heading(2, name));
+      if (measure === "signals") {
+        sections.push(barChart(list.map((c) => [`${c.month} ${c.purpose}${c.label ? " – " + c.label : ""}`, c.suppressed ? null : Number(c.count)]), p.chart(name)));
+      }
+      const cols = [p.month, L.caseList.purpose, p.label, p.count];
+      if (measure === "decisions_timed") cols.push(p.median);
+      sections.push(table(cols, list.map((c) => {
+        const row = [c.month, c.purpose, c.label, shown(c)];
+        if (measure === "decisions_timed") row.push(c.suppressed ? "" : Number(c.daysMedian).toFixed(1));
+        return row;
+      })));
+    }
+    // The hit rate where both of its counts are shown.
+    const asked = new Map(cells.filter((c) => c.measure === "subjects_asked" && !c.suppressed).map((c) => [`${c.month}|${c.purpose}`, Number(c.count)]));
+    const rates = cells.filter((c) => c.measure === "subjects_hit" && !c.suppressed && asked.has(`${c.month}|${c.purpose}`))
+      .map((c) => [c.month, c.purpose, `${((100 * Number(c.count)) / asked.get(`${c.month}|${c.purpose}`)).toFixed(1)} %`]);
+    if (rates.length) sections.push(heading(2, p.rate), table([p.month, L.caseList.purpose, p.rate], rates));
+    const csv = ["month,purpose,measure,label,count,days_median",
+      ...cells.map((c) => [c.month, c.purpose, c.measure, `"${c.label.replaceAll('"', '""')}"`, shown(c),
+        c.measure === "decisions_timed" && !c.suppressed ? Number(c.daysMedian).toFixed(1) : ""].join(","))].join("\n");
+    const download = h("a", { class: "utrecht-link", download: `riec-statistieken-${v("from-month")}-${v("to-month")}.csv`,
+      href: URL.createObjectURL(new Blob([csv + "\n"], { type: "text/csv" })) }, p.csv);
+    results.replaceChildren(h("p", { class: "utrecht-paragraph" }, download), ...sections);
+  };
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
+  show(p.heading, form, results);
+  await run();
+}
+
 // --- routing ---------------------------------------------------------------
 
 async function route() {
@@ -391,6 +474,7 @@ async function route() {
     if (page === "cases") return await cases();
     if (page === "log") return await logPage();
     if (page === "verify") return await verifyPage();
+    if (page === "stats") return await statsPage();
     return home();
   } catch (e) {
     show(L.title, alertBox("error", explain(e)));

@@ -21,7 +21,7 @@ const policy = join(src ?? "", "policy/convenants/riec-oost-brabant.yaml");
 const shots = join(bin ?? "", "console-screenshots");
 const chromiumPath = process.env.RIEC_CHROMIUM ?? "/usr/bin/chromium";
 
-let work, broker, grpcAddress, origin, browser, caseId, signalId, brokerLog = "";
+let work, clockFile, broker, grpcAddress, origin, browser, caseId, signalId, brokerLog = "";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -83,11 +83,13 @@ before(async () => {
   const consolePort = await freePort();
   origin = `https://127.0.0.1:${consolePort}`;
   const ready = join(work, "ready");
+  clockFile = join(work, "clock");
+  writeFileSync(clockFile, "0");
   broker = spawn(join(bin, "broker/main/riec-broker"), [
     "--listen", "127.0.0.1:0", "--tls-cert", join(work, "pki/server/broker.crt"), "--tls-key", join(work, "pki/server/broker.key"),
     "--tls-client-ca", join(work, "pki/ca/ca.crt"), "--policy", policy, "--data-dir", join(work, "data"), "--key-dir", join(work, "keys"),
-    "--ready-file", ready, "--console-listen", `127.0.0.1:${consolePort}`, "--console-assets", assets],
-  { stdio: ["ignore", "ignore", "pipe"] });
+    "--ready-file", ready, "--console-listen", `127.0.0.1:${consolePort}`, "--console-assets", assets, "--test-clock", clockFile],
+  { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RIEC_TESTING: "1" } });
   broker.stderr.on("data", (d) => { brokerLog += d; });
   await new Promise((resolve, reject) => {
     const poll = setInterval(() => {
@@ -114,6 +116,11 @@ before(async () => {
   signalId = as("gemeente-eindhoven-partner-system", "signal", "register", "--purpose", "ondermijning",
     "--theme", "huisvesting-arbeidsmigranten", "--reference", "browser", "-q", "--subject", `person-bsn:${person}`).trim();
   as("gemeente-eindhoven-partner-system", "query", "--signal", signalId, "--subject", `person-bsn:${person}`);
+  // Five more signals of the same purpose and theme: six in all, a count the statistics show.
+  for (let i = 0; i < 5; ++i) {
+    as("gemeente-eindhoven-partner-system", "signal", "register", "--purpose", "ondermijning",
+      "--theme", "huisvesting-arbeidsmigranten", "--reference", `browser ${i}`, "-q", "--subject", `person-bsn:${person}`);
+  }
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -283,4 +290,42 @@ test("the API: strict headers, cross-site requests refused, bad input named, the
     headers: { "Content-Type": "application/json", Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" }, data: "{}" });
   assert.equal(cross.status(), 403);
   assert.equal(broker.exitCode, null, "the broker keeps serving");
+});
+
+test("statistics: ended months only, counts below the policy's minimum shown as '< 5' and never sent as numbers", async () => {
+  const month = new Date().toISOString().slice(0, 7);
+  // The broker's clock moves 45 days on: this month has ended for it.
+  writeFileSync(clockFile, String(45 * 86400));
+  const coordinator = await page("riec-coordinator", "coordinator");
+  await coordinator.goto(`${origin}/#/stats`);
+  await coordinator.getByRole("heading", { name: "Statistieken van het RIEC" }).waitFor();
+  await coordinator.getByLabel("Van maand").fill(month);
+  await coordinator.getByLabel("Tot en met maand").fill(month);
+  await coordinator.getByRole("button", { name: "Tonen" }).click();
+  await coordinator.getByRole("heading", { name: "Signalen (per thema)" }).waitFor();
+  const signals = coordinator.locator("table", { has: coordinator.getByRole("cell", { name: "huisvesting-arbeidsmigranten" }) });
+  assert.match(await signals.innerText(), new RegExp(`${month}\\s+ondermijning\\s+huisvesting-arbeidsmigranten\\s+6`));
+  const asked = coordinator.locator("h2:text('Bevraagde betrokkenen') + table");
+  assert.match(await asked.innerText(), /< 5/, "one subject asked: suppressed");
+  await screenshot(coordinator, "statistieken");
+  await noWcagViolations(coordinator, "statistieken");
+  // The API sends no number for a suppressed count, whatever the filters.
+  for (const purpose of ["", "ondermijning"]) {
+    const stats = await coordinator.evaluate(async ([m, p]) => {
+      const r = await fetch("/api/riec.v1.Audit/GetRiecStatistics", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ fromMonth: m, toMonth: m, purpose: p }) });
+      return r.json();
+    }, [month, purpose]);
+    assert.equal(stats.minCount, 5);
+    const hidden = stats.cells.filter((c) => c.suppressed);
+    assert.ok(hidden.length > 0, JSON.stringify(stats));
+    for (const c of hidden) assert.equal(c.count, "0", `${c.measure}: a suppressed cell carries no count`);
+    assert.ok(!stats.cells.some((c) => c.measure === "subjects_asked" && !c.suppressed));
+  }
+  // A partner system may not read them.
+  const system = await page("gemeente-eindhoven-partner-system", "partner system");
+  await system.goto(`${origin}/`);
+  const refused = await system.evaluate(async (m) => (await fetch("/api/riec.v1.Audit/GetRiecStatistics", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ fromMonth: m, toMonth: m }) })).status, month);
+  assert.equal(refused, 403);
 });

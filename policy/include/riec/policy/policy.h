@@ -194,6 +194,7 @@ enum class Action {
   kRequestContent,      // Content.RequestContent
   kProvideContent,      // Content.ProvideContent / RefuseRequest
   kFetchContent,        // Content.FetchContent
+  kReadStatistics,      // Audit.GetRiecStatistics
 };
 
 // What the engine needs to know of a case to decide on it. The core reads
@@ -314,6 +315,9 @@ class Policy {
   };
   const std::vector<Witness>& witnesses() const { return witnesses_; }
   uint32_t witness_quorum() const { return witness_quorum_; }
+  // The smallest count the RIEC's statistics show (docs/policy.md,
+  // "Statistics"): a smaller one is shown as "< min_count".
+  uint32_t statistics_min_count() const { return statistics_min_count_; }
   const Partner* FindPartner(absl::string_view id) const;
   const Purpose* FindPurpose(absl::string_view id) const;
   // The identity of a PKIoverheid organisation certificate: the one mapping
@@ -355,6 +359,7 @@ class Policy {
   Retention retention_;
   std::vector<Witness> witnesses_;
   uint32_t witness_quorum_ = 0;
+  uint32_t statistics_min_count_ = 10;
   Quotas default_quotas_;
   std::map<std::string, Quotas> partner_quotas_;
 };

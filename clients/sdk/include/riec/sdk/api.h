@@ -174,6 +174,9 @@ class Api {
       const v1::ListRecordsRequest& request) = 0;
   virtual absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(
       const v1::AuditStatisticsRequest& request) = 0;
+  // The RIEC's statistics (coordinators, privacy officers).
+  virtual absl::StatusOr<v1::RiecStatistics> GetRiecStatistics(
+      const v1::RiecStatisticsRequest& request) = 0;
 };
 
 }  // namespace riec::sdk

@@ -155,6 +155,8 @@ class Client : public Api {
   absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request) override;
   absl::StatusOr<v1::AuditStatistics> GetAuditStatistics(
       const v1::AuditStatisticsRequest& request) override;
+  absl::StatusOr<v1::RiecStatistics> GetRiecStatistics(
+      const v1::RiecStatisticsRequest& request) override;
 
   // Raw evaluation of blinded elements (for tests and other clients).
   absl::StatusOr<v1::EvaluateResponse> Evaluate(const v1::EvaluateRequest& request);
