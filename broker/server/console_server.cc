@@ -17,7 +17,6 @@ namespace riec::server {
 namespace {
 
 constexpr size_t kMaxBody = 4 << 20;
-constexpr size_t kMaxMessage = 1024;
 constexpr char kRequests[] = "riec_console_requests_total";
 constexpr char kRequestsHelp[] = "Console API calls finished, per RPC and status code.";
 constexpr char kDuration[] = "riec_console_request_duration_seconds";
@@ -29,23 +28,9 @@ constexpr char kContentSecurityPolicy[] =
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", c < 0x10 ? "0" : "", absl::Hex(c));
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  AppendJsonString(&out, s);
+  return out;
 }
 
 std::string PeerCertificatePem(const httplib::Request& req) {
@@ -133,12 +118,8 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const Consol
       res.set_content(a.json, "application/json");
       return;
     }
-    std::string message(a.status.message());
-    if (message.size() > kMaxMessage) {
-      size_t cut = kMaxMessage;
-      while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
-      message = absl::StrCat(message.substr(0, cut), "…");
-    }
+    // The message as gRPC would send it (at most 1 KiB).
+    const std::string message = ToGrpcStatus(a.status).error_message();
     res.status = HttpStatusOf(a.status.code());
     res.set_content(absl::StrCat("{\"code\":",
                                  JsonString(StatusCodeName(static_cast<grpc::StatusCode>(a.status.code()))),

@@ -41,6 +41,8 @@ size_t Utf8Length(absl::string_view s) {
 
 // A JSON string; bytes that are not UTF-8 become U+FFFD, so that every
 // line stays valid JSON whatever a file name or an error message holds.
+}  // namespace
+
 void AppendJsonString(std::string* out, absl::string_view s) {
   *out += '"';
   for (size_t i = 0; i < s.size();) {
@@ -75,6 +77,8 @@ void AppendJsonString(std::string* out, absl::string_view s) {
   }
   *out += '"';
 }
+
+namespace {
 
 // logfmt: bare when the value has no space, quote, equals sign or control
 // character; quoted with JSON escapes otherwise.

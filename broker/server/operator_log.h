@@ -37,6 +37,10 @@ struct LogField {
   bool number = false;
 };
 
+// Appends `s` as a JSON string; bytes that are not UTF-8 become U+FFFD, so
+// the result is valid JSON whatever `s` holds.
+void AppendJsonString(std::string* out, absl::string_view s);
+
 // "json" or "logfmt".
 absl::Status SetLogFormat(absl::string_view name);
 

@@ -388,12 +388,14 @@ function barChart(rows, title) {
   const max = Math.max(1, ...rows.map(([, n]) => n ?? 0));
   const width = 640;
   const bar = 22;
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${rows.length * (bar + 8) + 8}`, role: "img", "aria-label": title, class: "console-chart" });
+  const step = bar + 30;  // the label's line above its bar
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${rows.length * step + 8}`, role: "img", "aria-label": title, class: "console-chart" });
   rows.forEach(([label, n], i) => {
-    const y = 8 + i * (bar + 8);
-    chart.append(svg("text", { x: 0, y: y + bar * 0.7, class: "console-chart-label" }, label));
-    if (n !== null) chart.append(svg("rect", { x: 260, y, width: Math.max(2, ((width - 320) * n) / max), height: bar, class: "console-chart-bar" }));
-    chart.append(svg("text", { x: n === null ? 260 : 266 + ((width - 320) * n) / max, y: y + bar * 0.7, class: "console-chart-label" }, n === null ? "—" : String(n)));
+    const y = 8 + i * step;
+    const length = n === null ? 0 : Math.max(2, ((width - 60) * n) / max);
+    chart.append(svg("text", { x: 0, y: y + 14, class: "console-chart-label" }, label));
+    if (n !== null) chart.append(svg("rect", { x: 0, y: y + 20, width: length, height: bar, class: "console-chart-bar" }));
+    chart.append(svg("text", { x: length + 6, y: y + 20 + bar * 0.7, class: "console-chart-label" }, n === null ? "—" : String(n)));
   });
   return chart;
 }
